@@ -1,0 +1,28 @@
+# simxh — the two commands a newcomer needs:
+#   make run    set up (venv + install) and run the main job: the policy comparison and its brief
+#   make test   set up and run the checks (ruff) and the test suite; CI runs exactly this
+VENV ?= .venv
+BIN := $(VENV)/bin
+WORKERS ?= 2
+
+.PHONY: setup run test lint clean
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@PY=$$(bash .ci/find-python) || exit 1; \
+	  echo "using $$PY"; \
+	  "$$PY" -m venv $(VENV) && $(BIN)/pip install --quiet --upgrade pip && \
+	  $(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+run: setup
+	$(BIN)/simxh run experiments/policy_comparison.toml --workers $(WORKERS) --resume --report
+
+lint: setup
+	$(BIN)/ruff check simxh tests benchmarks
+
+test: lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

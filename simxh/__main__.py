@@ -1,0 +1,3 @@
+from simxh.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,49 @@
+"""``simxh validate FILE...``: check config and experiment files without running anything."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from simxh.config import load_config, read_toml
+from simxh.errors import EXIT_USER_ERROR, UserError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "validate",
+        help="check config or experiment files",
+        description="Validate config files (and experiment files) against the schema: unknown "
+        "keys, types, ranges, references, 'extends' chains. Prints OK per file; exits 2 on the "
+        "first bad file with a message naming the file, key, value and what was expected.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="TOML config or experiment files")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config value (dotted key), validated the same way")
+    p.set_defaults(func=handle)
+
+
+def is_experiment(data: dict) -> bool:
+    return "experiment" in data or "scenarios" in data
+
+
+def validate_file(path: Path, overrides: list[str]) -> str:
+    """Validate one file; returns a one-line description. Raises UserError."""
+    data = read_toml(path)
+    if is_experiment(data):
+        from simxh.experiment import load_experiment
+
+        exp = load_experiment(path)
+        return f"experiment '{exp.name}' ({len(exp.scenarios)} scenarios)"
+    cfg = load_config(path, overrides)
+    return f"config ({cfg.run.start_year}–{cfg.run.end_year}, digest {cfg.digest()})"
+
+
+def handle(args: argparse.Namespace) -> int:
+    for name in args.files:
+        try:
+            what = validate_file(Path(name), args.overrides)
+        except UserError:
+            raise
+        print(f"OK  {name}: {what}")
+    return 0 if args.files else EXIT_USER_ERROR

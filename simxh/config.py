@@ -1,0 +1,552 @@
+"""Configs: TOML files validated at the boundary into typed, frozen dataclasses.
+
+A config file is TOML. It may extend another (``extends = "baseline.toml"``, relative to the
+file), overriding its keys; ``--set dotted.key=value`` overrides go through the same checks.
+The schema is the dataclasses below: each section is a frozen dataclass registered with
+:func:`section`, and each field is declared with :func:`param`, which carries its default,
+its range, its unit and the provenance of the default (``status``/``source``). The defaults
+*are* the baseline: ``load_config()`` with no file gives the baseline configuration.
+
+Every problem raises :class:`simxh.errors.ConfigError` naming the file, the key path, the
+value and what was expected; the inside of simxh then trusts its config.
+
+Cross-field checks: a section may define ``validate(self, err)``, calling
+``err("key", "message", value=..., expected=...)`` to refuse a combination; the root may
+define ``validate_root(self, err)`` the same way with full dotted keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import json
+import math
+import re
+import tomllib
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+from simxh.errors import ConfigError
+
+SET_SOURCE = "--set"
+
+# --------------------------------------------------------------------------------------------
+# Schema declaration helpers
+# --------------------------------------------------------------------------------------------
+
+
+def param(
+    default: Any,
+    *,
+    min: float | None = None,  # noqa: A002 - reads naturally in declarations
+    max: float | None = None,  # noqa: A002
+    min_exclusive: bool = False,
+    unit: str = "",
+    status: str = "assumed",
+    source: str = "",
+    doc: str = "",
+    choices: Iterable[Any] | None = None,
+) -> Any:
+    """Declare a config field: its default and the metadata the validator and docs use.
+
+    ``status``/``source`` give the provenance of the *default* value (official, reported,
+    derived or assumed), so that documentation and reports can say where it comes from.
+    """
+    meta = {
+        "min": min,
+        "max": max,
+        "min_exclusive": min_exclusive,
+        "unit": unit,
+        "status": status,
+        "source": source,
+        "doc": doc,
+        "choices": tuple(choices) if choices is not None else None,
+    }
+    if dataclasses.is_dataclass(default) or isinstance(default, list | dict | tuple | set):
+        value = default
+        return field(default_factory=lambda: _copy_default(value), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def _copy_default(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return dataclasses.replace(value)
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
+def subsection(cls: type) -> Any:
+    """Declare a nested section field whose default is ``cls()``."""
+    return field(default_factory=cls, metadata={"doc": (cls.__doc__ or "").strip()})
+
+
+SECTIONS: dict[str, type] = {}
+
+
+def section(name: str) -> Callable[[type], type]:
+    """Register a top-level config section (a frozen dataclass) under ``name``."""
+
+    def register(cls: type) -> type:
+        if name in SECTIONS:
+            raise RuntimeError(f"config section {name!r} registered twice")
+        SECTIONS[name] = cls
+        return cls
+
+    return register
+
+
+# --------------------------------------------------------------------------------------------
+# Validation: plain TOML data -> typed dataclasses
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    """Where each key came from, so an error names the right file."""
+
+    default_file: str | None
+    key_files: Mapping[str, str]
+
+    def file_for(self, path: str) -> str | None:
+        probe = path
+        while probe:
+            if probe in self.key_files:
+                return self.key_files[probe]
+            probe = probe.rpartition(".")[0]
+        return self.default_file
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' when a close option exists, else ''."""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _type_name(tp: Any) -> str:
+    origin = get_origin(tp)
+    if tp is float:
+        return "a number"
+    if tp is int:
+        return "an integer"
+    if tp is bool:
+        return "true or false"
+    if tp is str:
+        return "a string"
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in get_args(tp))
+    if origin in (list, tuple):
+        return f"a list of {_type_name(get_args(tp)[0])}"
+    if origin is dict:
+        return f"a table of {_type_name(get_args(tp)[1])}"
+    if dataclasses.is_dataclass(tp):
+        return "a table"
+    return str(tp)
+
+
+def _describe_range(meta: Mapping[str, Any]) -> str:
+    lo, hi = meta.get("min"), meta.get("max")
+    op = ">" if meta.get("min_exclusive") else ">="
+    unit = f" {meta['unit']}" if meta.get("unit") else ""
+    if lo is not None and hi is not None:
+        left = "(" if meta.get("min_exclusive") else "["
+        return f"a value in {left}{lo}, {hi}]{unit}"
+    if lo is not None:
+        return f"a value {op} {lo}{unit}"
+    return f"a value <= {hi}{unit}"
+
+
+def _convert(tp: Any, value: Any, path: str, ctx: _Context, meta: Mapping[str, Any]) -> Any:
+    origin = get_origin(tp)
+    file = ctx.file_for(path)
+
+    def fail(expected: str, message: str = "wrong type") -> typing.NoReturn:
+        raise ConfigError(message, file=file, key=path, value=value, expected=expected,
+                          has_value=True)
+
+    if origin in (types.UnionType, typing.Union):
+        inner = [a for a in get_args(tp) if a is not type(None)]
+        if len(inner) == 1:
+            return _convert(inner[0], value, path, ctx, meta)
+        raise TypeError(f"unsupported union in schema at {path}")
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            fail("a table")
+        return build(tp, value, prefix=path, ctx=ctx)
+    if tp is bool:
+        if not isinstance(value, bool):
+            fail("true or false")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            fail("an integer")
+        _check_range(value, path, ctx, meta)
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            fail(_describe_range(meta) if meta.get("min") is not None or meta.get("max") is not None
+                 else "a number")
+        value = float(value)
+        if not math.isfinite(value):
+            fail("a finite number", "not a finite number")
+        _check_range(value, path, ctx, meta)
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            fail("a string")
+        choices = meta.get("choices")
+        if choices and value not in choices:
+            fail("one of " + ", ".join(repr(c) for c in choices) + did_you_mean(value, choices),
+                 "unknown value")
+        return value
+    if origin is Literal:
+        options = get_args(tp)
+        if value not in options:
+            fail("one of " + ", ".join(repr(o) for o in options), "unknown value")
+        return value
+    if origin in (list, tuple):
+        if not isinstance(value, list):
+            fail(_type_name(tp))
+        (item_tp, *_rest) = get_args(tp)
+        items = [_convert(item_tp, v, f"{path}[{i}]", ctx, meta) for i, v in enumerate(value)]
+        return tuple(items)
+    if origin is dict:
+        if not isinstance(value, dict):
+            fail(_type_name(tp))
+        key_tp, val_tp = get_args(tp)
+        choices = meta.get("choices")
+        out = {}
+        for k, v in value.items():
+            if choices and k not in choices:
+                raise ConfigError("unknown name", file=ctx.file_for(f"{path}.{k}"),
+                                  key=f"{path}.{k}", value=k,
+                                  expected="one of " + ", ".join(choices) + did_you_mean(k, choices))
+            out[k] = _convert(val_tp, v, f"{path}.{k}", ctx, {})
+        return types.MappingProxyType(out)
+    raise TypeError(f"unsupported type {tp!r} in schema at {path}")
+
+
+def _check_range(value: float, path: str, ctx: _Context, meta: Mapping[str, Any]) -> None:
+    lo, hi = meta.get("min"), meta.get("max")
+    too_low = lo is not None and (value <= lo if meta.get("min_exclusive") else value < lo)
+    too_high = hi is not None and value > hi
+    if too_low or too_high:
+        raise ConfigError("out of range", file=ctx.file_for(path), key=path, value=value,
+                          expected=_describe_range(meta))
+
+
+def build(cls: type, data: Mapping[str, Any], *, prefix: str = "",
+          ctx: _Context | None = None, file: str | None = None) -> Any:
+    """Validate plain data against dataclass ``cls`` and build it (recursively).
+
+    Unknown keys are refused with a did-you-mean; missing keys take their defaults.
+    """
+    ctx = ctx or _Context(default_file=file, key_files={})
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    kwargs = {}
+    for key, value in data.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if key not in fields:
+            raise ConfigError("unknown key", file=ctx.file_for(path), key=path,
+                              expected="one of " + ", ".join(sorted(fields))
+                              + did_you_mean(key, fields))
+        kwargs[key] = _convert(hints[key], value, path, ctx, fields[key].metadata)
+    obj = cls(**kwargs)
+    check = getattr(obj, "validate", None)
+    if callable(check):
+        check(_raiser(prefix, ctx))
+    return obj
+
+
+def _raiser(prefix: str, ctx: _Context) -> Callable[..., typing.NoReturn]:
+    """The ``err(key, message, value=..., expected=...)`` a section's ``validate`` calls."""
+
+    def err(key: str, message: str, *, value: Any = None, expected: str | None = None
+            ) -> typing.NoReturn:
+        path = f"{prefix}.{key}" if prefix else key
+        raise ConfigError(message, file=ctx.file_for(path), key=path, value=value,
+                          expected=expected, has_value=value is not None)
+
+    return err
+
+
+# --------------------------------------------------------------------------------------------
+# Reading files: TOML, extends, overrides
+# --------------------------------------------------------------------------------------------
+
+_LINE_RE = re.compile(r"line (\d+)")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; invalid TOML or a non-UTF-8 file becomes a ConfigError with the line."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError("file not found", file=path) from None
+    except IsADirectoryError:
+        raise ConfigError("is a directory, not a TOML file", file=path) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read file: {exc.strerror}", file=path) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError("not valid UTF-8 text (save the file as UTF-8)", file=path,
+                          line=line) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = _LINE_RE.search(str(exc))
+        raise ConfigError(f"invalid TOML: {exc}", file=path,
+                          line=int(match.group(1)) if match else None) from None
+
+
+def merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``over`` into a copy of ``base`` (tables merge, other values replace)."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _record_files(data: Mapping[str, Any], file: str, into: dict[str, str], prefix: str = "") -> None:
+    for key, value in data.items():
+        path = f"{prefix}.{key}" if prefix else key
+        into[path] = file
+        if isinstance(value, dict):
+            _record_files(value, file, into, path)
+
+
+def read_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict[str, str]]:
+    """Read a config file and the chain it extends; returns (merged data, key → file)."""
+    path = path.resolve()
+    if path in _chain:
+        cycle = " -> ".join(p.name for p in (*_chain, path))
+        raise ConfigError("'extends' forms a cycle", file=_chain[-1], key="extends",
+                          value=cycle, expected="a chain of files that ends")
+    data = read_toml(path)
+    parent = data.pop("extends", None)
+    key_files: dict[str, str] = {}
+    merged: dict[str, Any] = {}
+    if parent is not None:
+        if not isinstance(parent, str) or not parent:
+            raise ConfigError("wrong type", file=path, key="extends", value=parent,
+                              expected="a file name relative to this file")
+        parent_path = (path.parent / parent)
+        if not parent_path.is_file():
+            raise ConfigError("extended file not found", file=path, key="extends", value=parent,
+                              expected=f"an existing file ({parent_path})")
+        merged, key_files = read_with_extends(parent_path, (*_chain, path))
+    _record_files(data, str(path), key_files)
+    return merge(merged, data), key_files
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``"a.b=1.5"`` → ``("a.b", 1.5)``; the value is read as a TOML value, else as a string."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key or not re.fullmatch(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*", key):
+        raise ConfigError("malformed override", file=SET_SOURCE, value=text,
+                          expected="dotted.key=value, e.g. run.end_year=2030")
+    raw = raw.strip()
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key, value
+
+
+def overrides_to_tree(overrides: Mapping[str, Any] | Iterable[str] | None) -> dict[str, Any]:
+    """Dotted overrides (a mapping or ``key=value`` strings) as a nested dict."""
+    if not overrides:
+        return {}
+    pairs = overrides.items() if isinstance(overrides, Mapping) else map(parse_override, overrides)
+    tree: dict[str, Any] = {}
+    for key, value in pairs:
+        node = tree
+        parts = key.split(".")
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError("override conflicts with another override", file=SET_SOURCE,
+                                  key=key, value=value)
+            node = child
+        node[parts[-1]] = value
+    return tree
+
+
+# --------------------------------------------------------------------------------------------
+# Sections present from the foundation
+# --------------------------------------------------------------------------------------------
+
+
+@section("run")
+@dataclass(frozen=True)
+class RunSection:
+    """Time span of a run (annual steps)."""
+
+    start_year: int = param(2023, min=2023, max=2023, status="official",
+                            source="2023 Xinhui statistical bulletin (latest full year)",
+                            doc="base year; the calibrated state")
+    end_year: int = param(2035, min=2024, max=2060, doc="last simulated year (plan horizon 2033+)")
+
+
+@section("network")
+@dataclass(frozen=True)
+class NetworkSection:
+    """How travel times are derived where only coordinates are known."""
+
+    detour_factor: float = param(1.3, min=1.0, max=3.0, status="assumed",
+                                 source="typical road circuity 1.2–1.4 (Ballou et al. 2002)",
+                                 doc="network distance / great-circle distance")
+    speed_road_kmh: float = param(40.0, min=5.0, max=200.0, min_exclusive=True, unit="km/h")
+    speed_national_road_kmh: float = param(55.0, min=5.0, max=200.0, unit="km/h")
+    speed_expressway_kmh: float = param(85.0, min=5.0, max=200.0, unit="km/h")
+    speed_rail_kmh: float = param(160.0, min=5.0, max=400.0, unit="km/h",
+                                  doc="door-to-door average incl. access, not line speed")
+    rail_access_min: float = param(15.0, min=0.0, max=120.0, unit="min",
+                                   doc="fixed time added to each derived rail trip")
+
+    def speed_kmh(self, mode: str) -> float:
+        return getattr(self, f"speed_{mode}_kmh")
+
+
+@section("access")
+@dataclass(frozen=True)
+class AccessSection:
+    """Gravity market access (市场可达性)."""
+
+    distance_decay: float = param(0.9, min=0.0, max=3.0, status="reported",
+                                  source="Disdier & Head 2008, meta-analysis mean distance elasticity ≈ 0.9")
+    self_time_min: float = param(10.0, min=1.0, max=60.0, unit="min",
+                                 doc="travel time within a node (its own market)")
+
+
+# ---- model sections ----
+
+
+# --------------------------------------------------------------------------------------------
+# The root Config
+# --------------------------------------------------------------------------------------------
+
+
+class ConfigBase:
+    """Methods of the root config (the dataclass itself is assembled from SECTIONS)."""
+
+    source_file: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved config as plain data (JSON/TOML-friendly)."""
+        return _plain({f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                       if f.name in SECTIONS})
+
+    def digest(self) -> str:
+        """A stable hash of the resolved config."""
+        text = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def with_overrides(self, overrides: Mapping[str, Any] | Iterable[str] | None) -> Config:
+        """A new validated Config with dotted-key overrides applied."""
+        data = merge(self.to_dict(), overrides_to_tree(overrides))
+        key_files: dict[str, str] = {}
+        _record_files(overrides_to_tree(overrides), SET_SOURCE, key_files)
+        return _build_root(data, self.source_file, key_files)
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _make_root() -> type:
+    fields = [(name, cls, field(default_factory=cls)) for name, cls in SECTIONS.items()]
+    fields.append(("source_file", str | None, field(default=None, compare=False)))
+    return dataclasses.make_dataclass("Config", fields, bases=(ConfigBase,), frozen=True,
+                                      module=__name__)
+
+
+Config: type = _make_root()
+Config.__doc__ = "A validated simxh configuration (sections: " + ", ".join(SECTIONS) + ")."
+
+_RESERVED = {"extends", "name", "description"}
+
+
+def _build_root(data: Mapping[str, Any], source_file: str | None,
+                key_files: Mapping[str, str]) -> Any:
+    ctx = _Context(default_file=source_file, key_files=key_files)
+    body = {k: v for k, v in data.items() if k not in _RESERVED}
+    for key, value in body.items():
+        if key not in SECTIONS:
+            raise ConfigError("unknown section", file=ctx.file_for(key), key=key,
+                              expected="one of " + ", ".join(SECTIONS) + did_you_mean(key, SECTIONS))
+        if not isinstance(value, dict):
+            raise ConfigError("wrong type", file=ctx.file_for(key), key=key, value=value,
+                              expected="a table [" + key + "]")
+    sections = {name: build(SECTIONS[name], body.get(name, {}), prefix=name, ctx=ctx)
+                for name in SECTIONS}
+    cfg = Config(**sections, source_file=source_file)
+    check = getattr(cfg, "validate_root", None)
+    if callable(check):
+        check(_raiser("", ctx))
+    return cfg
+
+
+def load_config(path: str | Path | None = None,
+                overrides: Mapping[str, Any] | Iterable[str] | None = None) -> Any:
+    """Load and validate a config file (None → the built-in baseline), with overrides."""
+    data: dict[str, Any] = {}
+    key_files: dict[str, str] = {}
+    source = None
+    if path is not None:
+        p = Path(path)
+        source = str(p)
+        data, key_files = read_with_extends(p)
+        # report errors with the path as the user typed it for the top file
+        key_files = {k: (source if v == str(p.resolve()) else v) for k, v in key_files.items()}
+    tree = overrides_to_tree(overrides)
+    _record_files(tree, SET_SOURCE, key_files)
+    return _build_root(merge(data, tree), source, key_files)
+
+
+def coerce_config(config: Any = None, overrides: Mapping[str, Any] | Iterable[str] | None = None
+                  ) -> Any:
+    """Accept None, a path or a Config; return a validated Config with overrides applied."""
+    if isinstance(config, ConfigBase):
+        return config.with_overrides(overrides) if overrides else config
+    return load_config(config, overrides)
+
+
+def parameters(cls: type | None = None, prefix: str = "") -> list[dict[str, Any]]:
+    """Every parameter with its default, range, unit and provenance (for docs and `info`)."""
+    out: list[dict[str, Any]] = []
+    items = [(name, c) for name, c in SECTIONS.items()] if cls is None else [(prefix, cls)]
+    for name, c in items:
+        hints = typing.get_type_hints(c)
+        default = c()
+        for f in dataclasses.fields(c):
+            path = f"{name}.{f.name}" if name else f.name
+            if dataclasses.is_dataclass(hints[f.name]):
+                out.extend(parameters(hints[f.name], path))
+                continue
+            meta = f.metadata
+            out.append({"key": path, "default": _plain(getattr(default, f.name)),
+                        "unit": meta.get("unit", ""), "min": meta.get("min"),
+                        "max": meta.get("max"), "status": meta.get("status", ""),
+                        "source": meta.get("source", ""), "doc": meta.get("doc", "")})
+    return out

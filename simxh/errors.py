@@ -1,0 +1,62 @@
+"""User-facing errors.
+
+Every problem a user can cause (a bad config, a malformed data file, a wrong CLI argument)
+is raised as a :class:`UserError`. The CLI prints its message and exits with status 2,
+without a traceback. Everything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+EXIT_USER_ERROR = 2
+
+
+class UserError(Exception):
+    """A problem in the user's input, reported as one clear message (exit status 2)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        key: str | None = None,
+        value: Any = None,
+        expected: str | None = None,
+        line: int | None = None,
+        has_value: bool = False,
+    ) -> None:
+        self.file = str(file) if file is not None else None
+        self.key = key
+        self.value = value
+        self.expected = expected
+        self.line = line
+        self.has_value = has_value or value is not None
+        self.detail = message
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = self.file or ""
+        if self.line is not None:
+            where += f":{self.line}"
+        parts = []
+        if where:
+            parts.append(where)
+        if self.key:
+            parts.append(f"key '{self.key}'")
+        head = ": ".join(parts)
+        text = self.detail
+        if self.has_value:
+            text += f" (got {self.value!r})"
+        if self.expected:
+            text += f"; expected {self.expected}"
+        return f"{head}: {text}" if head else text
+
+
+class ConfigError(UserError):
+    """A config or experiment file that is malformed or out of range."""
+
+
+class DataError(UserError):
+    """A region data file that is malformed (missing column, bad number, duplicate id...)."""
