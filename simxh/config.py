@@ -433,7 +433,343 @@ class AccessSection:
                                  doc="travel time within a node (its own market)")
 
 
+@section("region")
+@dataclass(frozen=True)
+class RegionSection:
+    """Where the region's data files come from."""
+
+    data_dir: str = param("", doc="folder of region CSV files (towns.csv, links.csv, …); empty = "
+                          "the data shipped with simxh. Relative to the config file that sets it.")
+
+
 # ---- model sections ----
+
+# The model's sections (issue 3). Each default carries its provenance (status/source); the
+# levers (attraction effort, integration, pairing, infrastructure, tech_renovation) are off in
+# the baseline. docs/ODD.md lists them all.
+
+MODEL_ZONES = ("guifeng", "tanjiang", "yinzhou_west", "yinzhou_east")
+MODEL_TOWNS = ("huicheng", "daze", "siqian", "luokeng", "shuangshui", "yamen", "shadui", "gujing",
+         "sanjiang", "muzhou", "daao")
+
+
+@section("firms")
+@dataclass(frozen=True)
+class FirmsSection:
+    """Industrial firm agents (工业企业): scale, size distribution and dynamics."""
+
+    count: int = param(4000, min=50, max=2_000_000, status="assumed",
+                       source="~1,100 规上 firms in Xinhui (2019 town counts scaled) plus the larger "
+                              "small firms; the upper tail is 1:1",
+                       doc="number of firm agents at the base year (scale with firms.count)")
+    size_tail_exponent: float = param(1.0, min=0.5, max=2.5, status="reported",
+                                      source="Axtell 2001, Zipf tail ≈ 1.06",
+                                      doc="Pareto exponent of base-year firm output")
+    min_output_yi: float = param(0.03, min=0.001, max=1.0, unit="亿元", status="assumed",
+                                 doc="smallest modelled firm's output (300万元)")
+    value_added_ratio: float = param(0.27, min=0.05, max=0.8, status="assumed",
+                                     source="China industrial VA / gross output ≈ 0.25–0.30 "
+                                            "(NBS input–output tables 2017/2020)")
+    capital_share: float = param(0.4, min=0.1, max=0.8, status="reported",
+                                 source="Bai, Hsieh & Qian 2006; Chow & Li 2002")
+    capital_output_ratio: float = param(2.0, min=0.5, max=6.0, status="assumed",
+                                        source="K/VA of Chinese industry 2–3 (Bai et al. 2006)")
+    depreciation: float = param(0.08, min=0.0, max=0.3, status="reported",
+                                source="Zhang, Wu & Zhang 2004 use 0.096; 0.05–0.10 common")
+    reinvestment_share: float = param(0.55, min=0.0, max=1.0, status="assumed",
+                                      source="retained-earnings finance (Guariglia et al. 2011); "
+                                             "tuned to the growth band",
+                                      doc="share of profits (α·VA) reinvested")
+    tfp_drift: float = param(0.02, min=-0.05, max=0.1, status="assumed",
+                             source="China manufacturing TFP growth 2–3%/yr (Brandt et al. 2012, "
+                                    "2017); tuned to the growth band")
+    shock_scale: float = param(0.10, min=0.0, max=0.5, status="assumed",
+                               source="Laplace growth shocks (Bottazzi & Secchi 2006: 0.1–0.2)")
+    mean_reversion: float = param(0.2, min=0.0, max=1.0, status="reported",
+                                  source="TFP AR(1) persistence ≈ 0.8 (Foster, Haltiwanger & Syverson 2008)",
+                                  doc="pull of log TFP toward the cross-section mean per year")
+    hiring_speed: float = param(0.5, min=0.0, max=1.0, status="assumed",
+                                source="employment half-life ≈ 1 yr (Hamermesh 1993)")
+    exit_base_rate: float = param(0.06, min=0.0, max=0.5, status="assumed",
+                                  source="tuned to 5–20% exit (Bartelsman et al. 2005)")
+    exit_size_elasticity: float = param(0.25, min=0.0, max=2.0, status="assumed",
+                                        source="exit falls with size (Dunne et al. 1989)")
+    exit_productivity_elasticity: float = param(1.0, min=0.0, max=5.0, status="assumed",
+                                                source="selection on productivity (Melitz 2003)")
+    young_exit_multiplier: float = param(2.0, min=1.0, max=5.0, status="reported",
+                                         source="20–40% of entrants fail within 2 years "
+                                                "(Bartelsman et al. 2005)")
+    entry_rate: float = param(0.08, min=0.0, max=0.5, status="assumed",
+                              source="micro-firm births, tuned so entry lies in 5–20% "
+                                     "(Bartelsman et al. 2005)",
+                              doc="organic (non-project) entrants per firm per year")
+    above_scale_threshold_yi: float = param(0.2, min=0.0, unit="亿元", status="official",
+                                            source="NBS 规模以上 threshold: 2000万元 revenue (2011)")
+    big_firm_threshold_yi: float = param(10.0, min=0.0, unit="亿元", status="official",
+                                         source="plan target: firms with output > 10亿")
+    hightech_initial: int = param(550, min=0, status="reported",
+                                  source="'over 550' high-tech firms (2023 target statement)")
+    hightech_max_rate: float = param(0.06, min=0.0, max=1.0, status="assumed",
+                                     doc="peak annual certification chance of a productive firm")
+    hightech_loss_rate: float = param(0.04, min=0.0, max=1.0, status="assumed",
+                                      source="3-year certificates, most renewed (assumed)")
+    little_giants_initial: int = param(6, min=0, status="assumed",
+                                       doc="national specialised 'little giant' firms in 2023")
+    little_giant_max_rate: float = param(0.01, min=0.0, max=1.0, status="assumed")
+    renovation_base_rate: float = param(0.025, min=0.0, max=1.0, status="assumed",
+                                        doc="unaided technology-renovation chance of an above-scale firm")
+    renovation_gain: float = param(0.05, min=0.0, max=0.5, status="assumed",
+                                   source="technical-upgrading productivity gains 3–8% (assumed)",
+                                   doc="log TFP gain from a renovation")
+    renovation_cost_share: float = param(0.15, min=0.0, max=2.0, status="assumed",
+                                         doc="renovation investment as a share of the firm's capital")
+
+
+@section("production")
+@dataclass(frozen=True)
+class ProductionSection:
+    """Agglomeration, market access and public capital in production."""
+
+    agglomeration_elasticity: float = param(0.04, min=0.0, max=0.3, status="reported",
+                                            source="Melo, Graham & Noland 2009")
+    localisation_elasticity: float = param(0.02, min=0.0, max=0.3, status="reported",
+                                           source="Combes et al. 2012 (0.02–0.05)")
+    agglomeration_half_life_min: float = param(30.0, min=1.0, max=240.0, unit="min",
+                                               status="assumed", source="Rosenthal & Strange 2003")
+    access_elasticity: float = param(0.08, min=0.0, max=0.5, status="assumed",
+                                     source="below Redding & Venables 2004 (0.1–0.3)")
+    public_capital_elasticity: float = param(0.08, min=0.0, max=0.4, status="reported",
+                                             source="Bom & Ligthart 2014 (0.08 SR, 0.12 LR)")
+    public_capital_depreciation: float = param(0.04, min=0.0, max=0.2, status="assumed",
+                                               source="IMF 2015 public capital estimates 2.5–4.5%")
+    public_capital_gdp_ratio: float = param(0.8, min=0.05, max=5.0, status="assumed",
+                                            source="China's public infrastructure capital ≈ 0.6–1.0 × GDP "
+                                                   "(IMF Investment and Capital Stock Dataset 2021)",
+                                            doc="base-year public capital per 亿 of GDP")
+
+
+@section("labour")
+@dataclass(frozen=True)
+class LabourSection:
+    """Labour force, commuting, wages and migration."""
+
+    commute_half_life_min: float = param(25.0, min=1.0, max=120.0, unit="min", status="assumed")
+    wage_elasticity: float = param(0.5, min=0.0, max=3.0, status="assumed")
+    shortage_tolerance: float = param(1.1, min=1.0, max=3.0, status="assumed")
+    natural_growth: float = param(0.002, min=-0.05, max=0.05, status="assumed")
+    migration_speed: float = param(0.1, min=0.0, max=1.0, status="assumed",
+                                   source="Harris & Todaro 1970; Blanchard & Katz 1992",
+                                   doc="net migration per unit of log wage premium")
+    outside_wage_growth: float = param(0.045, min=-0.05, max=0.2, status="assumed",
+                                       source="Guangdong urban real wage growth ≈ 4–6%/yr (2015–2023)",
+                                       doc="real wage growth elsewhere; migration follows the premium")
+
+
+@section("economy")
+@dataclass(frozen=True)
+class EconomySection:
+    """Primary and tertiary sectors and the non-firm (residual) secondary sector."""
+
+    citrus_share_of_primary: float = param(0.25, min=0.0, max=1.0, status="assumed",
+                                           source="陈皮 industry output 230亿 (2024, reported) is "
+                                                  "mostly processing and services")
+    citrus_drift: float = param(0.05, min=-0.1, max=0.2, status="assumed")
+    agriculture_drift: float = param(0.025, min=-0.1, max=0.2, status="assumed",
+                                     source="Guangdong primary VA real growth ≈ 2–5% (2019–2023)")
+    agriculture_shock_sd: float = param(0.03, min=0.0, max=0.3, status="assumed")
+    primary_labour_productivity_growth: float = param(0.04, min=0.0, max=0.2, status="assumed")
+    services_income_elasticity: float = param(0.8, min=0.0, max=1.0, status="assumed")
+    services_tfp_drift: float = param(0.012, min=-0.05, max=0.1, status="assumed",
+                                      source="tuned so the tertiary share drifts up slowly")
+    services_commuting_share: float = param(0.5, min=0.0, max=1.0, status="assumed")
+    residual_secondary_share: float = param(0.18, min=0.0, max=0.8, status="assumed",
+                                            doc="share of secondary VA not in firm agents "
+                                                "(construction, micro firms)")
+    residual_secondary_elasticity: float = param(1.0, min=0.0, max=2.0, status="assumed",
+                                                 doc="residual secondary follows firm VA")
+
+
+@section("land")
+@dataclass(frozen=True)
+class LandSection:
+    """Industrial land (亩) in parks and towns."""
+
+    town_free_land_mu: float = param(400.0, min=0.0, unit="亩", status="assumed",
+                                     doc="free industrial land outside parks, per town")
+    park_free_share_default: float = param(0.3, min=0.0, max=1.0, status="assumed",
+                                           doc="free share where a park's developed share is unknown")
+    renewal_rate: float = param(0.01, min=0.0, max=0.2, status="assumed",
+                                source="工改 targets ≈ 1–2% of industrial land a year")
+    intensity_yi_per_mu: float = param(0.04, min=0.001, max=1.0, unit="亿元/亩", status="assumed",
+                                       source="PRD industrial land investment standards 200–500万/亩")
+    price_yi_per_mu: float = param(0.003, min=0.0, max=0.1, unit="亿元/亩", status="assumed",
+                                   source="Jiangmen industrial land transfers ≈ 20–40万/亩")
+
+
+@section("fiscal")
+@dataclass(frozen=True)
+class FiscalSection:
+    """Taxes, revenue sharing and the budget (财政)."""
+
+    vat_rate: float = param(0.10, min=0.0, max=0.3, status="assumed",
+                            source="effective VAT on value added (statutory 13%)")
+    vat_local_share: float = param(0.5, min=0.0, max=1.0, status="official",
+                                   source="State Council 2016 No. 26")
+    cit_rate: float = param(0.15, min=0.0, max=0.4, status="assumed",
+                            source="statutory 25%, 15% high-tech")
+    cit_local_share: float = param(0.4, min=0.0, max=1.0, status="official",
+                                   source="income-tax sharing reform 2002 (60:40)")
+    other_tax_rate: float = param(0.05, min=0.0, max=0.5, status="assumed",
+                                  doc="local revenue per 亿 of primary+tertiary VA before calibration")
+    town_share: float = param(0.3, min=0.0, max=1.0, status="assumed",
+                              doc="share of revenue collected in a town kept by the town")
+    public_investment_share: float = param(0.25, min=0.0, max=1.0, status="assumed",
+                                           doc="share of general spending that builds public capital")
+    village_spending_share: float = param(0.03, min=0.0, max=0.5, status="assumed",
+                                          doc="share of district revenue spent on villages")
+    allow_debt: bool = param(False, doc="may the district borrow (only for infrastructure)")
+    debt_limit_yi: float = param(0.0, min=0.0, unit="亿元", status="assumed")
+    interest_rate: float = param(0.03, min=0.0, max=0.2, status="assumed",
+                                 source="local government special bond yields ≈ 2.5–3.5%")
+
+
+@section("villages")
+@dataclass(frozen=True)
+class VillagesSection:
+    """Villages (行政村): collective income and the beautiful-village programme (美丽乡村)."""
+
+    collective_income_sigma: float = param(1.12, min=0.0, max=3.0, status="derived",
+                                           source="lognormal fitted to 12.56亿 over 236 villages "
+                                                  "with 195 over 100万 (南方日报 2024)")
+    collective_income_elasticity: float = param(1.0, min=0.0, max=3.0, status="assumed",
+                                                doc="village income growth per town GDP growth")
+    beautiful_initial_share: float = param(0.6, min=0.0, max=1.0, status="assumed")
+    upgrade_cost_yi: float = param(0.05, min=0.001, unit="亿元", status="assumed",
+                                   doc="spending to bring one village to standard")
+    demo_cost_yi: float = param(0.3, min=0.001, unit="亿元", status="assumed",
+                                doc="spending to make a standard village a demonstration village")
+
+
+@section("prices")
+@dataclass(frozen=True)
+class PricesSection:
+    """Prices: the model runs in real 2023 prices."""
+
+    deflator_growth: float = param(0.015, min=-0.1, max=0.2, status="assumed",
+                                   source="Guangdong GDP deflator ≈ 0–2%/yr (2019–2023)",
+                                   doc="annual GDP deflator growth for comparing nominal targets")
+
+
+# ---- model levers (all off in the baseline) ----
+
+
+@section("attraction")
+@dataclass(frozen=True)
+class AttractionSection:
+    """Investment attraction (招商引资): project arrivals, sizes, location choice; effort lever."""
+
+    projects_per_year: float = param(40.0, min=0.0, max=10_000.0, status="assumed",
+                                     doc="expected projects a year at 2023 attractiveness")
+    min_project_yi: float = param(1.0, min=0.01, unit="亿元", status="assumed")
+    project_tail_exponent: float = param(1.1, min=0.3, max=3.0, status="assumed")
+    max_project_yi: float = param(200.0, min=1.0, unit="亿元", status="reported",
+                                  source="凤山湖 200亿 battery project")
+    realisation_share: float = param(0.2, min=0.0, max=1.0, status="assumed",
+                                     doc="share of contracted investment that becomes capital")
+    build_years: int = param(2, min=1, max=10, status="assumed",
+                             doc="years over which a project's capital is installed")
+    approval_delay_years: int = param(2, min=0, max=10, status="assumed",
+                                      doc="years from signing to production start (no integration)")
+    attractiveness_elasticity: float = param(1.0, min=0.0, max=3.0, status="reported",
+                                             source="Schmidheiny & Brülhart 2011")
+    beta_access: float = param(1.0, min=0.0, max=10.0, status="assumed")
+    beta_agglomeration: float = param(0.5, min=0.0, max=10.0, status="assumed")
+    beta_land: float = param(0.3, min=0.0, max=10.0, status="assumed")
+    beta_lead: float = param(1.0, min=0.0, max=10.0, status="assumed")
+    beta_subsidy: float = param(10.0, min=0.0, max=100.0, status="assumed")
+    competition_subsidy_share: float = param(0.03, min=0.0, max=0.5, status="assumed",
+                                             source="tax-rebate competition (Han & Kung 2015)")
+    effort: float = param(0.0, min=0.0, max=10.0, doc="LEVER: extra attraction effort (0 = 2023)")
+    effort_elasticity: float = param(0.3, min=0.0, max=2.0, status="assumed")
+    effort_cost_yi: float = param(1.0, min=0.0, unit="亿元/yr per unit effort", status="assumed",
+                                  doc="yearly cost of one unit of effort (staff, promotion)")
+
+
+@section("integration")
+@dataclass(frozen=True)
+class IntegrationSection:
+    """LEVER 区镇一体，园镇融合: zone-level pipelines, pooled land, revenue sharing, fast approval."""
+
+    enabled: bool = param(False)
+    zones: tuple[str, ...] = param((), choices=MODEL_ZONES, doc="zones that integrate (empty = all)")
+    start_year: int = param(2024, min=2023, max=2060)
+    pipeline_gain: float = param(0.15, min=0.0, max=2.0, status="assumed",
+                                 doc="extra project arrivals in an integrated zone (全员产业链招商)")
+    land_pooling: bool = param(True, doc="pool free land across the zone's parks and towns")
+    renewal_bonus: float = param(0.5, min=0.0, max=5.0, status="assumed",
+                                 doc="relative rise in 工改 renewal rate under pooled renewal")
+    sharing_rule: str = param("host", choices=("host", "equal", "population"),
+                              doc="how park revenue is shared among the zone's towns")
+    approval_delay_years: int = param(1, min=0, max=10, status="assumed")
+    running_cost_yi: float = param(0.05, min=0.0, unit="亿元/yr per zone", status="assumed",
+                                   doc="cost of the zone platform company")
+
+    def validate(self, err: Callable[..., typing.NoReturn]) -> None:
+        if len(set(self.zones)) != len(self.zones):
+            err("zones", "zone listed twice", value=list(self.zones), expected="each zone once")
+
+
+@section("pairing")
+@dataclass(frozen=True)
+class PairingSection:
+    """LEVER 结对帮扶/组团帮扶: pairs of towns, transfers of money/capacity and project referral."""
+
+    enabled: bool = param(False)
+    pairs: tuple[str, ...] = param((), doc="'donor:recipient' town pairs (empty = rule)")
+    rule_pairs: int = param(3, min=0, max=5, doc="pairs formed strong→weak by fiscal capacity")
+    start_year: int = param(2024, min=2023, max=2060)
+    transfer_yi: float = param(0.5, min=0.0, unit="亿元/yr per pair", status="assumed")
+    payer: str = param("donor", choices=("donor", "district"))
+    kinds: tuple[str, ...] = param(("money", "capacity", "referral"),
+                                   choices=("money", "capacity", "referral"))
+    capacity_utility: float = param(0.3, min=0.0, max=5.0, status="assumed",
+                                    doc="logit utility gain of a recipient's locations (capacity)")
+    referral_tax_share_donor: float = param(0.5, min=0.0, max=1.0, status="assumed",
+                                            doc="share of a referred project's tax kept by the donor")
+
+    def validate(self, err: Callable[..., typing.NoReturn]) -> None:
+        for i, pair in enumerate(self.pairs):
+            parts = pair.split(":")
+            if len(parts) != 2 or any(p not in MODEL_TOWNS for p in parts) or parts[0] == parts[1]:
+                err(f"pairs[{i}]", "malformed pair", value=pair,
+                    expected="'donor:recipient' with two different town ids ("
+                    + ", ".join(MODEL_TOWNS) + ")")
+
+
+@section("infrastructure")
+@dataclass(frozen=True)
+class InfrastructureSection:
+    """LEVER infrastructure portfolio (projects.csv): network edges, cost, timing, budget."""
+
+    enabled: bool = param(False)
+    project_ids: tuple[str, ...] = param((), doc="projects to build (empty = all in projects.csv)")
+    budget_yi_per_year: float = param(30.0, min=0.0, unit="亿元", status="assumed")
+    delay_years: int = param(0, min=0, max=20, doc="shift all start years")
+    public_capital_share: float = param(1.0, min=0.0, max=1.0,
+                                        doc="share of spending added to endpoint towns' public capital")
+
+
+@section("tech_renovation")
+@dataclass(frozen=True)
+class TechRenovationSection:
+    """LEVER technology-renovation support (技术改造): firms a year and the subsidy."""
+
+    enabled: bool = param(False)
+    firms_per_year: int = param(100, min=0, max=100_000, status="official",
+                                source="plan: 100 firms a year")
+    subsidy_share: float = param(0.2, min=0.0, max=1.0, status="assumed",
+                                 doc="share of renovation investment the district pays")
+
 
 
 # --------------------------------------------------------------------------------------------
@@ -500,11 +836,25 @@ def _build_root(data: Mapping[str, Any], source_file: str | None,
                               expected="a table [" + key + "]")
     sections = {name: build(SECTIONS[name], body.get(name, {}), prefix=name, ctx=ctx)
                 for name in SECTIONS}
+    sections["region"] = _resolve_data_dir(sections["region"], ctx)
     cfg = Config(**sections, source_file=source_file)
     check = getattr(cfg, "validate_root", None)
     if callable(check):
         check(_raiser("", ctx))
     return cfg
+
+
+def _resolve_data_dir(region: Any, ctx: _Context) -> Any:
+    """Make ``region.data_dir`` absolute, relative to the file that set it, and check it."""
+    if not region.data_dir:
+        return region
+    file = ctx.file_for("region.data_dir")
+    base = Path(file).parent if file and file != SET_SOURCE else Path.cwd()
+    folder = (base / region.data_dir).resolve()
+    if not folder.is_dir():
+        raise ConfigError("data folder not found", file=file, key="region.data_dir",
+                          value=region.data_dir, expected=f"an existing folder ({folder})")
+    return dataclasses.replace(region, data_dir=str(folder))
 
 
 def load_config(path: str | Path | None = None,

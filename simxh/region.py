@@ -216,7 +216,10 @@ def _park_coords(data: RegionData, park_id: str) -> tuple[float, float]:
 def build_region(config: object | None = None, data: RegionData | None = None,
                  data_dir: str | Path | None = None) -> Region:
     """Build the region graph from the data files and the config's network settings."""
-    data = data if data is not None else load_region_data(data_dir)
+    if data is None:
+        region_cfg = getattr(config, "region", None)
+        data_dir = data_dir or (getattr(region_cfg, "data_dir", "") or None)
+        data = load_region_data(data_dir)
     network = getattr(config, "network", None) or _NetworkDefaults()
     access = getattr(config, "access", None)
     links_file = data.path("links")
