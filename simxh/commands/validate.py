@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 from simxh.config import load_config, read_toml
-from simxh.errors import EXIT_USER_ERROR, UserError
+from simxh.errors import EXIT_USER_ERROR
+from simxh.region import build_region
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -14,7 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "validate",
         help="check config or experiment files",
         description="Validate config files (and experiment files) against the schema: unknown "
-        "keys, types, ranges, references, 'extends' chains. Prints OK per file; exits 2 on the "
+        "keys, types, ranges, references, 'extends' chains, and the region data files a config "
+        "uses. Prints OK per file; exits 2 on the "
         "first bad file with a message naming the file, key, value and what was expected.",
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="TOML config or experiment files")
@@ -36,14 +38,13 @@ def validate_file(path: Path, overrides: list[str]) -> str:
         exp = load_experiment(path)
         return f"experiment '{exp.name}' ({len(exp.scenarios)} scenarios)"
     cfg = load_config(path, overrides)
-    return f"config ({cfg.run.start_year}–{cfg.run.end_year}, digest {cfg.digest()})"
+    region = build_region(cfg)  # the data files and the network it names are checked too
+    return (f"config ({cfg.run.start_year}–{cfg.run.end_year}, {len(region.node_ids)} nodes, "
+            f"digest {cfg.digest()})")
 
 
 def handle(args: argparse.Namespace) -> int:
     for name in args.files:
-        try:
-            what = validate_file(Path(name), args.overrides)
-        except UserError:
-            raise
+        what = validate_file(Path(name), args.overrides)
         print(f"OK  {name}: {what}")
     return 0 if args.files else EXIT_USER_ERROR
