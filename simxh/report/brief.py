@@ -1,0 +1,309 @@
+"""The briefing note ``DIR/brief.md``: experiment, scenarios, key paired differences with
+intervals, target scorecard, equity and caveats, with the figures embedded."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simxh.report import labels as L
+from simxh.report.figures import Context, Figure, paired_table, scorecard_table
+from simxh.report.provenance import ProvenanceCounts
+
+_B: dict[str, tuple[str, str]] = {
+    "title": ("政策模拟简报", "Policy simulation brief"),
+    "experiment": ("实验设计", "The experiment"),
+    "scenarios": ("情景", "Scenarios"),
+    "reference_mark": ("（参照）", " (reference)"),
+    "runs": ("共{runs}次模拟：{s}个情景 × {d}个设计点 × {r}次重复，随机种子{seed}，{y0}–{y1}年。",
+             "{runs} runs: {s} scenarios × {d} design point(s) × {r} replications, seed {seed}, "
+             "{y0}–{y1}."),
+    "crn": ("各情景的第r次重复使用相同的随机数（公共随机数），差异按重复配对计算。",
+            "Replication r uses the same random numbers in every scenario (common random "
+            "numbers), so differences are paired by replication."),
+    "key": ("主要结果：与参照情景的差异", "Key results: differences from the reference"),
+    "key_none": ("未找到配对差异表（summary/paired_differences.csv），请先运行 `simxh compare`。",
+                 "No paired-difference table (summary/paired_differences.csv): run "
+                 "`simxh compare` first."),
+    "key_single": ("只有一个情景，没有可比较的配对差异。",
+                   "Only one scenario: there are no paired differences to report."),
+    "outcome": ("指标", "Outcome"),
+    "scenario": ("情景", "Scenario"),
+    "diff": ("平均差异 [95%区间]", "Mean difference [95% interval]"),
+    "n": ("配对数", "Pairs"),
+    "headline": ("{year}年地区生产总值：{best}比{ref}高{mean}亿元（95%区间{lo}至{hi}）。",
+                 "GDP in {year}: {best} exceeds {ref} by {mean} (100 million yuan; 95% interval "
+                 "{lo} to {hi})."),
+    "headline_neg": ("{year}年地区生产总值：没有情景显著高于{ref}。",
+                     "GDP in {year}: no scenario is above {ref} beyond its interval."),
+    "gdp_level": ("{year}年地区生产总值中位数（亿元）", "Median GDP in {year} (100 million yuan)"),
+    "scorecard": ("规划目标达成概率", "Plan targets: probability of meeting them"),
+    "scorecard_none": ("未找到目标表（summary/targets.csv）。", "No target table (summary/targets.csv)."),
+    "target": ("目标", "Target"),
+    "implied": ("隐含年均增速", "Implied growth a year"),
+    "tension": ("注意：{label}隐含年均增长{g:.1f}%，高于{base:.0f}%的增长目标，两个目标之间存在张力。",
+                "Note: {label} implies {g:.1f}% growth a year, above the {base:.0f}% growth "
+                "target; the two targets are in tension."),
+    "equity": ("区域协调：镇街之间的差距", "Equity between towns"),
+    "equity_text": ("{year}年镇街人均GDP泰尔指数（越低越均衡）与最弱镇街GDP增速的中位数：",
+                    "Medians in {year} of the Theil index of town GDP per capita (lower is more "
+                    "even) and of the weakest town's GDP growth:"),
+    "figures": ("其他图表", "Other figures"),
+    "caveats": ("说明与局限", "Caveats"),
+    "cav_assumed": ("模型输入中有{n}/{m}项为假设值（无统计来源的建模估计，数据文件与参数中标记为 assumed），"
+                    "其中数据文件{dn}/{dm}项、参数默认值{cn}/{cm}项。这些数值不是统计数据。",
+                    "{n} of {m} model inputs are assumed (modelling estimates without a statistical "
+                    "source, marked 'assumed' in the data files and parameter defaults): {dn} of "
+                    "{dm} data rows and {cn} of {cm} parameter defaults. They are not statistics."),
+    "cav_unknown": ("未能读取数据文件的来源标记，无法统计假设值的数量。",
+                    "The data files' provenance could not be read, so assumed inputs are not "
+                    "counted."),
+    "cav_reps": ("每个情景{r}次重复；区间反映模拟的随机性与所抽样的参数不确定性，不包括模型结构误差。",
+                 "{r} replications per scenario; intervals reflect the simulation's randomness "
+                 "and the sampled parameter uncertainty, not errors in the model's structure."),
+    "cav_prices": ("金额为2023年不变价；名义目标按物价假设换算。",
+                   "Money is in real 2023 prices; nominal targets are converted with the price "
+                   "assumption."),
+    "cav_design": ("图中分位数合并了{k}个参数设计点。", "Quantiles pool {k} design points."),
+    "cav_model": ("结果是情景比较，不是预测：看差异与概率，而非单一数值。",
+                  "These are scenario comparisons, not forecasts: read the differences and "
+                  "probabilities, not single numbers."),
+    "cav_font": ("未找到中文字体，图表以英文输出。", "No CJK font was found: the charts are in English."),
+    "tables_note": ("每张图旁有同名CSV文件，包含图中绘制的全部数据。",
+                    "Each figure has a CSV of the same name beside it with exactly the data it "
+                    "plots."),
+}
+
+
+# Notes simxh.analysis.score_targets writes for targets it cannot score.
+_NOTES: dict[str, dict[str, str]] = {
+    "metric not in the model outputs": {"zh": "未评分：模型无此输出",
+                                        "en": "not scored: not a model output"},
+    "target year outside the simulated years": {"zh": "未评分：目标年份超出模拟期",
+                                                "en": "not scored: year not simulated"},
+}
+
+
+def b(key: str, lang: str, **fmt: Any) -> str:
+    zh, en = _B[key]
+    return (zh if lang == "zh" else en).format(**fmt)
+
+
+def _fmt(value: float, digits: int = 1) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    if abs(value) < 1e-9:  # floating-point noise around an exact zero
+        return "0"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:.{digits}f}"
+    return f"{value:.3g}"
+
+
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    def esc(cell: str) -> str:
+        return str(cell).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(esc(h) for h in header) + " |",
+             "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _embed(fig: Figure, formats: Sequence[str]) -> str:
+    fmt = "png" if "png" in formats else ("svg" if "svg" in formats else formats[0])
+    return f"![{fig.caption or fig.name}](figures/{fig.name}.{fmt})"
+
+
+def write_brief(ctx: Context, figures: Sequence[Figure], formats: Sequence[str],
+                provenance: ProvenanceCounts, path: Path, font_fallback: bool = False) -> Path:
+    """Write ``brief.md`` and return its path."""
+    lang = ctx.lang
+    res = ctx.results
+    by_name = {f.name: f for f in figures}
+    out: list[str] = []
+    out.append(f"# {b('title', lang)}: {res.name}")
+    if res.description:
+        out += ["", res.description]
+
+    # The experiment and its scenarios.
+    out += ["", f"## {b('experiment', lang)}", ""]
+    years = res.years
+    seed = res.experiment.get("seed", res.manifest.get("seed", "–"))
+    runs = len(res.scenarios) * res.design_points * res.replications
+    out.append(b("runs", lang, runs=runs, s=len(res.scenarios), d=res.design_points,
+                 r=res.replications, seed=seed, y0=years[0] if years else "–",
+                 y1=years[-1] if years else "–"))
+    out.append(b("crn", lang))
+    out += ["", f"**{b('scenarios', lang)}**", ""]
+    info = res.scenario_info()
+    for scen in ctx.scenarios:
+        label = ctx.scenario(scen)
+        mark = b("reference_mark", lang) if scen == ctx.reference else ""
+        desc = str(info.get(scen, {}).get("description", "") or "")
+        over = res.scenario_overrides(scen)
+        over_text = ", ".join(f"`{k}={v}`" for k, v in list(over.items())[:6])
+        if len(over) > 6:
+            over_text += ", …"
+        line = f"- **{label}**{mark} (`{scen}`)"
+        if desc:
+            line += f": {desc}"
+        if over_text:
+            line += f" — {over_text}"
+        out.append(line)
+
+    # Key paired differences.
+    out += ["", f"## {b('key', lang)}", ""]
+    table = paired_table(ctx)
+    if len(ctx.scenarios) < 2:
+        out.append(b("key_single", lang))
+    elif table.empty:
+        out.append(b("key_none", lang))
+    else:
+        out.append(_headline(ctx, table))
+        out.append("")
+        rows = []
+        for r in table.itertuples():
+            label = L.metric_label(r.metric, lang)
+            if L.metric_unit(r.metric, lang) == "%":  # differences of % are in points
+                label = label.replace("（%）", "（百分点）").replace("(%)", "(percentage points)")
+            rows.append([f"{label} {r.year}", ctx.scenario(r.scenario),
+                         f"{_fmt(r.mean)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]", f"{int(r.n)}"])
+        out.append(_md_table([b("outcome", lang), b("scenario", lang), b("diff", lang),
+                              b("n", lang)], rows))
+    for name in ("fan_chart", "paired_differences"):
+        if name in by_name:
+            out += ["", _embed(by_name[name], formats)]
+    levels = _gdp_levels(ctx)
+    if levels:
+        out += ["", f"{b('gdp_level', lang, year=ctx.year)}: " + "; ".join(levels)]
+
+    # Target scorecard.
+    out += ["", f"## {b('scorecard', lang)}", ""]
+    score = scorecard_table(ctx)
+    if score.empty:
+        out.append(b("scorecard_none", lang))
+    else:
+        scen = [s for s in ctx.scenarios if s in set(score["scenario"])]
+        header = [b("target", lang), b("implied", lang), *[ctx.scenario(s) for s in scen]]
+        rows = []
+        for target, part in score.groupby("target", sort=False):
+            probs = part.set_index("scenario")["probability"]
+            g = part["implied_growth_pct"].iloc[0]
+            if part["probability"].isna().all():
+                note = str(part["note"].iloc[0]) if "note" in part and pd.notna(
+                    part["note"].iloc[0]) else ""
+                rows.append([ctx.names.target_label(str(target), lang),
+                             _NOTES.get(note, {}).get(lang, note or L.text("not_scored", lang)),
+                             *["–" for _ in scen]])
+                continue
+            rows.append([ctx.names.target_label(str(target), lang),
+                         "–" if pd.isna(g) else (f"{g:.1f}%" if g > 0
+                                                  else L.text("met_at_base", lang)),
+                         *[("–" if pd.isna(probs.get(s)) else f"{probs.get(s) * 100:.0f}%")
+                           for s in scen]])
+        out.append(_md_table(header, rows))
+        tension = _tension(ctx, score)
+        if tension:
+            out += ["", tension]
+    if "target_scorecard" in by_name:
+        out += ["", _embed(by_name["target_scorecard"], formats)]
+
+    # Equity.
+    out += ["", f"## {b('equity', lang)}", ""]
+    eq = _equity_lines(ctx)
+    if eq:
+        out.append(b("equity_text", lang, year=ctx.year))
+        out += [""] + eq
+    if "equity" in by_name:
+        out += ["", _embed(by_name["equity"], formats)]
+
+    # The rest of the figures.
+    rest = [f for f in figures if f.name in ("town_trajectories", "network_map", "sensitivity")]
+    if rest:
+        out += ["", f"## {b('figures', lang)}", ""]
+        for fig in rest:
+            out += [_embed(fig, formats), ""]
+
+    # Caveats.
+    out += ["", f"## {b('caveats', lang)}", ""]
+    if provenance.known:
+        dn, dm = provenance.by_source.get("data", (0, 0))
+        cn, cm = provenance.by_source.get("config", (0, 0))
+        out.append("- " + b("cav_assumed", lang, n=provenance.assumed, m=provenance.total,
+                            dn=dn, dm=dm, cn=cn, cm=cm))
+    else:
+        out.append("- " + b("cav_unknown", lang))
+    out.append("- " + b("cav_reps", lang, r=res.replications))
+    if res.design_points > 1:
+        out.append("- " + b("cav_design", lang, k=res.design_points))
+    out.append("- " + b("cav_prices", lang))
+    out.append("- " + b("cav_model", lang))
+    out.append("- " + b("tables_note", lang))
+    if font_fallback:
+        out.append("- " + b("cav_font", lang))
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return path
+
+
+def _headline(ctx: Context, table: pd.DataFrame) -> str:
+    gdp = table[(table["metric"] == "gdp_yi") & (table["year"] == ctx.year)]
+    ref = ctx.scenario(ctx.reference)
+    if gdp.empty:
+        return ""
+    best = gdp.sort_values("mean", ascending=False).iloc[0]
+    if best["ci_low"] <= 0:
+        return b("headline_neg", ctx.lang, year=ctx.year, ref=ref)
+    return b("headline", ctx.lang, year=ctx.year, best=ctx.scenario(best["scenario"]), ref=ref,
+             mean=_fmt(best["mean"]), lo=_fmt(best["ci_low"]), hi=_fmt(best["ci_high"]))
+
+
+def _gdp_levels(ctx: Context) -> list[str]:
+    df = ctx.results.district
+    at = df[(df["year"] == ctx.year) & df["scenario"].isin(ctx.scenarios)]
+    med = at.groupby("scenario")["gdp_yi"].median()
+    return [f"{ctx.scenario(s)} {_fmt(med[s])}" for s in ctx.scenarios if s in med]
+
+
+def _tension(ctx: Context, score: pd.DataFrame) -> str:
+    growth = None
+    table = getattr(ctx.data, "targets", None)
+    if table is not None and "metric" in table:
+        rows = table[table["metric"] == "gdp_growth_pct"]
+        if len(rows):
+            growth = float(rows["value"].iloc[0])
+    if growth is None:
+        return ""
+    implied = score.dropna(subset=["implied_growth_pct"]).groupby("target", sort=False).first()
+    for target, row in implied.iterrows():
+        metric = ctx.names.target_rows.get(str(target), {}).get("metric")
+        if metric == "gdp_yi" and float(row["implied_growth_pct"]) > growth + 0.5:
+            return b("tension", ctx.lang, label=row["target_label"],
+                     g=float(row["implied_growth_pct"]), base=growth)
+    return ""
+
+
+def _equity_lines(ctx: Context) -> list[str]:
+    df = ctx.results.district
+    at = df[(df["year"] == ctx.year) & df["scenario"].isin(ctx.scenarios)]
+    lines = []
+    cols = [c for c in ("theil_gdp_per_capita", "weakest_town_growth_pct") if c in at]
+    if not cols:
+        return lines
+    med = at.groupby("scenario")[cols].median()
+    for s in ctx.scenarios:
+        if s not in med.index:
+            continue
+        parts = []
+        if "theil_gdp_per_capita" in cols:
+            parts.append(f"{L.metric_label('theil_gdp_per_capita', ctx.lang, short=True)} "
+                         f"{med.loc[s, 'theil_gdp_per_capita']:.4f}")
+        if "weakest_town_growth_pct" in cols:
+            parts.append(f"{L.metric_label('weakest_town_growth_pct', ctx.lang, unit=False, short=True)} "
+                         f"{med.loc[s, 'weakest_town_growth_pct']:.1f}%")
+        lines.append(f"- **{ctx.scenario(s)}**: " + ("；" if ctx.lang == "zh" else "; ").join(parts))
+    return lines

@@ -1,0 +1,393 @@
+"""Chinese and English labels for everything a chart or the brief names.
+
+Metric, unit and scenario-kind labels are tables here; the names of towns, zones, parks and
+external places come from the region data files (:class:`NameBook`), so that a user who
+corrects a name in the data sees it corrected in the charts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+LANGS = ("zh", "en")
+
+
+@dataclass(frozen=True)
+class MetricLabel:
+    """A metric's name and unit in both languages (``unit`` may be empty)."""
+
+    zh: str
+    en: str
+    unit_zh: str = ""
+    unit_en: str = ""
+    short_zh: str = ""
+    short_en: str = ""
+
+    def name(self, lang: str, short: bool = False) -> str:
+        if short:
+            text = self.short_zh if lang == "zh" else self.short_en
+            if text:
+                return text
+        return self.zh if lang == "zh" else self.en
+
+    def unit(self, lang: str) -> str:
+        return self.unit_zh if lang == "zh" else self.unit_en
+
+
+# Units: 亿元 = 100 million yuan, 万人 = 10 thousand people.
+YI_ZH, YI_EN = "亿元", "100 million yuan"
+WAN_ZH, WAN_EN = "万人", "10,000 people"
+
+METRICS: dict[str, MetricLabel] = {
+    "gdp_yi": MetricLabel("地区生产总值", "GDP", YI_ZH, YI_EN, "GDP", "GDP"),
+    "gdp_primary_yi": MetricLabel("第一产业增加值", "Primary-sector GDP", YI_ZH, YI_EN),
+    "gdp_secondary_yi": MetricLabel("第二产业增加值", "Secondary-sector GDP", YI_ZH, YI_EN),
+    "gdp_tertiary_yi": MetricLabel("第三产业增加值", "Tertiary-sector GDP", YI_ZH, YI_EN),
+    "industrial_output_yi": MetricLabel("规上工业总产值", "Industrial output (above scale)",
+                                        YI_ZH, YI_EN, "规上工业产值", "Industrial output"),
+    "fiscal_revenue_yi": MetricLabel("一般公共预算收入", "Fiscal revenue", YI_ZH, YI_EN,
+                                     "财政收入", "Fiscal revenue"),
+    "employment_wan": MetricLabel("从业人员", "Employment", WAN_ZH, WAN_EN, "就业", "Employment"),
+    "population_wan": MetricLabel("常住人口", "Resident population", WAN_ZH, WAN_EN,
+                                  "人口", "Population"),
+    "firms": MetricLabel("企业数", "Firms", "家", "firms"),
+    "firms_above_scale": MetricLabel("规上企业数", "Firms above designated size", "家", "firms"),
+    "hightech_firms": MetricLabel("高新技术企业", "High-tech firms", "家", "firms",
+                                  "高企", "High-tech firms"),
+    "little_giants": MetricLabel("专精特新“小巨人”企业", "“Little giant” firms", "家", "firms",
+                                 "小巨人", "Little giants"),
+    "firms_output_over_10yi": MetricLabel("产值超10亿元企业", "Firms with output > 10亿 yuan",
+                                          "家", "firms", "超10亿企业", "Firms > 10亿"),
+    "investment_introduced_yi": MetricLabel("招商引资项目投资额", "Investment introduced",
+                                            YI_ZH, YI_EN, "招商引资", "Investment introduced"),
+    "infrastructure_spend_yi": MetricLabel("基础设施投资", "Infrastructure spending",
+                                           YI_ZH, YI_EN),
+    "gdp_per_capita_yuan": MetricLabel("人均地区生产总值", "GDP per capita", "元", "yuan",
+                                       "人均GDP", "GDP per capita"),
+    "theil_gdp_per_capita": MetricLabel("镇街人均GDP泰尔指数", "Theil index of town GDP per capita",
+                                        "", "", "泰尔指数", "Theil index"),
+    "gini_gdp_per_capita": MetricLabel("镇街人均GDP基尼系数", "Gini of town GDP per capita",
+                                       "", "", "基尼系数", "Gini"),
+    "weakest_town_growth_pct": MetricLabel("最弱镇街GDP增速", "Weakest town's GDP growth", "%", "%",
+                                           "最弱镇增速", "Weakest-town growth"),
+    "gdp_growth_pct": MetricLabel("GDP增速", "GDP growth", "%", "%"),
+    "tech_renovation_firms": MetricLabel("技术改造企业", "Firms in technology renovation",
+                                         "家", "firms", "技改企业", "Tech renovation"),
+    "towns_fiscal_over_5yi_share": MetricLabel("财政收入超5亿元镇街占比",
+                                               "Share of towns with fiscal revenue > 5亿",
+                                               "%", "%"),
+    "beautiful_village_share": MetricLabel("美丽乡村达标村占比", "Villages at beautiful-village standard",
+                                           "%", "%"),
+    "demo_villages": MetricLabel("美丽乡村示范村", "Beautiful-village demonstration villages",
+                                 "个", "villages"),
+    "villages_collective_over_2000wan": MetricLabel("集体经营性收入超2000万元村",
+                                                    "Villages with collective income > 2000万",
+                                                    "个", "villages"),
+    "mean_access_min": MetricLabel("平均通达时间", "Mean travel time to markets", "分钟", "min"),
+    "accessibility": MetricLabel("可达性", "Accessibility", "", ""),
+}
+
+# Scenario names are free text in experiment files; these are the kinds the shipped
+# experiments use. A name that contains a kind's key gets that kind's label.
+SCENARIO_KINDS: dict[str, tuple[str, str]] = {
+    "baseline": ("基准情景", "Baseline"),
+    "reference": ("参照情景", "Reference"),
+    "integration": ("区镇一体、园镇融合", "Town–park integration"),
+    "pairing": ("组团帮扶", "Pairing assistance"),
+    "infrastructure": ("基础设施建设", "Infrastructure"),
+    "attraction": ("招商引资", "Investment attraction"),
+    "renovation": ("技术改造", "Technology renovation"),
+    "tech_renovation": ("技术改造", "Technology renovation"),
+    "innovation": ("创新与人才", "Innovation and talent"),
+    "xintai": ("新台合作", "Xinhui–Taishan cooperation"),
+    "rural": ("乡村振兴", "Rural programmes"),
+    "combined": ("政策组合", "Combined package"),
+    "all": ("全部政策", "All levers"),
+    "quick": ("快速试算", "Quick"),
+}
+
+TRANSPORT_MODES: dict[str, tuple[str, str]] = {
+    "road": ("公路", "road"),
+    "national_road": ("国道", "national road"),
+    "expressway": ("高速公路", "expressway"),
+    "rail": ("铁路", "rail"),
+    "intercity": ("城际铁路", "intercity rail"),
+    "ferry": ("水路", "ferry"),
+    "bridge": ("桥梁", "bridge"),
+}
+
+COOPERATION_KINDS: dict[str, tuple[str, str]] = {
+    "zone": ("一体化发展区", "same zone"),
+    "town_park": ("园镇融合", "town–park"),
+    "xintai": ("新台合作", "Xinhui–Taishan"),
+    "shenjiang": ("深江合作", "Shenzhen–Jiangmen"),
+    "pairing": ("结对帮扶", "pairing"),
+}
+
+NODE_KINDS: dict[str, tuple[str, str]] = {
+    "town": ("镇街", "town"),
+    "park": ("产业园区", "industrial park"),
+    "external": ("区外市场", "outside market"),
+    "project": ("基础设施项目", "infrastructure project"),
+}
+
+# Config keys that experiments commonly vary (others are shown as their key).
+PARAMETERS: dict[str, tuple[str, str]] = {
+    "firms.shock_scale": ("企业产出冲击幅度", "firm output shock scale"),
+    "firms.tfp_drift": ("全要素生产率年增长", "TFP drift"),
+    "firms.reinvestment_share": ("企业利润再投资比例", "reinvestment share"),
+    "labour.migration_speed": ("劳动力迁移速度", "labour migration speed"),
+    "attraction.projects_per_year": ("每年引进项目数", "projects attracted a year"),
+    "production.public_capital_elasticity": ("公共资本产出弹性", "public-capital elasticity"),
+    "production.agglomeration_elasticity": ("集聚经济弹性", "agglomeration elasticity"),
+    "access.distance_decay": ("距离衰减系数", "distance decay"),
+}
+
+SENSITIVITY_INDICES: dict[str, tuple[str, str]] = {
+    "ST": ("总效应指数 ST", "total-order index ST"),
+    "S1": ("一阶指数 S1", "first-order index S1"),
+    "mu_star": ("Morris μ*（平均绝对基本效应）", "Morris μ* (mean |elementary effect|)"),
+    "sigma": ("Morris σ（非线性/交互）", "Morris σ (non-linearity, interactions)"),
+    "rho": ("Spearman秩相关 ρ", "Spearman rank correlation ρ"),
+}
+SENSITIVITY_METHODS: dict[str, tuple[str, str]] = {
+    "sobol": ("Sobol", "Sobol"), "morris": ("Morris", "Morris"),
+    "spearman": ("秩相关", "rank correlation"),
+}
+
+COMPARATORS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "=": "="}
+
+# Units as written in the targets data file (either language) → (zh, en).
+UNITS: dict[str, tuple[str, str]] = {
+    "yi": (YI_ZH, YI_EN), "亿元": (YI_ZH, YI_EN), "yi_yuan": (YI_ZH, YI_EN),
+    "yi_per_year": ("亿元/年", "100 million yuan a year"),
+    "wan": (WAN_ZH, WAN_EN), "万人": (WAN_ZH, WAN_EN),
+    "pct": ("%", "%"), "%": ("%", "%"), "share": ("", ""),
+    "firms": ("家", "firms"), "firms_per_year": ("家/年", "firms a year"), "家": ("家", "firms"),
+    "villages": ("个", "villages"), "个": ("个", ""), "count": ("", ""),
+    "towns": ("个", "towns"),
+}
+
+TEXT: dict[str, tuple[str, str]] = {
+    # figure titles
+    "fan_title": ("地区生产总值情景预测", "District GDP by scenario"),
+    "paired_title": ("与参照情景的配对差异", "Paired differences from the reference scenario"),
+    "towns_title": ("各镇街GDP走势（按一体化发展区分组）", "Town GDP by scenario, grouped by zone"),
+    "map_title": ("镇街、园区与交通网络", "Towns, parks and the transport network"),
+    "scorecard_title": ("规划目标达成概率", "Probability of meeting the plan's targets"),
+    "equity_title": ("区域协调发展：镇街差距", "Regional balance between towns"),
+    "sensitivity_title": ("参数敏感性", "Parameter sensitivity"),
+    # axes and legends
+    "year": ("年份", "Year"),
+    "median": ("中位数", "median"),
+    "band50": ("50%区间", "50% band"),
+    "band90": ("90%区间", "90% band"),
+    "plan_path": ("年均增长8%路径", "8% a year path"),
+    "target": ("2033年目标", "2033 target"),
+    "reference_median": ("参照情景中位数", "reference median"),
+    "difference": ("差异", "difference"),
+    "vs": ("对比", "vs"),
+    "ci95": ("95%置信区间", "95% confidence interval"),
+    "probability": ("达成概率", "probability of meeting"),
+    "implied_growth": ("隐含年增速", "implied growth"),
+    "zone": ("发展区", "zone"),
+    "zone_background": ("底色：一体化发展区", "background: zone"),
+    "pp": ("百分点", "percentage points"),
+    "not_scored": ("未评分（模型无此输出）", "not scored (no such model output)"),
+    "needs_growth": ("需年均增长{g:.1f}%", "needs {g:.1f}% a year"),
+    "met_at_base": ("基年已达到", "met in the base year"),
+    "scenario": ("情景", "scenario"),
+    "parameter": ("参数", "parameter"),
+    "index": ("指数", "index"),
+    "size_by_gdp": ("圆面积表示GDP", "circle area ∝ GDP"),
+    "projects": ("情景中的基础设施项目", "infrastructure projects of the scenario"),
+    "transport": ("交通", "transport"),
+    "cooperation": ("协作关系", "cooperation"),
+    "longitude": ("经度", "longitude"),
+    "latitude": ("纬度", "latitude"),
+    "km": ("公里", "km"),
+    # notes line pieces
+    "notes_source": ("资料来源：simxh模拟", "Source: simxh simulation"),
+    "notes_reps": ("每情景{n}次重复", "{n} replications per scenario"),
+    "notes_assumed": ("{n}/{m}项输入为假设值", "{n} of {m} inputs assumed"),
+    "notes_real": ("2023年不变价", "real 2023 prices"),
+    "notes_pooled": ("合并{k}个设计点", "pooled over {k} design points"),
+}
+
+
+def text(key: str, lang: str, **fmt: Any) -> str:
+    """A UI string in ``lang`` (zh or en), formatted with ``fmt``."""
+    zh, en = TEXT[key]
+    out = zh if lang == "zh" else en
+    return out.format(**fmt) if fmt else out
+
+
+def metric_label(metric: str, lang: str, *, unit: bool = True, short: bool = False) -> str:
+    """'地区生产总值（亿元）' / 'GDP (100 million yuan)'; unknown metrics keep their id."""
+    label = METRICS.get(metric)
+    if label is None:
+        return metric
+    name = label.name(lang, short=short)
+    u = label.unit(lang)
+    if not unit or not u:
+        return name
+    return f"{name}（{u}）" if lang == "zh" else f"{name} ({u})"
+
+
+def metric_unit(metric: str, lang: str) -> str:
+    label = METRICS.get(metric)
+    return label.unit(lang) if label else ""
+
+
+def scenario_label(name: str, lang: str, info: Mapping[str, Any] | None = None) -> str:
+    """A scenario's display name: the experiment's own label if it has one
+    (``label_zh``/``label_en``), else the label of the kind its name matches, else the name."""
+    if info:
+        own = info.get(f"label_{lang}") or (info.get("label") if lang == "en" else None)
+        if own:
+            return str(own)
+    key = name.lower()
+    if key in SCENARIO_KINDS:
+        return SCENARIO_KINDS[key][0 if lang == "zh" else 1]
+    parts = [k for k in SCENARIO_KINDS if k in key and k not in ("all", "reference")]
+    if len(parts) == 1 and key.replace(parts[0], "").strip("_-") in ("", "only", "alone", "lever"):
+        return SCENARIO_KINDS[parts[0]][0 if lang == "zh" else 1]
+    if len(parts) > 1:
+        sep = "+" if lang == "zh" else " + "
+        return sep.join(SCENARIO_KINDS[p][0 if lang == "zh" else 1] for p in parts)
+    return name
+
+
+def kind_label(table: Mapping[str, tuple[str, str]], key: str, lang: str) -> str:
+    pair = table.get(key)
+    if pair is None:
+        return key.replace("_", " ")
+    return pair[0 if lang == "zh" else 1]
+
+
+def unit_label(unit: str, lang: str) -> str:
+    pair = UNITS.get(str(unit))
+    if pair is None:
+        return str(unit)
+    return pair[0 if lang == "zh" else 1]
+
+
+def format_number(value: float) -> str:
+    """Compact: 3300 → '3300', 0.5 → '0.5', 620.0 → '620'."""
+    if value != value:  # NaN
+        return "–"
+    if abs(value - round(value)) < 1e-9:
+        return f"{round(value):d}"
+    return f"{value:.3g}"
+
+
+def _humanize(ident: str) -> str:
+    return ident.replace("_", " ").title()
+
+
+@dataclass
+class NameBook:
+    """Names of towns, zones, parks and external places, from the region data files.
+
+    Falls back to the id (title-cased in English) where a table or a name column is missing,
+    so a report still renders when the data files lag behind the results.
+    """
+
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    town_zone: dict[str, str] = field(default_factory=dict)
+    zones: list[str] = field(default_factory=list)
+    towns: list[str] = field(default_factory=list)
+    target_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def from_data(cls, data: Any | None) -> NameBook:
+        book = cls()
+        if data is None:
+            return book
+        for attr in ("zones", "towns", "parks", "external", "sectors"):
+            table = getattr(data, attr, None)
+            if table is None:
+                continue
+            for ident, row in table.iterrows():
+                zh = _first(row, ("name_zh", "name_cn", "zh", "name"))
+                en = _first(row, ("name_en", "en", "english"))
+                book.names[str(ident)] = (zh or en or _humanize(str(ident)),
+                                          en or _humanize(str(ident)))
+        towns = getattr(data, "towns", None)
+        if towns is not None:
+            book.towns = [str(t) for t in towns.index]
+            if "zone" in towns.columns:
+                book.town_zone = {str(t): str(z) for t, z in towns["zone"].items()}
+        zones = getattr(data, "zones", None)
+        if zones is not None:
+            book.zones = [str(z) for z in zones.index]
+        targets = getattr(data, "targets", None)
+        if targets is not None:
+            book.target_rows = {str(i): dict(row) for i, row in targets.iterrows()}
+        return book
+
+    def name(self, ident: str, lang: str) -> str:
+        pair = self.names.get(str(ident))
+        if pair is None:
+            return _humanize(str(ident)) if lang == "en" else str(ident)
+        return pair[0 if lang == "zh" else 1]
+
+    def short_name(self, ident: str, lang: str) -> str:
+        """The name without 'Town'/'Subdistrict' or a parenthesis (for panel titles)."""
+        name = self.name(ident, lang)
+        if lang == "en":
+            name = re.sub(r"\s*\(.*?\)", "", name)
+            name = re.sub(r"\s+(Town|Subdistrict)$", "", name)
+        return name.strip()
+
+    def target_label(self, target: str, lang: str, row: Mapping[str, Any] | None = None,
+                     *, short: bool = False) -> str:
+        """The target's name from the targets table (``name_zh``/``name_en``), or with
+        ``short`` a compact 'GDP ≥3300亿元（2033）' built from its metric, value and year."""
+        row = dict(row or self.target_rows.get(str(target), {}))
+        own = row.get(f"label_{lang}") or row.get(f"name_{lang}")
+        metric = row.get("metric")
+        if own and (not short or str(metric) not in METRICS):
+            return str(own)
+        if not metric:
+            return _humanize(str(target)) if lang == "en" else str(target)
+        name = metric_label(str(metric), lang, unit=False, short=True)
+        comp = COMPARATORS.get(str(row.get("comparator", "")), str(row.get("comparator", "")))
+        value = row.get("value")
+        raw_unit = str(row.get("unit", "") or "")
+        unit = unit_label(raw_unit, lang)
+        number = float(value) if _is_number(value) else None
+        if raw_unit.startswith("share") and number is not None:
+            number, unit = number * 100, "%"
+        value_text = format_number(number) if number is not None else ""
+        if unit in ("%",):
+            value_text += "%"
+        elif unit:
+            value_text += unit if lang == "zh" else f" {unit.strip()}"
+        year = row.get("year")
+        year_text = f"{int(year)}" if _is_number(year) else ""
+        end = row.get("year_end")
+        if _is_number(end) and _is_number(year) and int(end) != int(year):
+            year_text = f"{int(year)}–{int(end)}"
+        label = f"{name} {comp}{value_text}".strip()
+        return f"{label}（{year_text}）" if lang == "zh" and year_text else (
+            f"{label} ({year_text})" if year_text else label)
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        return value is not None and float(value) == float(value)
+    except (TypeError, ValueError):
+        return False
+
+
+def _first(row: Any, keys: tuple[str, ...]) -> str:
+    for key in keys:
+        if key in row.index:
+            value = row[key]
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+    return ""
