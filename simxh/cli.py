@@ -7,11 +7,23 @@ without a traceback; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import os
 import sys
+from collections.abc import Iterator
 from importlib import import_module
 
 from simxh import __version__
 from simxh.errors import EXIT_USER_ERROR, UserError
+
+_DISK_ERRORS = {errno.EACCES: "permission denied", errno.EPERM: "operation not permitted",
+                errno.ENOSPC: "no space left on the device", errno.EROFS: "read-only file system",
+                errno.ENOTDIR: "a part of the path is a file, not a folder",
+                errno.EISDIR: "is a folder", errno.EDQUOT: "disk quota exceeded",
+                errno.EFBIG: "file too large", errno.ENAMETOOLONG: "file name too long",
+                errno.ELOOP: "too many symbolic links"}
+"""File-system errors that are the user's environment, not a bug: one line, exit 2."""
 
 COMMANDS = ("info", "validate", "run", "status", "compare", "report")
 
@@ -37,7 +49,31 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
+    for command in sub.choices.values():
+        command.add_argument(
+            "--allow-outside-paths", action="store_true",
+            help="let config and experiment files name paths (region.data_dir, extends, "
+            "scenario configs) outside their own folder and project (refused by default)")
     return parser
+
+
+@contextlib.contextmanager
+def _outside_paths(allow: bool) -> Iterator[None]:
+    """Allow config paths outside the project for this command (and the workers it starts)."""
+    from simxh.config import ALLOW_OUTSIDE_PATHS_ENV
+
+    if not allow:
+        yield
+        return
+    old = os.environ.get(ALLOW_OUTSIDE_PATHS_ENV)
+    os.environ[ALLOW_OUTSIDE_PATHS_ENV] = "1"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(ALLOW_OUTSIDE_PATHS_ENV, None)
+        else:
+            os.environ[ALLOW_OUTSIDE_PATHS_ENV] = old
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,9 +83,19 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USER_ERROR
     try:
-        return int(args.func(args) or 0)
+        with _outside_paths(getattr(args, "allow_outside_paths", False)):
+            return int(args.func(args) or 0)
     except UserError as exc:
         print(f"simxh {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except OSError as exc:
+        if exc.errno not in _DISK_ERRORS:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        hint = " (finished runs are kept: rerun with --resume once fixed)" \
+            if args.command == "run" else ""
+        print(f"simxh {args.command}: error: {where}{_DISK_ERRORS[exc.errno]}; expected a "
+              f"readable, writable path with free space{hint}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print(f"simxh {args.command}: interrupted", file=sys.stderr)

@@ -22,6 +22,7 @@ import difflib
 import hashlib
 import json
 import math
+import os
 import re
 import tomllib
 import types
@@ -193,7 +194,10 @@ def _convert(tp: Any, value: Any, path: str, ctx: _Context, meta: Mapping[str, A
         if isinstance(value, bool) or not isinstance(value, int | float):
             fail(_describe_range(meta) if meta.get("min") is not None or meta.get("max") is not None
                  else "a number")
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # an integer too large for a float
+            fail("a finite number", "number too large")
         if not math.isfinite(value):
             fail("a finite number", "not a finite number")
         _check_range(value, path, ctx, meta)
@@ -296,7 +300,7 @@ def read_toml(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"cannot read file: {exc.strerror}", file=path) from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark (Windows editors) is not an error
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError("not valid UTF-8 text (save the file as UTF-8)", file=path,
@@ -307,6 +311,12 @@ def read_toml(path: Path) -> dict[str, Any]:
         match = _LINE_RE.search(str(exc))
         raise ConfigError(f"invalid TOML: {exc}", file=path,
                           line=int(match.group(1)) if match else None) from None
+    except RecursionError:
+        raise ConfigError("invalid TOML: arrays or tables nested too deeply", file=path,
+                          expected="a config nested a few levels at most") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ConfigError(f"invalid TOML: {exc}".split(";")[0], file=path,
+                          expected="numbers of a sensible size") from None
 
 
 def merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -328,6 +338,72 @@ def _record_files(data: Mapping[str, Any], file: str, into: dict[str, str], pref
             _record_files(value, file, into, path)
 
 
+# --------------------------------------------------------------------------------------------
+# Paths written in config files (safety: a config is data, and may only point near itself)
+# --------------------------------------------------------------------------------------------
+
+ALLOW_OUTSIDE_PATHS_ENV = "SIMXH_ALLOW_OUTSIDE_PATHS"
+"""Set to 1 (the CLI's ``--allow-outside-paths`` does) to let configs name any path."""
+
+_PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+
+
+def outside_paths_allowed() -> bool:
+    """True if the user asked (``--allow-outside-paths``) for config paths anywhere.
+
+    The switch is an environment variable so that worker processes, which reload the configs,
+    inherit it."""
+    return os.environ.get(ALLOW_OUTSIDE_PATHS_ENV, "").strip() not in ("", "0")
+
+
+def project_root(folder: Path) -> Path | None:
+    """The nearest folder at or above ``folder`` holding ``pyproject.toml`` or ``.git``."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / "pyproject.toml").is_file() or (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def allowed_roots(folder: Path) -> tuple[Path, ...]:
+    """Where a path written in a config in ``folder`` may lead: that folder, its project
+    (see :func:`project_root`) and simxh's own data folder."""
+    folder = folder.resolve()
+    roots = [folder]
+    project = project_root(folder)
+    if project is not None and project not in roots:
+        roots.append(project)
+    roots.append(_PACKAGE_DATA)
+    return tuple(roots)
+
+
+def resolve_config_path(value: str, *, file: str | Path | None, key: str) -> Path:
+    """Resolve a path written in a config (or experiment) file, and check where it leads.
+
+    A relative ``value`` is relative to the folder of ``file``, the file that wrote it (for
+    ``--set`` overrides, or with no file, the current directory). Symbolic links are followed.
+    Unless :func:`outside_paths_allowed`, the result must lie inside that folder, inside its
+    project (nearest ``pyproject.toml``/``.git`` above it) or inside simxh's data folder;
+    otherwise a :class:`ConfigError` names the file, key, value and the allowed folders.
+    Existence is not checked here.
+    """
+    where = str(file) if file is not None else None
+    if not isinstance(value, str) or not value.strip() or "\0" in value:
+        raise ConfigError("not a usable path", file=where, key=key, value=value,
+                          expected="a non-empty path string", has_value=True)
+    folder = Path(where).resolve().parent if where and where != SET_SOURCE else Path.cwd()
+    target = (folder / Path(value).expanduser()).resolve()
+    if outside_paths_allowed():
+        return target
+    roots = allowed_roots(folder)
+    if not any(target.is_relative_to(root) for root in roots):
+        raise ConfigError(
+            f"path leads outside the config's folder and project (to {target})", file=where,
+            key=key, value=value,
+            expected="a path inside " + " or ".join(str(r) for r in roots[:-1])
+            + " (or pass --allow-outside-paths to allow it)")
+    return target
+
+
 def read_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict[str, str]]:
     """Read a config file and the chain it extends; returns (merged data, key → file)."""
     path = path.resolve()
@@ -343,7 +419,7 @@ def read_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict[s
         if not isinstance(parent, str) or not parent:
             raise ConfigError("wrong type", file=path, key="extends", value=parent,
                               expected="a file name relative to this file")
-        parent_path = (path.parent / parent)
+        parent_path = resolve_config_path(parent, file=path, key="extends")
         if not parent_path.is_file():
             raise ConfigError("extended file not found", file=path, key="extends", value=parent,
                               expected=f"an existing file ({parent_path})")
@@ -466,10 +542,8 @@ class FirmsSection:
                                       source="Axtell 2001, Zipf tail ≈ 1.06",
                                       doc="Pareto exponent of base-year firm output")
     min_output_yi: float = param(0.03, min=0.001, max=1.0, unit="亿元", status="assumed",
-                                 doc="smallest modelled firm's output (300万元)")
-    value_added_ratio: float = param(0.27, min=0.05, max=0.8, status="assumed",
-                                     source="China industrial VA / gross output ≈ 0.25–0.30 "
-                                            "(NBS input–output tables 2017/2020)")
+                                 doc="smallest modelled firm's output (300万元)",
+                                 source="modelling choice: smallest firm agent (micro firms are in the residual)")
     capital_share: float = param(0.4, min=0.1, max=0.8, status="reported",
                                  source="Bai, Hsieh & Qian 2006; Chow & Li 2002")
     capital_output_ratio: float = param(2.0, min=0.5, max=6.0, status="assumed",
@@ -509,20 +583,28 @@ class FirmsSection:
                                          source="plan target: firms with output > 10亿")
     hightech_initial: int = param(550, min=0, status="reported",
                                   source="'over 550' high-tech firms (2023 target statement)")
-    hightech_max_rate: float = param(0.06, min=0.0, max=1.0, status="assumed",
-                                     doc="peak annual certification chance of a productive firm")
+    hightech_min_output_yi: float = param(0.1, min=0.0, unit="亿元", status="assumed",
+                                          doc="smallest firm output that can seek certification",
+                                          source="modelling assumption (R&D capacity needs some scale)")
+    hightech_max_rate: float = param(0.08, min=0.0, max=1.0, status="assumed",
+                                     doc="peak annual certification chance of a productive firm",
+                                     source="tuned: stock grows ~4–5%/yr from 550 (2023), in line with Guangdong's 2019–2023 high-tech growth")
     hightech_loss_rate: float = param(0.04, min=0.0, max=1.0, status="assumed",
                                       source="3-year certificates, most renewed (assumed)")
     little_giants_initial: int = param(6, min=0, status="assumed",
-                                       doc="national specialised 'little giant' firms in 2023")
-    little_giant_max_rate: float = param(0.01, min=0.0, max=1.0, status="assumed")
+                                       doc="national specialised 'little giant' firms in 2023",
+                                       source="modelling assumption (2023 stock not found)")
+    little_giant_max_rate: float = param(0.01, min=0.0, max=1.0, status="assumed",
+                                         source="modelling assumption")
     renovation_base_rate: float = param(0.025, min=0.0, max=1.0, status="assumed",
-                                        doc="unaided technology-renovation chance of an above-scale firm")
+                                        doc="unaided technology-renovation chance of an above-scale firm",
+                                        source="modelling assumption (about 40 unaided renovations a year vs the plan's 100)")
     renovation_gain: float = param(0.05, min=0.0, max=0.5, status="assumed",
                                    source="technical-upgrading productivity gains 3–8% (assumed)",
                                    doc="log TFP gain from a renovation")
     renovation_cost_share: float = param(0.15, min=0.0, max=2.0, status="assumed",
-                                         doc="renovation investment as a share of the firm's capital")
+                                         doc="renovation investment as a share of the firm's capital",
+                                         source="modelling assumption")
 
 
 @section("production")
@@ -553,10 +635,14 @@ class ProductionSection:
 class LabourSection:
     """Labour force, commuting, wages and migration."""
 
-    commute_half_life_min: float = param(25.0, min=1.0, max=120.0, unit="min", status="assumed")
-    wage_elasticity: float = param(0.5, min=0.0, max=3.0, status="assumed")
-    shortage_tolerance: float = param(1.1, min=1.0, max=3.0, status="assumed")
-    natural_growth: float = param(0.002, min=-0.05, max=0.05, status="assumed")
+    commute_half_life_min: float = param(25.0, min=1.0, max=120.0, unit="min", status="assumed",
+                                         source="typical 20–30 min one-way commute in Chinese county-level cities")
+    wage_elasticity: float = param(0.5, min=0.0, max=3.0, status="assumed",
+                                   source="modelling assumption (local wage curve; Blanchflower & Oswald 1994 give 0.1 for unemployment)")
+    shortage_tolerance: float = param(1.1, min=1.0, max=3.0, status="assumed",
+                                      source="modelling assumption")
+    natural_growth: float = param(0.002, min=-0.05, max=0.05, status="assumed",
+                                  source="Guangdong natural growth ≈ 0.2–0.5% (2021–2023)")
     migration_speed: float = param(0.1, min=0.0, max=1.0, status="assumed",
                                    source="Harris & Todaro 1970; Blanchard & Katz 1992",
                                    doc="net migration per unit of log wage premium")
@@ -573,20 +659,27 @@ class EconomySection:
     citrus_share_of_primary: float = param(0.25, min=0.0, max=1.0, status="assumed",
                                            source="陈皮 industry output 230亿 (2024, reported) is "
                                                   "mostly processing and services")
-    citrus_drift: float = param(0.05, min=-0.1, max=0.2, status="assumed")
+    citrus_drift: float = param(0.05, min=-0.1, max=0.2, status="assumed",
+                                source="modelling assumption (chenpi industry expanding fast)")
     agriculture_drift: float = param(0.025, min=-0.1, max=0.2, status="assumed",
                                      source="Guangdong primary VA real growth ≈ 2–5% (2019–2023)")
-    agriculture_shock_sd: float = param(0.03, min=0.0, max=0.3, status="assumed")
-    primary_labour_productivity_growth: float = param(0.04, min=0.0, max=0.2, status="assumed")
-    services_income_elasticity: float = param(0.8, min=0.0, max=1.0, status="assumed")
+    agriculture_shock_sd: float = param(0.03, min=0.0, max=0.3, status="assumed",
+                                        source="modelling assumption (weather and price shocks)")
+    primary_labour_productivity_growth: float = param(0.04, min=0.0, max=0.2, status="assumed",
+                                                      source="modelling assumption (farm employment falls ~2%/yr nationally)")
+    services_income_elasticity: float = param(0.8, min=0.0, max=1.0, status="assumed",
+                                              source="Herrendorf, Rogerson & Valentinyi 2014 (service demand follows income)")
     services_tfp_drift: float = param(0.012, min=-0.05, max=0.1, status="assumed",
                                       source="tuned so the tertiary share drifts up slowly")
-    services_commuting_share: float = param(0.5, min=0.0, max=1.0, status="assumed")
+    services_commuting_share: float = param(0.5, min=0.0, max=1.0, status="assumed",
+                                            source="modelling assumption")
     residual_secondary_share: float = param(0.18, min=0.0, max=0.8, status="assumed",
                                             doc="share of secondary VA not in firm agents "
-                                                "(construction, micro firms)")
+                                                "(construction, micro firms)",
+                                            source="construction ≈ 10–12% of secondary VA in Guangdong counties plus micro firms (assumed)")
     residual_secondary_elasticity: float = param(1.0, min=0.0, max=2.0, status="assumed",
-                                                 doc="residual secondary follows firm VA")
+                                                 doc="residual secondary follows firm VA",
+                                                 source="modelling assumption")
 
 
 @section("land")
@@ -595,9 +688,8 @@ class LandSection:
     """Industrial land (亩) in parks and towns."""
 
     town_free_land_mu: float = param(400.0, min=0.0, unit="亩", status="assumed",
-                                     doc="free industrial land outside parks, per town")
-    park_free_share_default: float = param(0.3, min=0.0, max=1.0, status="assumed",
-                                           doc="free share where a park's developed share is unknown")
+                                     doc="free industrial land outside parks, per town",
+                                     source="modelling assumption (no data)")
     renewal_rate: float = param(0.01, min=0.0, max=0.2, status="assumed",
                                 source="工改 targets ≈ 1–2% of industrial land a year")
     intensity_yi_per_mu: float = param(0.04, min=0.001, max=1.0, unit="亿元/亩", status="assumed",
@@ -620,15 +712,24 @@ class FiscalSection:
     cit_local_share: float = param(0.4, min=0.0, max=1.0, status="official",
                                    source="income-tax sharing reform 2002 (60:40)")
     other_tax_rate: float = param(0.05, min=0.0, max=0.5, status="assumed",
-                                  doc="local revenue per 亿 of primary+tertiary VA before calibration")
+                                  doc="local revenue per 亿 of primary+tertiary VA before calibration",
+                                  source="starting value; scaled by the calibrated collection factor")
     town_share: float = param(0.3, min=0.0, max=1.0, status="assumed",
-                              doc="share of revenue collected in a town kept by the town")
+                              doc="share of revenue collected in a town kept by the town",
+                              source="modelling assumption (district–town sharing varies across Guangdong)")
     public_investment_share: float = param(0.25, min=0.0, max=1.0, status="assumed",
-                                           doc="share of general spending that builds public capital")
+                                           doc="share of general spending that builds public capital",
+                                           source="modelling assumption")
     village_spending_share: float = param(0.03, min=0.0, max=0.5, status="assumed",
-                                          doc="share of district revenue spent on villages")
-    allow_debt: bool = param(False, doc="may the district borrow (only for infrastructure)")
-    debt_limit_yi: float = param(0.0, min=0.0, unit="亿元", status="assumed")
+                                          doc="share of district revenue spent on villages",
+                                          source="modelling assumption")
+    allow_debt: bool = param(False, doc="may the district borrow (only for infrastructure)",
+                             source="policy setting")
+    debt_limit_yi: float = param(0.0, min=0.0, unit="亿元", status="assumed",
+                                 source="policy setting")
+    local_multiplier: float = param(1.8, min=0.0, max=5.0, status="reported",
+                                    source="Chodorow-Reich 2019: cross-regional spending multiplier ≈ 1.8",
+                                    doc="value added per 亿 of debt-financed spending, next year")
     interest_rate: float = param(0.03, min=0.0, max=0.2, status="assumed",
                                  source="local government special bond yields ≈ 2.5–3.5%")
 
@@ -642,12 +743,16 @@ class VillagesSection:
                                            source="lognormal fitted to 12.56亿 over 236 villages "
                                                   "with 195 over 100万 (南方日报 2024)")
     collective_income_elasticity: float = param(1.0, min=0.0, max=3.0, status="assumed",
-                                                doc="village income growth per town GDP growth")
-    beautiful_initial_share: float = param(0.6, min=0.0, max=1.0, status="assumed")
+                                                doc="village income growth per town GDP growth",
+                                                source="modelling assumption")
+    beautiful_initial_share: float = param(0.6, min=0.0, max=1.0, status="assumed",
+                                           source="modelling assumption (share at standard in 2023 not found)")
     upgrade_cost_yi: float = param(0.05, min=0.001, unit="亿元", status="assumed",
-                                   doc="spending to bring one village to standard")
+                                   doc="spending to bring one village to standard",
+                                   source="modelling assumption")
     demo_cost_yi: float = param(0.3, min=0.001, unit="亿元", status="assumed",
-                                doc="spending to make a standard village a demonstration village")
+                                doc="spending to make a standard village a demonstration village",
+                                source="modelling assumption")
 
 
 @section("prices")
@@ -669,30 +774,43 @@ class AttractionSection:
     """Investment attraction (招商引资): project arrivals, sizes, location choice; effort lever."""
 
     projects_per_year: float = param(40.0, min=0.0, max=10_000.0, status="assumed",
-                                     doc="expected projects a year at 2023 attractiveness")
-    min_project_yi: float = param(1.0, min=0.01, unit="亿元", status="assumed")
-    project_tail_exponent: float = param(1.1, min=0.3, max=3.0, status="assumed")
+                                     doc="expected projects a year at 2023 attractiveness",
+                                     source="tuned: baseline introduced investment ≈ 150–250亿/yr and growth in the 4–8% band")
+    min_project_yi: float = param(1.0, min=0.01, unit="亿元", status="assumed",
+                                  source="modelling assumption (projects counted from 1亿)")
+    project_tail_exponent: float = param(1.1, min=0.3, max=3.0, status="assumed",
+                                         source="heavy-tailed like firm sizes (Axtell 2001)")
     max_project_yi: float = param(200.0, min=1.0, unit="亿元", status="reported",
                                   source="凤山湖 200亿 battery project")
     realisation_share: float = param(0.2, min=0.0, max=1.0, status="assumed",
-                                     doc="share of contracted investment that becomes capital")
-    build_years: int = param(2, min=1, max=10, status="assumed",
-                             doc="years over which a project's capital is installed")
+                                     doc="share of contracted investment that becomes capital",
+                                     source="tuned (contracted investment is realised slowly and partly)")
     approval_delay_years: int = param(2, min=0, max=10, status="assumed",
-                                      doc="years from signing to production start (no integration)")
+                                      doc="years from signing to production start (no integration)",
+                                      source="modelling assumption (signing to production)")
     attractiveness_elasticity: float = param(1.0, min=0.0, max=3.0, status="reported",
                                              source="Schmidheiny & Brülhart 2011")
-    beta_access: float = param(1.0, min=0.0, max=10.0, status="assumed")
-    beta_agglomeration: float = param(0.5, min=0.0, max=10.0, status="assumed")
-    beta_land: float = param(0.3, min=0.0, max=10.0, status="assumed")
-    beta_lead: float = param(1.0, min=0.0, max=10.0, status="assumed")
-    beta_subsidy: float = param(10.0, min=0.0, max=100.0, status="assumed")
+    beta_access: float = param(1.0, min=0.0, max=10.0, status="assumed",
+                               source="conditional logit of plant location (Head & Ries 1996; Guimarães et al. 2003), assumed")
+    beta_agglomeration: float = param(0.5, min=0.0, max=10.0, status="assumed",
+                                      source="conditional logit of plant location (Head, Ries & Swenson 1995), assumed")
+    beta_land: float = param(0.3, min=0.0, max=10.0, status="assumed",
+                             source="modelling assumption")
+    beta_service: float = param(1.0, min=0.0, max=10.0, status="assumed",
+                                source="modelling assumption (public services and infrastructure attract plants; "
+                                       "Head, Ries & Swenson 1999 find infrastructure significant)",
+                                doc="logit weight of log service quality (public capital per resident)")
+    beta_lead: float = param(1.0, min=0.0, max=10.0, status="assumed",
+                             source="modelling assumption")
     competition_subsidy_share: float = param(0.03, min=0.0, max=0.5, status="assumed",
                                              source="tax-rebate competition (Han & Kung 2015)")
-    effort: float = param(0.0, min=0.0, max=10.0, doc="LEVER: extra attraction effort (0 = 2023)")
-    effort_elasticity: float = param(0.3, min=0.0, max=2.0, status="assumed")
+    effort: float = param(0.0, min=0.0, max=10.0, doc="LEVER: extra attraction effort (0 = 2023)",
+                          source="policy setting (lever)")
+    effort_elasticity: float = param(0.3, min=0.0, max=2.0, status="assumed",
+                                     source="modelling assumption")
     effort_cost_yi: float = param(1.0, min=0.0, unit="亿元/yr per unit effort", status="assumed",
-                                  doc="yearly cost of one unit of effort (staff, promotion)")
+                                  doc="yearly cost of one unit of effort (staff, promotion)",
+                                  source="modelling assumption")
 
 
 @section("integration")
@@ -700,19 +818,28 @@ class AttractionSection:
 class IntegrationSection:
     """LEVER 区镇一体，园镇融合: zone-level pipelines, pooled land, revenue sharing, fast approval."""
 
-    enabled: bool = param(False)
-    zones: tuple[str, ...] = param((), choices=MODEL_ZONES, doc="zones that integrate (empty = all)")
-    start_year: int = param(2024, min=2023, max=2060)
+    enabled: bool = param(False,
+                          source="policy setting (lever)")
+    zones: tuple[str, ...] = param((), choices=MODEL_ZONES, doc="zones that integrate (empty = all)",
+                                   source="policy setting (lever)")
+    start_year: int = param(2024, min=2023, max=2060,
+                            source="policy setting (lever)")
     pipeline_gain: float = param(0.15, min=0.0, max=2.0, status="assumed",
-                                 doc="extra project arrivals in an integrated zone (全员产业链招商)")
-    land_pooling: bool = param(True, doc="pool free land across the zone's parks and towns")
+                                 doc="extra project arrivals in an integrated zone (全员产业链招商)",
+                                 source="policy setting (lever)")
+    land_pooling: bool = param(True, doc="pool free land across the zone's parks and towns",
+                               source="policy setting (lever)")
     renewal_bonus: float = param(0.5, min=0.0, max=5.0, status="assumed",
-                                 doc="relative rise in 工改 renewal rate under pooled renewal")
+                                 doc="relative rise in 工改 renewal rate under pooled renewal",
+                                 source="policy setting (lever)")
     sharing_rule: str = param("host", choices=("host", "equal", "population"),
-                              doc="how park revenue is shared among the zone's towns")
-    approval_delay_years: int = param(1, min=0, max=10, status="assumed")
+                              doc="how park revenue is shared among the zone's towns",
+                              source="policy setting (lever)")
+    approval_delay_years: int = param(1, min=0, max=10, status="assumed",
+                                      source="policy setting (lever)")
     running_cost_yi: float = param(0.05, min=0.0, unit="亿元/yr per zone", status="assumed",
-                                   doc="cost of the zone platform company")
+                                   doc="cost of the zone platform company",
+                                   source="policy setting (lever)")
 
     def validate(self, err: Callable[..., typing.NoReturn]) -> None:
         if len(set(self.zones)) != len(self.zones):
@@ -724,18 +851,27 @@ class IntegrationSection:
 class PairingSection:
     """LEVER 结对帮扶/组团帮扶: pairs of towns, transfers of money/capacity and project referral."""
 
-    enabled: bool = param(False)
-    pairs: tuple[str, ...] = param((), doc="'donor:recipient' town pairs (empty = rule)")
-    rule_pairs: int = param(3, min=0, max=5, doc="pairs formed strong→weak by fiscal capacity")
-    start_year: int = param(2024, min=2023, max=2060)
-    transfer_yi: float = param(0.5, min=0.0, unit="亿元/yr per pair", status="assumed")
-    payer: str = param("donor", choices=("donor", "district"))
+    enabled: bool = param(False,
+                          source="policy setting (lever)")
+    pairs: tuple[str, ...] = param((), doc="'donor:recipient' town pairs (empty = rule)",
+                                   source="policy setting (lever)")
+    rule_pairs: int = param(3, min=0, max=5, doc="pairs formed strong→weak by fiscal capacity",
+                            source="policy setting (lever)")
+    start_year: int = param(2024, min=2023, max=2060,
+                            source="policy setting (lever)")
+    transfer_yi: float = param(0.5, min=0.0, unit="亿元/yr per pair", status="assumed",
+                               source="policy setting (lever)")
+    payer: str = param("donor", choices=("donor", "district"),
+                       source="policy setting (lever)")
     kinds: tuple[str, ...] = param(("money", "capacity", "referral"),
-                                   choices=("money", "capacity", "referral"))
+                                   choices=("money", "capacity", "referral"),
+                                   source="policy setting (lever)")
     capacity_utility: float = param(0.3, min=0.0, max=5.0, status="assumed",
-                                    doc="logit utility gain of a recipient's locations (capacity)")
+                                    doc="logit utility gain of a recipient's locations (capacity)",
+                                    source="policy setting (lever)")
     referral_tax_share_donor: float = param(0.5, min=0.0, max=1.0, status="assumed",
-                                            doc="share of a referred project's tax kept by the donor")
+                                            doc="share of a referred project's tax kept by the donor",
+                                            source="policy setting (lever)")
 
     def validate(self, err: Callable[..., typing.NoReturn]) -> None:
         for i, pair in enumerate(self.pairs):
@@ -751,12 +887,17 @@ class PairingSection:
 class InfrastructureSection:
     """LEVER infrastructure portfolio (projects.csv): network edges, cost, timing, budget."""
 
-    enabled: bool = param(False)
-    project_ids: tuple[str, ...] = param((), doc="projects to build (empty = all in projects.csv)")
-    budget_yi_per_year: float = param(30.0, min=0.0, unit="亿元", status="assumed")
-    delay_years: int = param(0, min=0, max=20, doc="shift all start years")
+    enabled: bool = param(False,
+                          source="policy setting (lever)")
+    project_ids: tuple[str, ...] = param((), doc="projects to build (empty = all in projects.csv)",
+                                         source="policy setting (lever)")
+    budget_yi_per_year: float = param(30.0, min=0.0, unit="亿元", status="assumed",
+                                      source="policy setting (lever)")
+    delay_years: int = param(0, min=0, max=20, doc="shift all start years",
+                             source="policy setting (lever)")
     public_capital_share: float = param(1.0, min=0.0, max=1.0,
-                                        doc="share of spending added to endpoint towns' public capital")
+                                        doc="share of spending added to endpoint towns' public capital",
+                                        source="policy setting (lever)")
 
 
 @section("tech_renovation")
@@ -764,11 +905,13 @@ class InfrastructureSection:
 class TechRenovationSection:
     """LEVER technology-renovation support (技术改造): firms a year and the subsidy."""
 
-    enabled: bool = param(False)
+    enabled: bool = param(False,
+                          source="policy setting (lever)")
     firms_per_year: int = param(100, min=0, max=100_000, status="official",
                                 source="plan: 100 firms a year")
     subsidy_share: float = param(0.2, min=0.0, max=1.0, status="assumed",
-                                 doc="share of renovation investment the district pays")
+                                 doc="share of renovation investment the district pays",
+                                 source="policy setting (lever)")
 
 
 
@@ -849,8 +992,7 @@ def _resolve_data_dir(region: Any, ctx: _Context) -> Any:
     if not region.data_dir:
         return region
     file = ctx.file_for("region.data_dir")
-    base = Path(file).parent if file and file != SET_SOURCE else Path.cwd()
-    folder = (base / region.data_dir).resolve()
+    folder = resolve_config_path(region.data_dir, file=file, key="region.data_dir")
     if not folder.is_dir():
         raise ConfigError("data folder not found", file=file, key="region.data_dir",
                           value=region.data_dir, expected=f"an existing folder ({folder})")

@@ -43,15 +43,31 @@ class UserError(Exception):
         parts = []
         if where:
             parts.append(where)
-        if self.key:
+        if self.key is not None:
             parts.append(f"key '{self.key}'")
         head = ": ".join(parts)
         text = self.detail
         if self.has_value:
-            text += f" (got {self.value!r})"
+            text += f" (got {_short_repr(self.value)})"
         if self.expected:
             text += f"; expected {self.expected}"
-        return f"{head}: {text}" if head else text
+        return _one_line(f"{head}: {text}" if head else text)
+
+
+def _short_repr(value: Any, limit: int = 200) -> str:
+    """``repr(value)``, cut to ``limit`` characters (a value can be a huge list or string)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an integer too long to print
+        return "<a number too long to print>"
+    return text if len(text) <= limit else f"{text[:limit - 5]}...{text[-2:]}"
+
+
+def _one_line(text: str) -> str:
+    """The message on one line: line breaks and other control characters escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class ConfigError(UserError):

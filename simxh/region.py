@@ -18,6 +18,7 @@ recomputed only when the network changes.
 from __future__ import annotations
 
 import copy
+import difflib
 import itertools
 import math
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from scipy.sparse.csgraph import connected_components, shortest_path
 
 from simxh.datafiles import RegionData, load_region_data
 from simxh.economics.access import market_access
-from simxh.errors import DataError
+from simxh.errors import ConfigError, DataError
 
 TRANSPORT = "transport"
 COOPERATION = "cooperation"
@@ -260,6 +261,8 @@ def build_region(config: object | None = None, data: RegionData | None = None,
                        length_km=length, travel_min=minutes,
                        status="derived" if derived and row["status"] != "assumed" else row["status"])
 
+    if config is not None:
+        check_config_references(config, data)
     _add_cooperation_layer(graph, data)
     region = Region(data, graph,
                     distance_decay=getattr(access, "distance_decay", 0.9),
@@ -305,3 +308,35 @@ def _check_connected(region: Region, links_file: Path | str) -> None:
         raise DataError("the transport network is not connected", file=links_file,
                         value=", ".join(cut),
                         expected="links joining these nodes to the rest of the network")
+
+
+def check_config_references(config: object, data: RegionData) -> None:
+    """Refuse a config that names a town, zone or infrastructure project the data lack.
+
+    The config schema checks ids against the shipped region; this checks them against the
+    data the config actually uses (``region.data_dir``), naming the config file and key.
+    """
+    file = getattr(config, "source_file", None)
+    towns, zones = set(data.towns.index), set(data.zones.index)
+    projects = set(data.projects.index)
+
+    def refuse(key: str, value: str, what: str, known: set[str], csv_name: str) -> None:
+        hint = difflib.get_close_matches(value, sorted(known), n=1)
+        raise ConfigError(f"refers to an undefined {what}", file=file, key=key, value=value,
+                          expected=(f"'{hint[0]}' or another " if hint else "an ")
+                          + f"id in {data.data_dir / csv_name}")
+
+    infra = getattr(config, "infrastructure", None)
+    for i, pid in enumerate(getattr(infra, "project_ids", ()) or ()):
+        if pid not in projects:
+            refuse(f"infrastructure.project_ids[{i}]", pid, "infrastructure project", projects,
+                   "projects.csv")
+    integration = getattr(config, "integration", None)
+    for i, zone in enumerate(getattr(integration, "zones", ()) or ()):
+        if zone not in zones:
+            refuse(f"integration.zones[{i}]", zone, "zone", zones, "zones.csv")
+    pairing = getattr(config, "pairing", None)
+    for i, pair in enumerate(getattr(pairing, "pairs", ()) or ()):
+        for town in str(pair).split(":"):
+            if town not in towns:
+                refuse(f"pairing.pairs[{i}]", town, "town", towns, "towns.csv")

@@ -1,0 +1,224 @@
+"""Mesa agents: towns (镇街), parks (园区) and the district government (区政府).
+
+Towns and parks are few (11 and 12) but their state lives in the model's arrays, like the firms',
+so that every rule is applied to all of them at once; a Town or Park agent is a named handle on
+its row, with read-only properties for inspection and data collection. The Government agent owns
+the budget: it collects revenue, shares it with the towns, pays for the levers and builds
+infrastructure (its methods are called by the model in a fixed order each year).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from simxh.economics import public
+
+if TYPE_CHECKING:
+    from simxh.model import XinhuiModel
+
+
+class Town(mesa.Agent):
+    """A town or subdistrict (镇/街道): population, sectors, land, public capital, budget, villages."""
+
+    def __init__(self, model: XinhuiModel, index: int, town_id: str, zone: str) -> None:
+        super().__init__(model)
+        self.index = index
+        self.town_id = town_id
+        self.zone = zone
+
+    # value-added and people (亿元, 万人), read from the model's arrays
+    @property
+    def gdp_primary_yi(self) -> float:
+        return float(self.model.town_primary_yi[self.index])
+
+    @property
+    def gdp_secondary_yi(self) -> float:
+        return float(self.model.town_secondary_yi[self.index])
+
+    @property
+    def gdp_tertiary_yi(self) -> float:
+        return float(self.model.tertiary_yi[self.index])
+
+    @property
+    def gdp_yi(self) -> float:
+        return float(self.model.town_gdp_yi[self.index])
+
+    @property
+    def industrial_output_yi(self) -> float:
+        return float(self.model.town_industrial_output_yi[self.index])
+
+    @property
+    def fiscal_revenue_yi(self) -> float:
+        return float(self.model.town_revenue_yi[self.index])
+
+    @property
+    def employment_wan(self) -> float:
+        return float(self.model.town_employment_wan[self.index])
+
+    @property
+    def population_wan(self) -> float:
+        return float(self.model.population_wan[self.index])
+
+    @property
+    def public_capital_yi(self) -> float:
+        return float(self.model.public_capital_yi[self.index])
+
+    @property
+    def labour_force_wan(self) -> float:
+        return float(self.model.labour_force_wan[self.index])
+
+    @property
+    def free_land_mu(self) -> float:
+        """Free industrial land at the town node (outside its parks)."""
+        return float(self.model.free_land_mu[self.index])
+
+    @property
+    def budget_spending_yi(self) -> float:
+        """The town's own spending this year (its revenue share ± pairing and rents)."""
+        ledger = self.model.government.town_ledger
+        return float(ledger["spend_town"][self.index]) if ledger else 0.0
+
+    @property
+    def villages(self) -> int:
+        return int((self.model.village_town == self.index).sum())
+
+    @property
+    def village_collective_income_wan(self) -> float:
+        m = self.model
+        return float(m.village_income_wan[m.village_town == self.index].sum())
+
+    @property
+    def beautiful_villages(self) -> int:
+        m = self.model
+        return int((m.village_beautiful & (m.village_town == self.index)).sum())
+
+    @property
+    def accessibility(self) -> float:
+        """Market access relative to the 2023 mean over towns (= 100)."""
+        return float(self.model.town_accessibility[self.index])
+
+    @property
+    def firms(self) -> int:
+        return int(self.model.town_firm_counts["firms"][self.index])
+
+    @property
+    def firms_above_scale(self) -> int:
+        return int(self.model.town_firm_counts["above_scale"][self.index])
+
+    @property
+    def hightech_firms(self) -> int:
+        return int(self.model.town_firm_counts["hightech"][self.index])
+
+    @property
+    def little_giants(self) -> int:
+        return int(self.model.town_firm_counts["little_giant"][self.index])
+
+    @property
+    def firms_output_over_10yi(self) -> int:
+        return int(self.model.town_firm_counts["over_10yi"][self.index])
+
+    @property
+    def investment_introduced_yi(self) -> float:
+        return float(self.model.town_investment_introduced_yi[self.index])
+
+    @property
+    def infrastructure_spend_yi(self) -> float:
+        return float(self.model.town_infrastructure_spend_yi[self.index])
+
+
+class Park(mesa.Agent):
+    """An industrial park/platform (园区): land capacity and use, lead sectors, host town."""
+
+    def __init__(self, model: XinhuiModel, node: int, park_id: str, host_town: int,
+                 lead_sectors: tuple[str, ...]) -> None:
+        super().__init__(model)
+        self.node = node
+        self.park_id = park_id
+        self.host_town = host_town
+        self.lead_sectors = lead_sectors
+
+    @property
+    def free_land_mu(self) -> float:
+        return float(self.model.free_land_mu[self.node])
+
+    @property
+    def used_land_mu(self) -> float:
+        f = self.model.firms
+        return float(f.land_mu[f.alive & (f.node == self.node)].sum())
+
+    @property
+    def service_quality(self) -> float:
+        """Public services relative to 2023 (the host town's public capital per resident)."""
+        return float(self.model.service_quality[self.host_town])
+
+    @property
+    def zone(self) -> str:
+        m = self.model
+        return m.zone_ids[m.town_zone[self.host_town]]
+
+    @property
+    def value_added_yi(self) -> float:
+        f = self.model.firms
+        return float(f.value_added_yi[f.alive & (f.node == self.node)].sum())
+
+
+class Government(mesa.Agent):
+    """The district government (区政府): budget, revenue sharing, levers and infrastructure.
+
+    Accounts (亿元, per year): resources = district share of revenue + land-transfer revenue +
+    new debt; spending = interest + villages + lever costs + infrastructure + general spending
+    (a share of which builds public capital). Towns keep their share of revenue, pay or receive
+    pairing transfers and competition subsidies, and spend the rest. ``ledger`` holds the year's
+    flows; ``model.check_accounts()`` verifies that they balance.
+    """
+
+    def __init__(self, model: XinhuiModel) -> None:
+        super().__init__(model)
+        self.debt_yi = 0.0
+        self.ledger: dict[str, float] = {}
+        self.town_ledger: dict[str, np.ndarray] = {}
+
+    def budget(self, revenue_by_town_yi: np.ndarray, land_revenue_yi: float,
+               committed: dict[str, float], infrastructure_wanted_yi: float,
+               town_payments: dict[str, np.ndarray], town_receipts: dict[str, np.ndarray]
+               ) -> tuple[float, float]:
+        """Balance the year's budget; returns (infrastructure paid, general public investment).
+
+        ``committed`` district items are paid first; infrastructure is paid up to what is left
+        (plus new debt if the config allows it, within the limit); the rest is general spending.
+        Town accounts: own share + receipts − payments, all spent.
+        """
+        m = self.model
+        fiscal = m.p.fiscal
+        town_part, district_part = public.share_revenue(revenue_by_town_yi, fiscal.town_share)
+        interest = fiscal.interest_rate * self.debt_yi
+        committed = {"interest": interest, **committed}
+        resources = float(district_part.sum()) + land_revenue_yi
+        free = resources - sum(committed.values())
+        infra = min(infrastructure_wanted_yi, max(free, 0.0))
+        borrowing = public.debt_allowed_borrowing(infrastructure_wanted_yi - infra, self.debt_yi,
+                                                  fiscal.debt_limit_yi, fiscal.allow_debt)
+        infra += borrowing
+        if free < 0:  # committed items exceed resources: borrow if allowed, else cut general
+            extra = public.debt_allowed_borrowing(-free, self.debt_yi + borrowing,
+                                                  fiscal.debt_limit_yi, fiscal.allow_debt)
+            borrowing += extra
+        self.debt_yi += borrowing
+        general = resources + borrowing - sum(committed.values()) - infra
+        self.ledger = {"revenue_district_share": float(district_part.sum()),
+                       "land_revenue": land_revenue_yi, "borrowing": borrowing,
+                       **{f"spend_{k}": v for k, v in committed.items()},
+                       "spend_infrastructure": infra, "spend_general": general}
+        town_resources = town_part.copy()
+        for v in town_receipts.values():
+            town_resources += v
+        for v in town_payments.values():
+            town_resources -= v
+        self.town_ledger = {"revenue_town_share": town_part, **{f"in_{k}": v for k, v in
+                                                                 town_receipts.items()},
+                            **{f"out_{k}": v for k, v in town_payments.items()},
+                            "spend_town": town_resources}
+        return infra, general

@@ -1,0 +1,440 @@
+"""Analysis of an experiment's results: the tables behind a policy comparison.
+
+``simxh compare DIR`` (:func:`compare`) reads the consolidated tables of a store and writes,
+under ``DIR/summary/``:
+
+- ``summary.csv`` — per scenario, metric and year: n, mean, sd, median and quantiles;
+- ``paired_differences.csv`` — scenario minus reference, paired by (design point, replication),
+  which is what common random numbers buy: mean, t-interval, n;
+- ``targets.csv`` — for every plan target and scenario, the probability of meeting it and the
+  growth rate the target implies from the base year;
+- ``equity.csv`` — the Theil index of GDP per capita (泰尔指数), its Gini, and the weakest
+  town's growth, per scenario and year;
+- ``sensitivity.csv`` — Morris or Sobol indices (SALib) when the design allows, else Spearman
+  rank correlations between each uncertain parameter and each output.
+
+Functions here take plain DataFrames, so they are tested against hand-computed values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from simxh.errors import UserError
+
+ID_COLUMNS = ("scenario", "point", "replication", "seed", "year", "town", "zone")
+PAIR_KEYS = ("point", "replication")
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+EQUITY_COLUMNS = ("theil_gdp_per_capita", "gini_gdp_per_capita", "weakest_town_growth_pct")
+_COMPARATORS = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less,
+                "==": np.isclose, "=": np.isclose}
+
+
+def metric_columns(frame: pd.DataFrame, design_columns: Sequence[str] = ()) -> list[str]:
+    """Numeric output columns (not identifiers, not design-point parameters)."""
+    skip = set(ID_COLUMNS) | set(design_columns)
+    return [c for c in frame.columns
+            if c not in skip and pd.api.types.is_numeric_dtype(frame[c])
+            and not pd.api.types.is_bool_dtype(frame[c])]
+
+
+def _select(frame: pd.DataFrame, metrics: Sequence[str] | None,
+            years: Sequence[int] | None) -> tuple[pd.DataFrame, list[str]]:
+    metrics = list(metrics) if metrics else metric_columns(frame)
+    missing = [m for m in metrics if m not in frame.columns]
+    if missing:
+        raise UserError("unknown metric", value=missing[0],
+                        expected="one of " + ", ".join(metric_columns(frame)))
+    if years:
+        frame = frame[frame["year"].isin(list(years))]
+    return frame, metrics
+
+
+def summary_stats(frame: pd.DataFrame, metrics: Sequence[str] | None = None,
+                  years: Sequence[int] | None = None,
+                  quantiles: Sequence[float] = QUANTILES) -> pd.DataFrame:
+    """Per scenario, metric and year: n, mean, sd, and the given quantiles (q50 = median).
+
+    ``frame`` is a district table (one row per run and year); the scenario order is kept.
+    """
+    frame, metrics = _select(frame, metrics, years)
+    order = list(dict.fromkeys(frame["scenario"]))
+    long = frame.melt(id_vars=["scenario", "year"], value_vars=metrics, var_name="metric")
+    grouped = long.groupby(["scenario", "metric", "year"], sort=False)["value"]
+    out = grouped.agg(n="count", mean="mean", sd="std")
+    for q in quantiles:
+        out[f"q{round(100 * q):02d}"] = grouped.quantile(q)
+    out["median"] = grouped.median()
+    out = out.reset_index()
+    out["scenario"] = pd.Categorical(out["scenario"], categories=order, ordered=True)
+    out["metric"] = pd.Categorical(out["metric"], categories=metrics, ordered=True)
+    out = out.sort_values(["scenario", "metric", "year"]).reset_index(drop=True)
+    out["scenario"] = out["scenario"].astype(str)
+    out["metric"] = out["metric"].astype(str)
+    return out
+
+
+def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean and Student-t confidence interval of ``values`` (NaNs dropped): (mean, low, high, n).
+
+    With fewer than two values the interval is (nan, nan)."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    n = int(values.size)
+    if n == 0:
+        return math.nan, math.nan, math.nan, 0
+    mean = float(values.mean())
+    if n < 2:
+        return mean, math.nan, math.nan, n
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / math.sqrt(n))
+    return mean, mean - half, mean + half, n
+
+
+def paired_differences(frame: pd.DataFrame, reference: str,
+                       metrics: Sequence[str] | None = None, years: Sequence[int] | None = None,
+                       confidence: float = 0.95) -> pd.DataFrame:
+    """Scenario minus reference, paired by design point and replication (common random
+    numbers), with a Student-t interval of the mean difference.
+
+    Columns: scenario, reference, metric, year, mean, ci_low, ci_high, n. Runs missing in
+    either scenario (failed, pending) drop out of the pairs.
+    """
+    frame, metrics = _select(frame, metrics, years)
+    scenarios = list(dict.fromkeys(frame["scenario"]))
+    if reference not in scenarios:
+        raise UserError("unknown reference scenario", value=reference,
+                        expected="one of " + ", ".join(scenarios))
+    keys = [k for k in PAIR_KEYS if k in frame.columns] + ["year"]
+    ref = frame[frame["scenario"] == reference].set_index(keys)[metrics]
+    rows: list[dict[str, Any]] = []
+    for scenario in scenarios:
+        if scenario == reference:
+            continue
+        other = frame[frame["scenario"] == scenario].set_index(keys)[metrics]
+        diff = (other - ref).dropna(how="all")
+        diff = diff[diff.index.isin(other.index) & diff.index.isin(ref.index)]
+        by_year = diff.groupby(level="year", sort=True)
+        for metric in metrics:
+            for year, values in by_year[metric]:
+                mean, low, high, n = t_interval(values.to_numpy(), confidence)
+                rows.append({"scenario": scenario, "reference": reference, "metric": metric,
+                             "year": int(year), "mean": mean, "ci_low": low, "ci_high": high,
+                             "n": n})
+    columns = ["scenario", "reference", "metric", "year", "mean", "ci_low", "ci_high", "n"]
+    out = pd.DataFrame(rows, columns=columns)
+    if not out.empty:
+        out["metric"] = pd.Categorical(out["metric"], categories=metrics, ordered=True)
+        out["scenario"] = pd.Categorical(out["scenario"], categories=scenarios, ordered=True)
+        out = out.sort_values(["scenario", "metric", "year"]).reset_index(drop=True)
+        out["metric"] = out["metric"].astype(str)
+        out["scenario"] = out["scenario"].astype(str)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Plan targets
+# --------------------------------------------------------------------------------------------
+
+
+def implied_growth_pct(base_value: float, target_value: float, base_year: int,
+                       year: int) -> float:
+    """The constant annual growth (%) that takes ``base_value`` in ``base_year`` to
+    ``target_value`` in ``year``: 100·((target/base)^(1/(year−base_year)) − 1).
+
+    E.g. GDP 1011.25亿 (2023) → 3300亿 (2033) implies 12.6% a year."""
+    if year <= base_year or not base_value or base_value <= 0 or target_value <= 0:
+        return math.nan
+    return 100.0 * ((target_value / base_value) ** (1.0 / (year - base_year)) - 1.0)
+
+
+def _target_years(target: pd.Series, available: Sequence[int]) -> list[int]:
+    year = _int_or_none(target.get("year"))
+    end = _int_or_none(target.get("year_end"))
+    if year is None and end is None:
+        return [max(available)] if available else []
+    if year is None:
+        year = end
+    if end is None or end == year:
+        return [year]
+    return [y for y in range(year, end + 1)]
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def score_targets(frame: pd.DataFrame, targets: pd.DataFrame, *, base_year: int = 2023,
+                  reference: str | None = None) -> pd.DataFrame:
+    """The probability that each scenario meets each plan target, over its runs.
+
+    ``targets`` has an ``id`` index (or column) and columns metric, comparator, value, year,
+    year_end (optional) and kind (optional; ``simxh/data/targets.csv``). A target with
+    ``year``..``year_end`` must hold in every year of the span (kinds ``level``, ``annual``);
+    ``kind = "average"`` compares the span's mean instead, and ``kind = "mean_growth"`` the
+    average annual growth over the span: the geometric mean of (1 + g/100) over the years
+    after ``year`` (10 years for 2023–2033), i.e. the compound rate. Targets on metrics the
+    model does not output are listed with probability NaN and a note.
+
+    Columns: scenario, target, metric, year, comparator, value, probability, n,
+    base_value, implied_growth_pct, note. ``implied_growth_pct`` is the annual growth from
+    the base-year mean of the ``reference`` scenario (default: the first) to the target value
+    (for growth targets, the target itself): a property of the target, the same for every
+    scenario.
+    """
+    if "id" in targets.columns:
+        targets = targets.set_index("id")
+    scenarios = list(dict.fromkeys(frame["scenario"]))
+    available = sorted(frame["year"].unique().tolist())
+    run_keys = ["scenario"] + [k for k in PAIR_KEYS if k in frame.columns]
+    rows: list[dict[str, Any]] = []
+    for target_id, t in targets.iterrows():
+        metric = str(t["metric"])
+        comparator = str(t.get("comparator", ">=")).strip()
+        value = float(t["value"])
+        kind = str(t.get("kind", "") or "")
+        years = _target_years(t, available)
+        report_year = years[-1] if years else None
+        base: pd.DataFrame | None = None
+        note = ""
+        if metric not in frame.columns:
+            note = "metric not in the model outputs"
+        elif comparator not in _COMPARATORS:
+            note = f"unknown comparator {comparator!r}"
+        elif not years or any(y not in available for y in years):
+            note = "target year outside the simulated years"
+        if not note:
+            base = frame[(frame["year"] == base_year)
+                         & (frame["scenario"] == (reference or scenarios[0]))]
+        is_growth = kind == "mean_growth" or metric.endswith("growth_pct")
+        for scenario in scenarios:
+            row = {"scenario": scenario, "target": target_id, "metric": metric,
+                   "year": report_year, "comparator": comparator, "value": value,
+                   "probability": math.nan, "n": 0, "base_value": math.nan,
+                   "implied_growth_pct": math.nan, "note": note}
+            if note:
+                rows.append(row)
+                continue
+            sub = frame[(frame["scenario"] == scenario) & frame["year"].isin(years)]
+            per_run = sub.groupby(run_keys[1:], sort=True)[metric]
+            if kind in ("average", "mean"):
+                met = _COMPARATORS[comparator](per_run.mean().to_numpy(), value)
+            elif kind == "mean_growth":
+                later = sub[sub["year"] > years[0]] if len(years) > 1 else sub
+                factor = (1.0 + later[metric] / 100.0).groupby(
+                    [later[k] for k in run_keys[1:]], sort=True).prod()
+                n_years = max(len(years) - 1, 1)
+                mean_growth = 100.0 * (factor.to_numpy() ** (1.0 / n_years) - 1.0)
+                met = _COMPARATORS[comparator](mean_growth, value)
+            else:
+                ok = _COMPARATORS[comparator](sub[metric].to_numpy(dtype=float), value)
+                met = pd.Series(ok, index=sub.index).groupby(
+                    [sub[k] for k in run_keys[1:]], sort=True).all().to_numpy()
+                if per_run.size().lt(len(years)).any():
+                    row["note"] = "some runs lack some target years"
+            row["n"] = int(len(met))
+            row["probability"] = float(np.mean(met)) if len(met) else math.nan
+            assert base is not None
+            base_values = base[metric]
+            if len(base_values):
+                row["base_value"] = float(base_values.mean())
+            if is_growth:
+                row["implied_growth_pct"] = value
+            elif report_year is not None:
+                row["implied_growth_pct"] = implied_growth_pct(row["base_value"], value,
+                                                               base_year, report_year)
+            rows.append(row)
+    return pd.DataFrame(rows, columns=["scenario", "target", "metric", "year", "comparator",
+                                       "value", "probability", "n", "base_value",
+                                       "implied_growth_pct", "note"])
+
+
+# --------------------------------------------------------------------------------------------
+# Equity and sensitivity
+# --------------------------------------------------------------------------------------------
+
+
+def equity_table(frame: pd.DataFrame, years: Sequence[int] | None = None,
+                 confidence: float = 0.95) -> pd.DataFrame:
+    """Per scenario and year: mean and interval of the Theil index of GDP per capita across
+    towns, its Gini, and the weakest town's growth (%), over runs."""
+    present = [c for c in EQUITY_COLUMNS if c in frame.columns]
+    if not present:
+        return pd.DataFrame(columns=["scenario", "year", "n"])
+    if years:
+        frame = frame[frame["year"].isin(list(years))]
+    rows = []
+    order = list(dict.fromkeys(frame["scenario"]))
+    for (scenario, year), sub in frame.groupby(["scenario", "year"], sort=False):
+        row: dict[str, Any] = {"scenario": scenario, "year": int(year), "n": len(sub)}
+        for col in present:
+            mean, low, high, _ = t_interval(sub[col].to_numpy(), confidence)
+            row[f"{col}_mean"], row[f"{col}_ci_low"], row[f"{col}_ci_high"] = mean, low, high
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out["_order"] = out["scenario"].map({s: i for i, s in enumerate(order)})
+    return out.sort_values(["_order", "year"]).drop(columns="_order").reset_index(drop=True)
+
+
+def point_means(frame: pd.DataFrame, scenario: str, metric: str, year: int,
+                n_points: int) -> np.ndarray:
+    """The mean of ``metric`` over replications at each design point (in point order)."""
+    sub = frame[(frame["scenario"] == scenario) & (frame["year"] == year)]
+    means = sub.groupby("point")[metric].mean()
+    return means.reindex(range(n_points)).to_numpy(dtype=float)
+
+
+def sensitivity_indices(frame: pd.DataFrame, points: pd.DataFrame, design_kind: str,
+                        unit: np.ndarray | None, metrics: Sequence[str], years: Sequence[int],
+                        *, second_order: bool = False, seed: int = 0) -> pd.DataFrame:
+    """Sensitivity of each output to each uncertain parameter, per scenario.
+
+    Morris design → SALib Morris (mu, mu_star, sigma, with mu_star_conf); Saltelli design →
+    SALib Sobol (S1, ST with confidence half-widths); any other design with at least 3 points
+    → Spearman rank correlation (rho). Outputs are averaged over replications at each point
+    first (common random numbers keep that average comparable across points).
+
+    Columns: scenario, metric, year, parameter, method, index, value, conf.
+    """
+    params = [c for c in points.columns if c != "point"]
+    if not params or len(points) < 3:
+        return pd.DataFrame(columns=["scenario", "metric", "year", "parameter", "method",
+                                     "index", "value", "conf"])
+    rows: list[dict[str, Any]] = []
+    scenarios = list(dict.fromkeys(frame["scenario"]))
+    problem = {"num_vars": len(params), "names": params, "bounds": [[0.0, 1.0]] * len(params)}
+    for scenario in scenarios:
+        for metric in metrics:
+            for year in years:
+                y = point_means(frame, scenario, metric, year, len(points))
+                base = {"scenario": scenario, "metric": metric, "year": int(year)}
+                if not np.all(np.isfinite(y)):
+                    continue  # a point without finished runs: indices undefined
+                if design_kind == "morris" and unit is not None:
+                    from SALib.analyze import morris
+
+                    res = morris.analyze(problem, unit, y, num_resamples=200, seed=seed)
+                    for j, name in enumerate(params):
+                        for idx, conf in (("mu", None), ("mu_star", "mu_star_conf"),
+                                          ("sigma", None)):
+                            rows.append({**base, "parameter": name, "method": "morris",
+                                         "index": idx, "value": float(res[idx][j]),
+                                         "conf": float(res[conf][j]) if conf else math.nan})
+                elif design_kind == "saltelli":
+                    from SALib.analyze import sobol
+
+                    res = sobol.analyze(problem, y, calc_second_order=second_order,
+                                        num_resamples=200, seed=seed)
+                    for j, name in enumerate(params):
+                        for idx in ("S1", "ST"):
+                            rows.append({**base, "parameter": name, "method": "sobol",
+                                         "index": idx, "value": float(res[idx][j]),
+                                         "conf": float(res[f"{idx}_conf"][j])})
+                else:
+                    for name in params:
+                        x = pd.to_numeric(points[name], errors="coerce").to_numpy(dtype=float)
+                        if np.nanstd(x) == 0 or np.nanstd(y) == 0:
+                            rho = math.nan
+                        else:
+                            rho = float(stats.spearmanr(x, y).statistic)
+                        rows.append({**base, "parameter": name, "method": "spearman",
+                                     "index": "rho", "value": rho, "conf": math.nan})
+    return pd.DataFrame(rows, columns=["scenario", "metric", "year", "parameter", "method",
+                                       "index", "value", "conf"])
+
+
+# --------------------------------------------------------------------------------------------
+# The whole comparison
+# --------------------------------------------------------------------------------------------
+
+
+def load_targets(selection: Sequence[str] | str = "all") -> pd.DataFrame | None:
+    """The plan targets from the region data (``simxh/data/targets.csv``), or None."""
+    if selection == "none":
+        return None
+    try:
+        from simxh.datafiles import load_region_data
+    except ImportError:
+        return None
+    targets = load_region_data().targets
+    if isinstance(selection, str):
+        return targets
+    unknown = [t for t in selection if t not in targets.index]
+    if unknown:
+        raise UserError("unknown target", value=unknown[0],
+                        expected="one of " + ", ".join(map(str, targets.index)))
+    return targets.loc[list(selection)]
+
+
+def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
+            years: Sequence[int] | None = None, reference: str | None = None,
+            confidence: float = 0.95, targets: pd.DataFrame | None | str = "auto",
+            write: bool = True) -> dict[str, pd.DataFrame]:
+    """Analyse the store at ``root``; returns the tables and writes them to ``root/summary``.
+
+    Metrics and years default to the experiment's ``outputs`` and ``years`` (else every
+    output and year); the reference defaults to the experiment's reference scenario.
+    """
+    from simxh.experiment import experiment_from_spec
+    from simxh.store import Store
+
+    store = Store(Path(root))
+    manifest = store.read_manifest()
+    path = store.root / "district.parquet"
+    if not path.exists():
+        raise UserError("no consolidated results yet (district.parquet missing)", file=root,
+                        expected="a finished 'simxh run' (or 'simxh run --resume')")
+    experiment = experiment_from_spec(manifest["experiment"]["spec"])
+    district = pd.read_parquet(path)
+    points = pd.read_parquet(store.root / "design.parquet")
+    design_cols = [c for c in points.columns if c != "point"]
+    all_metrics = metric_columns(district, design_cols)
+    metrics = list(metrics or experiment.outputs or all_metrics)
+    years = list(years or experiment.years or sorted(district["year"].unique().tolist()))
+    reference = reference or manifest.get("reference") or experiment.reference.name
+
+    tables: dict[str, pd.DataFrame] = {}
+    tables["summary"] = summary_stats(district, metrics, years)
+    tables["paired_differences"] = paired_differences(
+        district, reference, metrics, years, confidence) if district["scenario"].nunique() > 1 \
+        else pd.DataFrame(columns=["scenario", "reference", "metric", "year", "mean",
+                                   "ci_low", "ci_high", "n"])
+    if isinstance(targets, str):
+        targets = load_targets(experiment.targets)
+    if targets is not None:
+        tables["targets"] = score_targets(district, targets, reference=reference)
+    tables["equity"] = equity_table(district, years, confidence)
+    if design_cols:
+        unit = None
+        if experiment.design.kind in ("morris", "saltelli"):
+            from simxh.design import unit_sample
+
+            seed = experiment.seed if experiment.design.seed is None else experiment.design.seed
+            unit = unit_sample(experiment.design, experiment.uncertainties, seed)
+        tables["sensitivity"] = sensitivity_indices(
+            district, points, experiment.design.kind, unit, metrics, years,
+            second_order=experiment.design.second_order, seed=experiment.seed % 2**31)
+    if write:
+        store.summary_dir.mkdir(exist_ok=True)
+        for name, table in tables.items():
+            table.to_csv(store.summary_dir / f"{name}.csv", index=False)
+    return tables
+
+
+def widest_interval(frame: pd.DataFrame, reference: str, metric: str, year: int,
+                    confidence: float = 0.95) -> float:
+    """The widest paired-difference interval of ``metric`` at ``year`` over scenarios."""
+    pairs = paired_differences(frame, reference, [metric], [year], confidence)
+    widths = (pairs["ci_high"] - pairs["ci_low"]).to_numpy(dtype=float)
+    return float(np.nanmax(widths)) if widths.size and np.isfinite(widths).any() else math.nan

@@ -1,0 +1,389 @@
+"""The calibrated base-year (2023) state, derived from the region data and the config.
+
+District totals are official (2023 statistical bulletin): GDP 1011.25亿 split 72.09 / 511.27 /
+427.89 and employment 57.47万 (4.07 / 16.72 / 36.68). Town values are not published: they are
+**derived** from proxies so that they sum exactly to the district:
+
+* primary: rural land (area × village share of the town's villages and communities, minus park land);
+  the citrus (新会柑/陈皮) part leans on the towns whose specialities include it;
+* secondary: the zones' 2025 规上 output targets (reported) split across a zone's towns by developed
+  park land plus a population term; the part not covered by firm agents (construction, micro firms)
+  follows population and industry;
+* tertiary: the services rule of the model (income and population) with one coefficient;
+* employment: each sector's district total split by the town's value added in that sector.
+
+Firm agents are drawn from a Pareto size law (Axtell 2001) and placed on the nodes (parks and towns)
+so that each town's firm value added is exact. Productivity is the residual (Solow). The tax
+collection factor is calibrated so that revenue equals the 2023 figure in ``district.csv`` (an
+**assumed** figure). Everything here happens once, before the first step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from simxh.config import SECTIONS
+from simxh.economics import firm_dynamics as fd
+from simxh.economics import production as prod
+from simxh.economics import public
+from simxh.economics.sectors import resident_income, services_value_added
+from simxh.errors import DataError
+from simxh.firms import Firms
+
+BASE_YEAR = 2023
+MODEL_SECTIONS = ("firms", "production", "labour", "economy", "land", "fiscal", "villages",
+                  "prices", "attraction", "integration", "pairing", "infrastructure",
+                  "tech_renovation")
+"""The config sections the model reads (declared in ``simxh/config.py``)."""
+MU_PER_KM2 = 1500.0
+NON_PARK_INDUSTRY_MU_PER_PERSON = 0.05  # assumed weight of industry outside parks, per resident
+CAPITAL_INTENSITY_SD = 0.4
+MAX_FIRM_SHARE = 0.05  # cap on one firm's share of total firm output (assumed)  # assumed lognormal dispersion of K/VA across firms
+
+
+def model_section(config: object, name: str) -> object:
+    """The section ``name`` of ``config`` (its defaults if ``config`` is None)."""
+    if config is None:
+        return SECTIONS[name]()
+    return getattr(config, name)
+
+
+def district_value(data: object, key: str, year: int = BASE_YEAR) -> float:
+    """A value from ``district.csv`` for ``key`` and ``year`` (DataError if missing)."""
+    values = district_values(data, year)
+    if key not in values:
+        raise DataError("missing district figure", file="district.csv", key=f"{key} ({year})",
+                        expected="a row with this key and year")
+    return values[key]
+
+
+def district_values(data: object, year: int = BASE_YEAR) -> dict[str, float]:
+    """All ``district.csv`` figures of ``year`` as {key: value} (first row of a key wins)."""
+    df = data.district
+    rows = df[pd.to_numeric(df["year"], errors="coerce") == year]
+    out: dict[str, float] = {}
+    for key, value in zip(rows["key"], rows["value"], strict=True):
+        out.setdefault(str(key), float(value))
+    return out
+
+
+@dataclass
+class BaseState:
+    """Everything the model starts from (arrays over towns, nodes, firms, villages)."""
+
+    town_ids: tuple[str, ...]
+    zone_of_town: np.ndarray            # zone index per town
+    zone_ids: tuple[str, ...]
+    population_wan: np.ndarray
+    citrus_yi: np.ndarray
+    other_primary_yi: np.ndarray
+    residual_secondary_yi: np.ndarray
+    tertiary_yi: np.ndarray
+    services_coefficient: np.ndarray
+    employment_primary_wan: np.ndarray
+    employment_residual_wan: np.ndarray
+    employment_tertiary_wan: np.ndarray
+    public_capital_yi: np.ndarray
+    free_land_mu: np.ndarray            # per internal node (towns, then parks)
+    firms: Firms
+    wage_wan: float                     # calibrated unit labour cost per worker (万元)
+    value_added_ratio: float            # calibrated VA / gross output of firms
+    tax_collection_factor: float
+    village_town: np.ndarray
+    village_income_wan: np.ndarray
+    village_beautiful: np.ndarray
+    targets: dict[str, float] = field(default_factory=dict)
+    errors: dict[str, float] = field(default_factory=dict)
+
+
+def _town_weights_secondary(data: object, population: np.ndarray) -> np.ndarray:
+    towns, parks, zones = data.towns, data.parks, data.zones
+    developed = (parks["area_mu"].astype(float) * parks["developed_share"].astype(float))
+    dev_by_town = developed.groupby(parks["host_town"]).sum().reindex(towns.index).fillna(0.0)
+    w = dev_by_town.to_numpy() + NON_PARK_INDUSTRY_MU_PER_PERSON * population * 1e4
+    zone_target = zones["target_2025_industrial_output_yi"].astype(float)
+    out = np.zeros(len(towns))
+    for zone, target in zone_target.items():
+        members = (towns["zone"] == zone).to_numpy()
+        if members.any():
+            out[members] = target * w[members] / w[members].sum()
+    return out / out.sum()
+
+
+def _node_targets(data: object, town_firm_va: np.ndarray, population: np.ndarray,
+                  town_index: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Firm VA per internal node (towns then parks) and each node's town index."""
+    towns, parks = data.towns, data.parks
+    developed = (parks["area_mu"].astype(float) * parks["developed_share"].astype(float)).to_numpy()
+    host = np.array([town_index[h] for h in parks["host_town"]])
+    town_w = NON_PARK_INDUSTRY_MU_PER_PERSON * population * 1e4
+    total_w = town_w + np.bincount(host, weights=developed, minlength=len(towns))
+    node_town = np.concatenate([np.arange(len(towns)), host])
+    node_w = np.concatenate([town_w, developed])
+    node_va = town_firm_va[node_town] * node_w / total_w[node_town]
+    return node_va, node_town
+
+
+def _sector_probabilities(data: object, sector_ids: tuple[str, ...], node_town: np.ndarray,
+                          n_towns: int) -> np.ndarray:
+    """Sector probabilities per internal node: town specialities, and a park's lead sectors."""
+    sidx = {s: i for i, s in enumerate(sector_ids)}
+    town_p = np.zeros((n_towns, len(sector_ids)))
+    tindex = {t: i for i, t in enumerate(data.towns.index)}
+    for row in data.town_sectors.itertuples():
+        town_p[tindex[row.town], sidx[row.sector]] += float(row.weight)
+    town_p /= np.maximum(town_p.sum(axis=1, keepdims=True), 1e-12)
+    probs = [town_p[t] for t in range(n_towns)]
+    for k, (_pid, park) in enumerate(data.parks.iterrows()):
+        lead = np.zeros(len(sector_ids))
+        for s in park["lead_sectors"]:
+            lead[sidx[s]] = 1.0
+        lead /= max(lead.sum(), 1.0)
+        probs.append(0.7 * lead + 0.3 * town_p[node_town[n_towns + k]])
+    return np.array(probs)
+
+
+def place_firms(size: np.ndarray, node_va: np.ndarray, rng: np.random.Generator,
+                n_sequential: int = 300) -> np.ndarray:
+    """Assign firms to nodes so each node's share of total size is close to its share of VA.
+
+    The largest firms go first, one by one, each to a node drawn in proportion to the node's
+    remaining room; the rest are drawn in proportion to the room left after them. Every node with
+    a positive target gets at least one firm.
+    """
+    n = len(size)
+    target = node_va / node_va.sum() * size.sum()
+    order = np.argsort(-size, kind="stable")
+    node = np.empty(n, dtype=np.int64)
+    room = target.copy()
+    k = min(n_sequential, n)
+    u = rng.random(k)
+    for rank in range(k):
+        i = order[rank]
+        w = np.maximum(room, 0.0)
+        w = w / w.sum() if w.sum() > 0 else target / target.sum()
+        j = min(int(np.searchsorted(np.cumsum(w), u[rank] * w.sum(), side="right")), len(w) - 1)
+        node[i] = j
+        room[j] -= size[i]
+    rest = order[k:]
+    if len(rest):
+        w = np.maximum(room, 0.0) + 1e-9 * target
+        cum = np.cumsum(w / w.sum())
+        node[rest] = np.minimum(np.searchsorted(cum, rng.random(len(rest)), side="right"),
+                                len(w) - 1)
+    counts = np.bincount(node, minlength=len(node_va))
+    for j in np.flatnonzero((counts == 0) & (node_va > 0)):  # give empty nodes a small firm
+        donors = np.flatnonzero(np.bincount(node, minlength=len(node_va))[node] > 1)
+        i = donors[np.argmin(size[donors])]
+        node[i] = j
+    return node
+
+
+def draw_firms(n: int, node_va: np.ndarray, node_town: np.ndarray, sector_p: np.ndarray,
+               cfg_firms: object, rng: np.random.Generator, wage_wan: float) -> tuple[Firms, float]:
+    """Draw ``n`` firm agents: Pareto sizes, placed on nodes so each node's VA is exact."""
+    total_va = node_va.sum()
+    u = rng.random(n)
+    size = cfg_firms.min_output_yi * u ** (-1.0 / cfg_firms.size_tail_exponent)
+    size = np.minimum(size, MAX_FIRM_SHARE * size.sum())
+    node = place_firms(size, node_va, rng)
+    raw_by_node = np.bincount(node, weights=size, minlength=len(node_va))
+    va = size * node_va[node] / raw_by_node[node]
+    cum_p = np.cumsum(sector_p, axis=1)
+    sector = (rng.random(n)[:, None] > cum_p[node]).sum(axis=1)
+    sector = np.minimum(sector, sector_p.shape[1] - 1)
+    # capital intensity varies across firms so that TFP (the residual, sd = α·σ_K) starts at the
+    # stationary dispersion of the productivity process
+    alpha = cfg_firms.capital_share
+    sd_k = fd.stationary_productivity_sd(cfg_firms.shock_scale, cfg_firms.mean_reversion) / alpha
+    sd_k = min(sd_k, 1.5)
+    k_noise = np.exp(sd_k * rng.standard_normal(n) - 0.5 * sd_k**2)
+    capital = cfg_firms.capital_output_ratio * va * k_noise
+    employment = fd.labour_demand(va, wage_wan, alpha)
+    firms = Firms(n)
+    firms.sector[:] = sector
+    firms.node[:] = node
+    firms.town[:] = node_town[node]
+    firms.value_added_yi[:] = va
+    firms.capital_yi[:] = capital
+    firms.employment_wan[:] = employment
+    firms.log_productivity[:] = np.log(prod.productivity_for_value_added(va, capital, employment,
+                                                                         alpha))
+    firms.age_years[:] = np.minimum(rng.geometric(0.1, n) - 1, 60)
+    firms.birth_year[:] = 2023 - firms.age_years
+    firms.alive[:] = True
+    return firms, float(total_va)
+
+
+def solve_value_added_ratio(va: np.ndarray, output_target_yi: float, threshold_yi: float) -> float:
+    """The VA/output ratio at which above-threshold firms' output sums to ``output_target_yi``."""
+    lo, hi = 0.02, 0.95
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        out = va / mid
+        total = out[out >= threshold_yi].sum()
+        if total > output_target_yi:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def calibrate(region: object, config: object, rng: np.random.Generator) -> BaseState:
+    """Build the 2023 state from ``region.data`` and ``config`` using draws from ``rng``."""
+    data = region.data
+    fcfg = model_section(config, "firms")
+    ecfg = model_section(config, "economy")
+    lcfg = model_section(config, "land")
+    pcfg = model_section(config, "production")
+    fiscal = model_section(config, "fiscal")
+    vcfg = model_section(config, "villages")
+    towns = data.towns
+    town_ids = tuple(towns.index)
+    nt = len(town_ids)
+    tindex = {t: i for i, t in enumerate(town_ids)}
+
+    known = district_values(data)
+    tg = {k: known[k] if k in known else district_value(data, k) for k in (
+        "gdp_yi", "gdp_primary_yi", "gdp_secondary_yi", "gdp_tertiary_yi", "employment_wan",
+        "employment_primary_wan", "employment_secondary_wan", "employment_tertiary_wan",
+        "population_wan", "fiscal_revenue_yi", "industrial_output_above_scale_yi",
+        "hightech_firms", "village_collective_income_yi", "gdp_growth_pct")}
+
+    # population: the towns' figures (various years) scaled to the 2023 resident population
+    pop_raw = towns["population"].astype(float).to_numpy()
+    population = pop_raw / pop_raw.sum() * tg["population_wan"]
+
+    # primary: rural land, with the citrus part leaning on citrus towns
+    parks = data.parks
+    park_km2 = (parks["area_mu"].astype(float) / MU_PER_KM2).groupby(parks["host_town"]).sum()
+    park_km2 = park_km2.reindex(towns.index).fillna(0.0).to_numpy()
+    units = (towns["villages"] + towns["communities"]).astype(float).to_numpy()
+    rural_share = towns["villages"].astype(float).to_numpy() / units
+    rural_km2 = np.maximum(towns["area_km2"].astype(float).to_numpy() - park_km2, 1.0) * rural_share
+    citrus_w = np.zeros(nt)
+    for row in data.town_sectors.itertuples():
+        if row.sector == "chenpi_citrus":
+            citrus_w[tindex[row.town]] += float(row.weight)
+    primary = tg["gdp_primary_yi"] * rural_km2 / rural_km2.sum()
+    citrus_raw = primary * (1.0 + 4.0 * citrus_w)
+    citrus = ecfg.citrus_share_of_primary * tg["gdp_primary_yi"] * citrus_raw / citrus_raw.sum()
+    citrus = np.minimum(citrus, 0.9 * primary)
+    citrus *= ecfg.citrus_share_of_primary * tg["gdp_primary_yi"] / citrus.sum()
+    other_primary = primary - citrus
+
+    # secondary: firm agents + residual (construction, micro firms)
+    sec_share = _town_weights_secondary(data, population)
+    firm_va_total = tg["gdp_secondary_yi"] * (1.0 - ecfg.residual_secondary_share)
+    town_firm_va = firm_va_total * sec_share
+    residual_total = tg["gdp_secondary_yi"] - firm_va_total
+    res_w = 0.5 * population / population.sum() + 0.5 * sec_share
+    residual = residual_total * res_w
+
+    emp_firm_total = tg["employment_secondary_wan"] * (1.0 - ecfg.residual_secondary_share)
+    wage = (1.0 - fcfg.capital_share) * firm_va_total / emp_firm_total
+
+    node_va, node_town = _node_targets(data, town_firm_va, population, tindex)
+    sector_ids = tuple(data.sectors.index)
+    sector_p = _sector_probabilities(data, sector_ids, node_town, nt)
+    firms, _ = draw_firms(fcfg.count, node_va, node_town, sector_p, fcfg, rng, wage)
+    firms.sector_ids = sector_ids
+    firms.node_ids = region.node_ids
+    firms.town_ids = town_ids
+    va_ratio = solve_value_added_ratio(firms.value_added_yi,
+                                       tg["industrial_output_above_scale_yi"],
+                                       fcfg.above_scale_threshold_yi)
+    firms.output_yi[:] = firms.value_added_yi / va_ratio
+    firms.above_scale[:] = fd.crosses_threshold(firms.output_yi, fcfg.above_scale_threshold_yi)
+    # high-tech: the most productive firms of the larger ones, favouring pillar/emerging sectors
+    group = data.sectors["group"].reindex(sector_ids).to_numpy()
+    favoured = np.isin(group, ("pillar", "emerging"))[firms.sector]
+    score = (firms.log_productivity + 0.5 * np.log(firms.output_yi) + 0.5 * favoured
+             + 0.3 * rng.standard_normal(len(firms)))
+    n_ht = min(fcfg.hightech_initial, len(firms))
+    firms.hightech[np.argsort(-score)[:n_ht]] = True
+    # little giants (专精特新): the most productive mid-size high-tech firms
+    mid_size = (firms.output_yi >= 1.0) & (firms.output_yi <= 40.0) & firms.hightech
+    lg_score = np.where(mid_size, firms.log_productivity, -np.inf)
+    n_lg = min(fcfg.little_giants_initial, int(mid_size.sum()))
+    firms.little_giant[np.argsort(-lg_score)[:n_lg]] = True
+
+    # land: parks' developed land held by their firms in proportion to capital; town nodes at
+    # the parks' average capital per mu
+    n_int = nt + len(parks)
+    area = parks["area_mu"].astype(float).to_numpy()
+    dev = area * parks["developed_share"].astype(float).to_numpy()
+    k_node = np.bincount(firms.node, weights=firms.capital_yi, minlength=n_int)
+    k_per_mu = k_node[nt:].sum() / dev.sum()
+    node_land = np.concatenate([k_node[:nt] / k_per_mu, dev])
+    firms.land_mu[:] = node_land[firms.node] * firms.capital_yi / np.maximum(k_node[firms.node], 1e-12)
+    free_land = np.concatenate([np.full(nt, lcfg.town_free_land_mu), area - dev])
+
+    # tertiary: services rule with one coefficient, scaled to the district total
+    goods = primary + town_firm_va + residual
+    income = resident_income(goods, population, ecfg.services_commuting_share)
+    raw = services_value_added(np.ones(nt), income, population, 1.0, ecfg.services_income_elasticity)
+    c = tg["gdp_tertiary_yi"] / raw.sum()
+    tertiary = c * raw
+
+    gdp = primary + town_firm_va + residual + tertiary
+    emp_primary = tg["employment_primary_wan"] * primary / primary.sum()
+    emp_tertiary = tg["employment_tertiary_wan"] * tertiary / tertiary.sum()
+    emp_residual = (tg["employment_secondary_wan"] - emp_firm_total) * residual / residual.sum()
+
+    # fiscal: the collection factor that reproduces the (assumed) 2023 revenue
+    profit = fcfg.capital_share * firms.value_added_yi - fcfg.depreciation * firms.capital_yi
+    firm_tax = public.firm_local_taxes(firms.value_added_yi, profit, fiscal.vat_rate,
+                                       fiscal.vat_local_share, fiscal.cit_rate,
+                                       fiscal.cit_local_share).sum()
+    other = fiscal.other_tax_rate * (primary.sum() + residual.sum() + tertiary.sum())
+    factor = tg["fiscal_revenue_yi"] / (firm_tax + other)
+
+    # villages: lognormal collective income around the reported mean, scaled to the total
+    village_town = np.repeat(np.arange(nt), units.astype(int))
+    sigma = vcfg.collective_income_sigma
+    gdp_pc = gdp / population
+    income_v = np.exp(sigma * rng.standard_normal(len(village_town)))
+    income_v *= (gdp_pc[village_town] / gdp_pc.mean()) ** 0.5
+    income_v *= tg["village_collective_income_yi"] * 1e4 / income_v.sum()
+    beautiful = rng.random(len(village_town)) < vcfg.beautiful_initial_share
+
+    zone_ids = tuple(data.zones.index)
+    zindex = {z: i for i, z in enumerate(zone_ids)}
+    state = BaseState(
+        town_ids=town_ids, zone_of_town=np.array([zindex[z] for z in towns["zone"]]),
+        zone_ids=zone_ids, population_wan=population, citrus_yi=citrus,
+        other_primary_yi=other_primary, residual_secondary_yi=residual, tertiary_yi=tertiary,
+        services_coefficient=np.full(nt, c), employment_primary_wan=emp_primary,
+        employment_residual_wan=emp_residual, employment_tertiary_wan=emp_tertiary,
+        public_capital_yi=pcfg.public_capital_gdp_ratio * gdp, free_land_mu=free_land,
+        firms=firms, wage_wan=wage, value_added_ratio=va_ratio, tax_collection_factor=factor,
+        village_town=village_town, village_income_wan=income_v, village_beautiful=beautiful,
+        targets=tg)
+    state.errors = calibration_errors(state, tg)
+    return state
+
+
+def calibration_errors(state: BaseState, tg: dict[str, float]) -> dict[str, float]:
+    """Relative errors (model/target − 1) of the base-year state against the district figures."""
+    f = state.firms
+    firm_va = f.value_added_yi[f.alive].sum()
+    secondary = firm_va + state.residual_secondary_yi.sum()
+    primary = (state.citrus_yi + state.other_primary_yi).sum()
+    tertiary = state.tertiary_yi.sum()
+    gdp = primary + secondary + tertiary
+    emp = (f.employment_wan[f.alive].sum() + state.employment_primary_wan.sum()
+           + state.employment_residual_wan.sum() + state.employment_tertiary_wan.sum())
+    above = f.output_yi[f.alive & f.above_scale].sum()
+    return {
+        "gdp_yi": gdp / tg["gdp_yi"] - 1.0,
+        "gdp_primary_yi": primary / tg["gdp_primary_yi"] - 1.0,
+        "gdp_secondary_yi": secondary / tg["gdp_secondary_yi"] - 1.0,
+        "gdp_tertiary_yi": tertiary / tg["gdp_tertiary_yi"] - 1.0,
+        "employment_wan": emp / tg["employment_wan"] - 1.0,
+        "industrial_output_above_scale_yi": above / tg["industrial_output_above_scale_yi"] - 1.0,
+        "population_wan": state.population_wan.sum() / tg["population_wan"] - 1.0,
+    }

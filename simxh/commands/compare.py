@@ -1,0 +1,60 @@
+"""``simxh compare DIR``: Monte Carlo comparison of the scenarios in a results directory."""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "compare",
+        help="compare scenarios: summaries, paired differences, targets, equity, sensitivity",
+        description="Analyse a results directory and write CSV tables to DIR/summary/: "
+        "summary.csv, paired_differences.csv (paired by replication: common random numbers), "
+        "targets.csv, equity.csv and, for designs with uncertainties, sensitivity.csv. "
+        "Prints the paired differences.",
+    )
+    p.add_argument("dir", metavar="DIR", help="results directory written by 'simxh run'")
+    p.add_argument("--metric", dest="metrics", action="append", metavar="NAME",
+                   help="output column to analyse (repeatable; default: the experiment's "
+                   "outputs)")
+    p.add_argument("--year", dest="years", action="append", type=int, metavar="YEAR",
+                   help="year to analyse (repeatable; default: the experiment's years)")
+    p.add_argument("--reference", metavar="SCENARIO", help="reference scenario (default: the "
+                   "experiment's)")
+    p.add_argument("--confidence", type=float, default=0.95, metavar="P",
+                   help="confidence level of the intervals (default 0.95)")
+    p.set_defaults(func=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from simxh.analysis import compare
+    from simxh.errors import UserError
+
+    if not 0 < args.confidence < 1:
+        raise UserError("out of range", key="--confidence", value=args.confidence,
+                        expected="a number in (0, 1)")
+    tables = compare(args.dir, metrics=args.metrics, years=args.years,
+                     reference=args.reference, confidence=args.confidence)
+    pairs = tables["paired_differences"]
+    with pd.option_context("display.width", 160, "display.max_rows", 200,
+                           "display.float_format", "{:.4g}".format):
+        if len(pairs):
+            year = int(pairs["year"].max()) if not args.years else max(args.years)
+            shown = pairs[pairs["year"] == year]
+            print(f"paired differences (scenario − reference, paired by replication) in {year}"
+                  f"; all years in paired_differences.csv:")
+            print(shown.to_string(index=False))
+        else:
+            print("summary (one scenario):")
+            print(tables["summary"].to_string(index=False))
+        if "targets" in tables and len(tables["targets"]):
+            t = tables["targets"]
+            t = t[t["n"] > 0]
+            print("\nplan targets: probability of meeting each (implied annual growth %):")
+            print(t[["scenario", "target", "year", "probability", "n",
+                     "implied_growth_pct"]].to_string(index=False))
+    print(f"\ntables written to {args.dir}/summary/: " + ", ".join(f"{k}.csv" for k in tables))
+    return 0

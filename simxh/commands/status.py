@@ -1,0 +1,62 @@
+"""``simxh status DIR``: how many runs of a results directory are done, failed and pending."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from simxh.store import RunKey, Store
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "status",
+        help="show how many runs are done, failed and pending in a results directory",
+        description="Read DIR/manifest.json and DIR/runs/ and print the experiment, its run "
+        "counts, and the failed runs with their errors. Works while a run is in progress.",
+    )
+    p.add_argument("dir", metavar="DIR", help="results directory written by 'simxh run'")
+    p.add_argument("--failures", type=int, default=10, metavar="N",
+                   help="list at most N failed runs (default 10)")
+    p.set_defaults(func=handle)
+
+
+def status(root: str | Path) -> dict:
+    """Counts of the store at ``root``: planned, done, failed, pending (and manifest data)."""
+    store = Store(Path(root))
+    manifest = store.read_manifest()
+    n_scen = len(manifest.get("scenarios", [])) or 1
+    n_points = int(manifest.get("design", {}).get("points", 1) or 1)
+    reps = int(manifest.get("replications", 1))
+    planned = {RunKey(s, p, r).run_id for s in range(n_scen) for p in range(n_points)
+               for r in range(reps)}
+    done = store.done_ids() & planned
+    failed = (store.failed_ids() & planned) - done
+    return {"name": manifest.get("experiment", {}).get("name", "?"),
+            "status": manifest.get("status", "?"), "planned": len(planned), "done": len(done),
+            "failed": len(failed), "pending": len(planned) - len(done) - len(failed),
+            "failed_ids": sorted(failed, key=lambda i: (RunKey.parse(i).scenario,
+                                                        RunKey.parse(i).point,
+                                                        RunKey.parse(i).replication)),
+            "manifest": manifest, "store": store}
+
+
+def handle(args: argparse.Namespace) -> int:
+    info = status(args.dir)
+    m = info["manifest"]
+    print(f"experiment: {info['name']} ({m.get('experiment', {}).get('identity', '?')})")
+    print(f"scenarios:  {', '.join(m.get('scenarios', []))} (reference {m.get('reference')})")
+    print(f"design:     {m.get('design', {}).get('kind')} with "
+          f"{m.get('design', {}).get('points')} point(s); {m.get('replications')} replications")
+    print(f"runs:       {info['done']} done, {info['failed']} failed, {info['pending']} pending "
+          f"of {info['planned']}  [last status: {info['status']}, updated {m.get('updated')}]")
+    for run_id in info["failed_ids"][: args.failures]:
+        try:
+            record = info["store"].read_failure(run_id)
+            print(f"  failed {run_id} ({record.get('scenario')}, rep "
+                  f"{record.get('replication')}): {record.get('error')}")
+        except (OSError, ValueError):
+            print(f"  failed {run_id}")
+    if len(info["failed_ids"]) > args.failures:
+        print(f"  ... and {len(info['failed_ids']) - args.failures} more")
+    return 0

@@ -1,0 +1,304 @@
+"""Executors: where runs execute. Local processes by default, or a Dask cluster.
+
+Every executor has the same interface: :meth:`Executor.map` takes a picklable function and an
+iterable of tasks and yields ``(task, result)`` pairs *as they finish* (in no fixed order: the
+store sorts). The function is expected to catch the model's own exceptions and return them as
+a result (see :func:`simxh.runner.execute_run`); an exception seen here is therefore the
+infrastructure's (a worker process killed, a lost connection), and the task is resubmitted up
+to ``retries`` times before being yielded as a :class:`WorkerFailure`.
+
+At most ``max_in_flight`` tasks are submitted at any time (default: twice the workers), so
+a 100k-run sweep neither floods the scheduler nor holds many results in memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any
+
+from simxh.errors import UserError
+
+
+@dataclass(frozen=True)
+class WorkerFailure:
+    """A task that could not be executed after its retries (not a model error)."""
+
+    error: str
+    traceback: str
+    attempts: int
+
+
+def default_workers() -> int:
+    """Usable CPU cores (respecting the process's affinity mask)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - non-Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class Executor:
+    """Base class; use as a context manager."""
+
+    name = "executor"
+    workers = 1
+
+    def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.name, "workers": self.workers}
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        pass
+
+
+class InlineExecutor(Executor):
+    """Runs tasks one after another in this process (``--workers 1``)."""
+
+    name = "inline"
+
+    def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
+        for task in tasks:
+            yield task, fn(task)
+
+
+class LocalExecutor(Executor):
+    """A pool of local worker processes (``concurrent.futures.ProcessPoolExecutor``).
+
+    Uses the ``spawn`` start method: workers start clean (no inherited threads or locks),
+    which is safe whatever the parent is doing. If a worker dies (killed, out of memory) the
+    pool is rebuilt and the tasks in flight are resubmitted.
+    """
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None, *, max_in_flight: int | None = None,
+                 retries: int = 2, mp_context: str = "spawn") -> None:
+        self.workers = workers or default_workers()
+        self.max_in_flight = max_in_flight or 2 * self.workers
+        self.retries = retries
+        self.mp_context = mp_context
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        import multiprocessing
+
+        return ProcessPoolExecutor(max_workers=self.workers,
+                                   mp_context=multiprocessing.get_context(self.mp_context))
+
+    def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
+        source = iter(tasks)
+        pending: dict[Future[Any], tuple[Any, int]] = {}
+        retry: list[tuple[Any, int]] = []
+        failed: list[tuple[Any, WorkerFailure]] = []
+        self._pool = self._pool or self._new_pool()
+
+        def requeue_all(exc: BaseException) -> None:
+            """The pool is broken: every task in flight goes back to the queue (or fails)."""
+            for fut, (task, attempt) in list(pending.items()):
+                fut.cancel()
+                outcome = self._retry_or_fail(task, attempt, exc, retry)
+                if outcome is not None:
+                    failed.append((task, outcome))
+            pending.clear()
+            assert self._pool is not None
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+
+        def submit_more() -> None:
+            while len(pending) < self.max_in_flight:
+                if retry:
+                    task, attempt = retry.pop(0)
+                else:
+                    task = next(source, _END)
+                    if task is _END:
+                        return
+                    attempt = 1
+                assert self._pool is not None
+                try:
+                    pending[self._pool.submit(fn, task)] = (task, attempt)
+                except BrokenProcessPool as exc:
+                    retry.insert(0, (task, attempt))
+                    requeue_all(exc)
+
+        submit_more()
+        while pending or failed:
+            while failed:
+                yield failed.pop(0)
+            if not pending:
+                submit_more()
+                continue
+            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            broken: BaseException | None = None
+            for fut in finished:
+                task, attempt = pending.pop(fut)
+                try:
+                    result = fut.result()
+                except BrokenProcessPool as exc:
+                    broken = exc
+                    outcome = self._retry_or_fail(task, attempt, exc, retry)
+                    if outcome is not None:
+                        yield task, outcome
+                    continue
+                except Exception as exc:  # infrastructure error (e.g. unpicklable result)
+                    outcome = self._retry_or_fail(task, attempt, exc, retry)
+                    if outcome is not None:
+                        yield task, outcome
+                    continue
+                yield task, result
+            if broken is not None:
+                requeue_all(broken)
+            submit_more()
+
+    def _retry_or_fail(self, task: Any, attempt: int, exc: BaseException,
+                       retry: list[tuple[Any, int]]) -> WorkerFailure | None:
+        if attempt <= self.retries:
+            retry.append((task, attempt + 1))
+            return None
+        return WorkerFailure(error=f"{type(exc).__name__}: {exc}",
+                             traceback="".join(traceback.format_exception(exc)),
+                             attempts=attempt)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor(Executor):
+    """Runs tasks on a Dask distributed cluster.
+
+    ``address`` (``tcp://HOST:PORT``) connects to an existing scheduler; ``local=True`` starts
+    a ``LocalCluster`` of ``workers`` single-threaded worker processes bound to 127.0.0.1.
+    Tasks are submitted with ``pure=False`` (a stochastic run must never be deduplicated by
+    Dask's content hashing) and at most ``max_in_flight`` at a time.
+    """
+
+    name = "dask"
+
+    def __init__(self, address: str | None = None, *, local: bool = False,
+                 workers: int | None = None, max_in_flight: int | None = None,
+                 retries: int = 2) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise UserError("Dask is not installed",
+                            expected="pip install 'simxh[dask]'") from None
+        if (address is None) == (not local):
+            raise ValueError("give either a scheduler address or local=True")
+        self.retries = retries
+        self._cluster = None
+        self.address = address
+        try:
+            if local:
+                self._cluster = LocalCluster(n_workers=workers or default_workers(),
+                                             threads_per_worker=1, processes=True,
+                                             host="127.0.0.1", dashboard_address=None)
+                self.client = Client(self._cluster)
+                self.address = self._cluster.scheduler_address
+            else:
+                self.client = Client(address, timeout="10s")
+        except OSError as exc:
+            self.close()
+            raise UserError(f"cannot connect to the Dask scheduler: {exc}", value=address,
+                            expected="a running scheduler at tcp://HOST:PORT") from None
+        n = len(self.client.scheduler_info().get("workers", {})) or (workers or 1)
+        self.workers = n
+        self.max_in_flight = max_in_flight or max(4, 2 * n)
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.name, "workers": self.workers, "address": self.address,
+                "local_cluster": self._cluster is not None}
+
+    def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
+        from distributed import as_completed
+
+        source = iter(tasks)
+        meta: dict[str, tuple[Any, int]] = {}
+        queue = as_completed()
+        retry: list[tuple[Any, int]] = []
+        in_flight = 0
+
+        def submit(task: Any, attempt: int) -> None:
+            nonlocal in_flight
+            fut = self.client.submit(fn, task, pure=False)
+            meta[fut.key] = (task, attempt)
+            queue.add(fut)
+            in_flight += 1
+
+        def submit_more() -> None:
+            while in_flight < self.max_in_flight:
+                if retry:
+                    submit(*retry.pop(0))
+                    continue
+                task = next(source, _END)
+                if task is _END:
+                    return
+                submit(task, 1)
+
+        submit_more()
+        while in_flight:
+            fut = next(queue)
+            in_flight -= 1
+            task, attempt = meta.pop(fut.key)
+            try:
+                result = fut.result()
+            except Exception as exc:  # KilledWorker, lost connection...
+                if attempt <= self.retries:
+                    retry.append((task, attempt + 1))
+                    result = None
+                else:
+                    result = WorkerFailure(error=f"{type(exc).__name__}: {exc}",
+                                           traceback="".join(traceback.format_exception(exc)),
+                                           attempts=attempt)
+            finally:
+                fut.release()
+            if result is not None:
+                yield task, result
+            submit_more()
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            if getattr(self, "client", None) is not None:
+                self.client.close()
+        if self._cluster is not None:
+            with contextlib.suppress(Exception):
+                self._cluster.close()
+            self._cluster = None
+
+
+_END = object()
+
+
+def make_executor(workers: int | None = None, scheduler: str | None = None,
+                  dask_local: bool = False, max_in_flight: int | None = None) -> Executor:
+    """The executor for the CLI options: Dask if asked, else local processes (inline for 1)."""
+    if scheduler and dask_local:
+        raise UserError("--scheduler and --dask-local exclude each other",
+                        expected="one of them")
+    if workers is not None and workers < 1:
+        raise UserError("invalid worker count", key="--workers", value=workers,
+                        expected="an integer >= 1")
+    if scheduler:
+        if not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+            raise UserError("invalid scheduler address", key="--scheduler", value=scheduler,
+                            expected="tcp://HOST:PORT")
+        return DaskExecutor(scheduler, max_in_flight=max_in_flight)
+    if dask_local:
+        return DaskExecutor(local=True, workers=workers, max_in_flight=max_in_flight)
+    n = workers or default_workers()
+    if n == 1:
+        return InlineExecutor()
+    return LocalExecutor(n, max_in_flight=max_in_flight)

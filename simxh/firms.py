@@ -1,0 +1,299 @@
+"""The firm population (工业企业) as a structure of arrays.
+
+Each firm is a real agent with its own state (sector, location, productivity, capital,
+employment, output, age, status) and its own decisions (invest, hire, renovate, exit, get
+certified), but the state lives in numpy arrays, one entry per firm, and every rule is applied
+to all firms at once. Firms are never removed: an exiting firm's ``alive`` flag turns False, and
+entrants are appended, so a firm keeps its index (its identity) for the whole run; per-firm
+random draws are arrays over that index.
+
+``Firms.view(i)`` gives a read-only :class:`FirmView` of one firm for inspection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simxh.economics import firm_dynamics as fd
+from simxh.economics import production as prod
+
+FIELDS: dict[str, type] = {
+    "sector": np.int16,          # index into the sector list
+    "node": np.int32,            # index into region.node_ids (a town or a park)
+    "town": np.int16,            # host town index (the town of the node, or a park's host town)
+    "log_productivity": np.float64,  # log TFP (A)
+    "capital_yi": np.float64,    # 亿元, 2023 prices
+    "employment_wan": np.float64,  # 万人
+    "value_added_yi": np.float64,
+    "output_yi": np.float64,     # gross output (总产值) = revenue, 亿元
+    "land_mu": np.float64,       # industrial land held (亩)
+    "age_years": np.int16,
+    "birth_year": np.int16,
+    "alive": np.bool_,
+    "above_scale": np.bool_,     # 规模以上 (revenue >= 2000万)
+    "hightech": np.bool_,        # 高新技术企业
+    "little_giant": np.bool_,    # 专精特新 "小巨人"
+    "renovated_year": np.int16,  # last year of technology renovation (0 = never)
+    "from_project": np.bool_,    # entered as an attracted investment project
+    "tax_partner_town": np.int16,  # donor town sharing this firm's taxes (pairing referral), -1 none
+}
+
+
+@dataclass(frozen=True)
+class FirmView:
+    """A read-only look at one firm (for inspection and tests)."""
+
+    index: int
+    sector: str
+    node: str
+    town: str
+    productivity: float
+    capital_yi: float
+    employment_wan: float
+    value_added_yi: float
+    output_yi: float
+    land_mu: float
+    age_years: int
+    alive: bool
+    above_scale: bool
+    hightech: bool
+    little_giant: bool
+    from_project: bool
+
+
+class Firms:
+    """All firm agents; ``firms.capital_yi[i]`` is firm ``i``'s capital."""
+
+    sector: np.ndarray
+    node: np.ndarray
+    town: np.ndarray
+    log_productivity: np.ndarray
+    capital_yi: np.ndarray
+    employment_wan: np.ndarray
+    value_added_yi: np.ndarray
+    output_yi: np.ndarray
+    land_mu: np.ndarray
+    age_years: np.ndarray
+    birth_year: np.ndarray
+    alive: np.ndarray
+    above_scale: np.ndarray
+    hightech: np.ndarray
+    little_giant: np.ndarray
+    renovated_year: np.ndarray
+    from_project: np.ndarray
+    tax_partner_town: np.ndarray
+
+    def __init__(self, n: int = 0, *, sector_ids: tuple[str, ...] = (),
+                 node_ids: tuple[str, ...] = (), town_ids: tuple[str, ...] = ()) -> None:
+        self.sector_ids = sector_ids
+        self.node_ids = node_ids
+        self.town_ids = town_ids
+        for name, dtype in FIELDS.items():
+            setattr(self, name, np.zeros(n, dtype=dtype))
+        self.tax_partner_town[:] = -1
+
+    def __len__(self) -> int:  # firms ever created (alive or not)
+        return len(self.alive)
+
+    @property
+    def productivity(self) -> np.ndarray:
+        return np.exp(self.log_productivity)
+
+    @property
+    def n_alive(self) -> int:
+        return int(self.alive.sum())
+
+    def append(self, **columns: np.ndarray) -> np.ndarray:
+        """Add firms (entrants); missing fields take defaults. Returns their indices."""
+        n_new = len(next(iter(columns.values())))
+        start = len(self)
+        for name, dtype in FIELDS.items():
+            old = getattr(self, name)
+            if name in columns:
+                new = np.asarray(columns[name], dtype=dtype)
+                if new.shape != (n_new,):
+                    raise ValueError(f"column {name} has shape {new.shape}, expected ({n_new},)")
+            else:
+                fill = -1 if name == "tax_partner_town" else (True if name == "alive" else 0)
+                new = np.full(n_new, fill, dtype=dtype)
+            setattr(self, name, np.concatenate([old, new]))
+        return np.arange(start, start + n_new)
+
+    def take(self, idx: np.ndarray) -> Firms:
+        """A copy holding only the firms ``idx`` (in that order)."""
+        out = Firms(0, sector_ids=self.sector_ids, node_ids=self.node_ids, town_ids=self.town_ids)
+        for name in FIELDS:
+            setattr(out, name, getattr(self, name)[idx].copy())
+        return out
+
+    def view(self, i: int) -> FirmView:
+        """One firm, by index, as a read-only record."""
+        return FirmView(
+            index=int(i), sector=self.sector_ids[self.sector[i]] if self.sector_ids else str(self.sector[i]),
+            node=self.node_ids[self.node[i]] if self.node_ids else str(self.node[i]),
+            town=self.town_ids[self.town[i]] if self.town_ids else str(self.town[i]),
+            productivity=float(np.exp(self.log_productivity[i])),
+            capital_yi=float(self.capital_yi[i]), employment_wan=float(self.employment_wan[i]),
+            value_added_yi=float(self.value_added_yi[i]), output_yi=float(self.output_yi[i]),
+            land_mu=float(self.land_mu[i]), age_years=int(self.age_years[i]),
+            alive=bool(self.alive[i]), above_scale=bool(self.above_scale[i]),
+            hightech=bool(self.hightech[i]), little_giant=bool(self.little_giant[i]),
+            from_project=bool(self.from_project[i]))
+
+    def to_frame(self):  # noqa: ANN201 - pandas is imported lazily
+        """All firms as a pandas DataFrame (ids resolved), for inspection."""
+        import pandas as pd
+
+        df = pd.DataFrame({name: getattr(self, name) for name in FIELDS})
+        if self.sector_ids:
+            df["sector"] = np.asarray(self.sector_ids, dtype=object)[df["sector"].to_numpy()]
+        if self.node_ids:
+            df["node"] = np.asarray(self.node_ids, dtype=object)[df["node"].to_numpy()]
+        if self.town_ids:
+            df["town"] = np.asarray(self.town_ids, dtype=object)[df["town"].to_numpy()]
+        df["productivity"] = np.exp(df.pop("log_productivity"))
+        return df
+
+    def sum_by(self, key: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+        """Sum ``values`` over alive firms grouped by integer ``key`` (length ``n``)."""
+        return np.bincount(key[self.alive], weights=values[self.alive], minlength=n)
+
+    def count_by(self, key: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+        """Count alive firms with ``mask`` grouped by ``key``."""
+        sel = self.alive & mask
+        return np.bincount(key[sel], minlength=n)
+
+
+# --------------------------------------------------------------------------------------------
+# Firm rules: each a function of the firm's own state, shared per-year fields and per-firm
+# draws taken at the start of the year (so a one-agent-per-firm implementation that applies
+# the same rules firm by firm, in any order, gives identical results).
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FirmFields:
+    """Shared per-year fields the firm rules read (computed by the model before the firm step)."""
+
+    year: int
+    multiplier: np.ndarray         # (internal nodes, sectors): agglomeration × access × public capital
+    wage_wan: np.ndarray           # per town: unit labour cost (万元 per worker)
+    expansion_allowed: np.ndarray  # per town: share of planned expansion labour allows
+    reference_output_yi: float     # median output of alive firms (exit hazard)
+    reference_productivity: float  # median TFP of alive firms (exit hazard)
+    mean_log_productivity: float   # mean log TFP of alive firms (mean reversion)
+    renovation_bar_log_a: float    # median log TFP of above-scale firms (renovation)
+    hightech_bar_log_a: float      # log TFP quantile for high-tech certification
+    little_giant_bar_log_a: float  # log TFP quantile for little-giant certification
+    favoured_sector: np.ndarray    # per sector: pillar/emerging (certification bonus)
+    price_index: float             # nominal / real (thresholds are nominal)
+    value_added_ratio: float
+
+
+@dataclass
+class FirmDraws:
+    """Per-firm random numbers for one year, drawn from named streams before the firm step."""
+
+    shock: np.ndarray          # Laplace(0, 1): productivity shock
+    exit_u: np.ndarray         # U(0, 1): exit
+    renovation_u: np.ndarray   # U(0, 1): unaided renovation
+    hightech_u: np.ndarray     # U(0, 1): certification
+    hightech_loss_u: np.ndarray
+    little_giant_u: np.ndarray
+    supported: np.ndarray      # bool: selected for subsidised renovation (lever)
+
+
+def draw_firm_year(streams: object, year: int, n: int) -> FirmDraws:
+    """The year's firm draws, each process from its own named stream."""
+    return FirmDraws(
+        shock=streams.get("firms", "shocks", year).laplace(0.0, 1.0, n),
+        exit_u=streams.get("firms", "exit", year).random(n),
+        renovation_u=streams.get("firms", "renovation", year).random(n),
+        hightech_u=streams.get("firms", "hightech", year).random(n),
+        hightech_loss_u=streams.get("firms", "hightech_loss", year).random(n),
+        little_giant_u=streams.get("firms", "little_giant", year).random(n),
+        supported=np.zeros(n, dtype=bool),
+    )
+
+
+def step_firms(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> dict[str, float]:
+    """One year of every firm's decisions; returns the year's firm-level totals.
+
+    Order: renovate → productivity → invest → hire → produce → exit → certify. ``p`` is the
+    ``firms`` config section.
+    """
+    alive = f.alive.copy()
+    year = fields.year
+    alpha = p.capital_share
+    f.age_years[alive] += 1
+
+    # technology renovation (技术改造): unaided, or selected for support by the lever
+    gap = f.log_productivity - fields.renovation_bar_log_a
+    p_renov = fd.organic_renovation_probability(gap, p.renovation_base_rate)
+    renovate = alive & f.above_scale & ((draws.renovation_u < p_renov) | draws.supported)
+    renovation_investment = np.where(renovate, p.renovation_cost_share * f.capital_yi, 0.0)
+    f.renovated_year[renovate] = year
+
+    # productivity: drift + fat-tailed shock + renovation gain
+    new_log_a = fd.productivity_growth(f.log_productivity, p.tfp_drift, p.shock_scale, draws.shock,
+                                       np.where(renovate, p.renovation_gain, 0.0),
+                                       fields.mean_log_productivity, p.mean_reversion)
+    f.log_productivity[:] = np.where(alive, new_log_a, f.log_productivity)
+
+    # investment out of profits, limited where local labour is short; renovation adds capital
+    allowed = fields.expansion_allowed[f.town]
+    invest = fd.investment_from_profits(f.value_added_yi, alpha, p.reinvestment_share, allowed)
+    new_k = fd.capital_accumulation(f.capital_yi, invest + renovation_investment, p.depreciation)
+    f.capital_yi[:] = np.where(alive, new_k, f.capital_yi)
+
+    # hiring toward labour demand at the local wage
+    target_l = fd.labour_demand(f.value_added_yi, fields.wage_wan[f.town], alpha)
+    target_l = np.minimum(target_l, np.maximum(f.employment_wan, 1e-6) * (1.0 + 0.5 * allowed))
+    new_l = fd.partial_adjustment(f.employment_wan, target_l, p.hiring_speed)
+    f.employment_wan[:] = np.where(alive, new_l, f.employment_wan)
+
+    # production
+    produce_firms(f, fields, alpha, alive)
+
+    # exit (hazard falls with size and productivity)
+    hazard = fd.exit_hazard(f.output_yi, np.exp(f.log_productivity), f.age_years,
+                            fields.reference_output_yi, fields.reference_productivity,
+                            p.exit_base_rate, p.exit_size_elasticity,
+                            p.exit_productivity_elasticity, p.young_exit_multiplier)
+    exits = alive & (draws.exit_u < hazard)
+    f.alive[exits] = False
+
+    # status: size thresholds are nominal; certification on productivity
+    update_status(f, fields, draws, p)
+    return {"renovated": float(renovate.sum()), "exits": float(exits.sum()),
+            "renovation_investment_yi": float(renovation_investment.sum()),
+            "supported_investment_yi": float(renovation_investment[draws.supported & renovate].sum())}
+
+
+def produce_firms(f: Firms, fields: FirmFields, alpha: float, mask: np.ndarray) -> None:
+    """Value added and gross output of the firms in ``mask`` under this year's fields."""
+    m = fields.multiplier[f.node, f.sector]
+    va = prod.cobb_douglas_value_added(np.exp(f.log_productivity), f.capital_yi,
+                                       f.employment_wan, alpha) * m
+    f.value_added_yi[:] = np.where(mask, va, f.value_added_yi)
+    f.output_yi[:] = np.where(mask, va / fields.value_added_ratio, f.output_yi)
+
+
+def update_status(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> None:
+    """规上 and 10亿 thresholds (nominal), high-tech and little-giant certification."""
+    alive = f.alive
+    nominal = f.output_yi * fields.price_index
+    f.above_scale[:] = alive & fd.crosses_threshold(nominal, p.above_scale_threshold_yi)
+    bonus = np.where(fields.favoured_sector[f.sector], 0.3, 0.0)
+    p_ht = fd.certification_probability(f.log_productivity + bonus - fields.hightech_bar_log_a,
+                                        p.hightech_max_rate)
+    candidate = nominal >= p.hightech_min_output_yi
+    gain = alive & candidate & ~f.hightech & (draws.hightech_u < p_ht)
+    lose = f.hightech & (draws.hightech_loss_u < p.hightech_loss_rate)
+    f.hightech[:] = alive & ((f.hightech & ~lose) | gain)
+    eligible = alive & f.hightech & ~f.little_giant & (nominal >= 1.0) & (nominal <= 40.0)
+    p_lg = fd.certification_probability(f.log_productivity - fields.little_giant_bar_log_a,
+                                        p.little_giant_max_rate)
+    f.little_giant[:] = alive & (f.little_giant | (eligible & (draws.little_giant_u < p_lg)))

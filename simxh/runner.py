@@ -1,0 +1,413 @@
+"""Orchestration: experiment → runs with seeds → executor → store.
+
+A run is one (scenario, design point, replication). Replication ``r`` gets the seed
+:func:`replication_seed` ``(experiment seed, r)`` in *every* scenario and at *every* design
+point, and the model draws each process from a named stream of that seed (``simxh.rng``):
+common random numbers, so the differences between scenarios are paired and tight.
+
+The model is a parameter (``run_fn``, with the signature of :func:`simxh.simulate`) so that
+tests can inject a fast double; the CLI always uses the real model.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+import pandas as pd
+
+from simxh.design import POINT, design_points, point_overrides
+from simxh.errors import UserError
+from simxh.executors import Executor, WorkerFailure, make_executor
+from simxh.experiment import Experiment, validate_experiment_configs
+from simxh.progress import Progress
+from simxh.store import (
+    STORE_FORMAT,
+    RunKey,
+    atomic_write_table,
+    git_commit,
+    now,
+    open_store,
+    package_versions,
+)
+
+RunFn = Callable[..., Any]
+
+
+def replication_seed(seed: int, replication: int) -> int:
+    """The model seed of replication ``replication``: a child of the experiment seed
+    (``numpy.random.SeedSequence(seed).spawn``'s r-th child), the same in every scenario and
+    design point, independent of the number of replications."""
+    child = np.random.SeedSequence(seed, spawn_key=(replication,))
+    return int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+_REGIONS: dict[Any, Any] = {}
+_REGION_CACHE_SIZE = 8
+
+
+def simulate_run(config: Any, seed: int, overrides: dict[str, Any] | None = None, *,
+                 scenario: str = "", replication: int = 0) -> Any:
+    """The real model, :func:`simxh.simulate`, run in a worker.
+
+    The region (data files and network graph) depends only on the config's ``network`` and
+    ``access`` sections, so each worker builds it once per distinct pair and passes it to
+    ``simulate``, which works on a copy: this halves the time of a run without changing it.
+    """
+    from simxh.config import coerce_config
+    from simxh.region import build_region
+    from simxh.simulate import simulate
+
+    cfg = coerce_config(config, overrides)
+    key = (cfg.network, cfg.access)
+    region = _REGIONS.get(key)
+    if region is None:
+        if len(_REGIONS) >= _REGION_CACHE_SIZE:
+            _REGIONS.pop(next(iter(_REGIONS)))
+        region = _REGIONS[key] = build_region(cfg)
+    return simulate(cfg, seed=seed, scenario=scenario, replication=replication, region=region)
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """Everything a worker needs to execute one run (picklable)."""
+
+    key: RunKey
+    scenario: str
+    config: str | None
+    overrides: dict[str, Any]
+    design: dict[str, Any]
+    seed: int
+    run_fn: RunFn = simulate_run
+
+    @property
+    def run_id(self) -> str:
+        return self.key.run_id
+
+
+@dataclass
+class RunOutcome:
+    """What a worker sends back: the run's tables, or its error and traceback."""
+
+    run_id: str
+    ok: bool
+    district: pd.DataFrame | None = None
+    towns: pd.DataFrame | None = None
+    error: str = ""
+    traceback: str = ""
+    seconds: float = 0.0
+
+
+def _decorate(frame: pd.DataFrame, task: RunTask) -> pd.DataFrame:
+    """Stamp a run's identity on its table: scenario, replication, point, seed, design values,
+    and sort its rows by year (stable, keeping the model's town order)."""
+    frame = frame.copy()
+    frame["scenario"] = task.scenario
+    frame["replication"] = task.key.replication
+    frame["seed"] = task.seed
+    frame[POINT] = task.key.point
+    for key, value in task.design.items():
+        frame[key] = value
+    lead = ["scenario", POINT, "replication", "seed"]
+    frame = frame[lead + [c for c in frame.columns if c not in lead]]
+    if "year" in frame.columns:
+        frame = frame.sort_values("year", kind="stable")
+    return frame.reset_index(drop=True)
+
+
+def execute_run(task: RunTask) -> RunOutcome:
+    """Run one task, catching the model's exceptions (a failure is a result, not a crash)."""
+    start = time.perf_counter()
+    try:
+        result = task.run_fn(task.config, seed=task.seed, overrides=task.overrides,
+                             scenario=task.scenario, replication=task.key.replication)
+        district, towns = result[0], result[1]
+        return RunOutcome(task.run_id, True, _decorate(district, task), _decorate(towns, task),
+                          seconds=time.perf_counter() - start)
+    except Exception as exc:  # noqa: BLE001 - recorded with its traceback
+        return RunOutcome(task.run_id, False, error=f"{type(exc).__name__}: {exc}",
+                          traceback=traceback.format_exc(),
+                          seconds=time.perf_counter() - start)
+
+
+@dataclass
+class RunReport:
+    """What :func:`run_experiment` did."""
+
+    out: Path
+    planned: int
+    done: int
+    failed: int
+    pending: int
+    executed: int
+    seconds: float
+    executor: dict[str, Any]
+    replications: int
+    failures: list[str] = field(default_factory=list)
+    adaptive: list[dict[str, Any]] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def runs_per_minute(self) -> float:
+        return 60.0 * self.executed / self.seconds if self.seconds > 0 else float("nan")
+
+
+class Runner:
+    """Plans the runs of an experiment, executes them and records them in a store."""
+
+    def __init__(self, experiment: Experiment, out: str | Path, *, run_fn: RunFn = simulate_run,
+                 resume: bool = False, retry_failed: bool = False, force: bool = False,
+                 progress: str = "auto", stream: TextIO | None = None,
+                 argv: list[str] | None = None) -> None:
+        self.experiment = experiment
+        self.run_fn = run_fn
+        self.retry_failed = retry_failed
+        self.resume = resume
+        self.progress_mode = progress
+        self.stream = stream or sys.stderr
+        self.argv = argv if argv is not None else sys.argv
+        self.configs = validate_experiment_configs(experiment)
+        self.points = design_points(experiment)
+        self.identity = self._identity()
+        if retry_failed and not (Path(out) / "manifest.json").exists():
+            raise UserError("nothing to retry: no earlier results", file=out,
+                            expected="a results directory of this experiment")
+        self.store, manifest = open_store(out, self.identity, experiment.name,
+                                          resume=resume or retry_failed, force=force)
+        self.manifest = manifest or {}
+        stored_reps = int(self.manifest.get("replications", 0) or 0)
+        if experiment.adaptive is not None and stored_reps > experiment.replications:
+            # an adaptive run already extended this store: keep its replications
+            self.experiment = experiment.with_replications(stored_reps)
+
+    def _identity(self) -> str:
+        import hashlib
+        import json
+
+        digests = {name: cfg.digest() for name, cfg in self.configs.items()}
+        text = json.dumps([self.experiment.identity(), digests], sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    # ---- planning ---------------------------------------------------------------------------
+    def planned_keys(self, replications: int | None = None) -> Iterator[RunKey]:
+        """Every run of the experiment, in table order (scenario, point, replication)."""
+        reps = self.experiment.replications if replications is None else replications
+        for s in range(len(self.experiment.scenarios)):
+            for p in range(len(self.points)):
+                for r in range(reps):
+                    yield RunKey(s, p, r)
+
+    def task(self, key: RunKey) -> RunTask:
+        scenario = self.experiment.scenarios[key.scenario]
+        design = point_overrides(self.points, key.point)
+        overrides = {**self.experiment.scenario_overrides(scenario), **design}
+        return RunTask(key=key, scenario=scenario.name, config=scenario.config,
+                       overrides=overrides, design=design,
+                       seed=replication_seed(self.experiment.seed, key.replication),
+                       run_fn=self.run_fn)
+
+    def todo(self, keys: list[RunKey]) -> list[RunKey]:
+        """The runs to execute: not done and not failed; with ``retry_failed`` only the failed
+        ones (or, with ``resume`` too, every run not done)."""
+        done, failed = self.store.done_ids(), self.store.failed_ids()
+        if self.retry_failed and self.resume:
+            return [k for k in keys if k.run_id not in done]
+        if self.retry_failed:
+            return [k for k in keys if k.run_id in failed and k.run_id not in done]
+        return [k for k in keys if k.run_id not in done and k.run_id not in failed]
+
+    # ---- manifest ---------------------------------------------------------------------------
+    def _base_manifest(self) -> dict[str, Any]:
+        exp = self.experiment
+        m = dict(self.manifest)
+        m.setdefault("simxh_store", STORE_FORMAT)
+        m.setdefault("created", now())
+        m["experiment"] = {"name": exp.name, "file": exp.file, "file_sha256": exp.file_sha256,
+                           "identity": self.identity, "spec": exp.spec()}
+        m["configs"] = {name: {"file": s.config, "digest": self.configs[s.name].digest(),
+                               "resolved": self.configs[s.name].to_dict()}
+                        for name, s in ((s.name, s) for s in exp.scenarios)}
+        m["reference"] = exp.reference.name
+        m["scenarios"] = [s.name for s in exp.scenarios]
+        m["seed"] = exp.seed
+        m["replications"] = exp.replications
+        m["replication_seeds"] = [replication_seed(exp.seed, r) for r in range(exp.replications)]
+        m["design"] = {"kind": exp.design.kind, "points": len(self.points),
+                       "columns": list(self.points.columns)}
+        m["versions"] = package_versions()
+        m["git"] = git_commit()
+        m.setdefault("history", [])
+        return m
+
+    def _counts(self, keys: list[RunKey]) -> dict[str, int]:
+        done, failed = self.store.done_ids(), self.store.failed_ids()
+        ids = [k.run_id for k in keys]
+        n_done = sum(1 for i in ids if i in done)
+        n_failed = sum(1 for i in ids if i in failed and i not in done)
+        return {"planned": len(ids), "done": n_done, "failed": n_failed,
+                "pending": len(ids) - n_done - n_failed}
+
+    def _write_static_files(self) -> None:
+        points = self.points.reset_index()
+        import pyarrow as pa
+
+        atomic_write_table(self.store.root / "design.parquet",
+                           pa.Table.from_pandas(points, preserve_index=False))
+        if self.experiment.file:
+            src = Path(self.experiment.file)
+            dst = self.store.root / "experiment.toml"
+            if src.resolve() != dst.resolve():
+                shutil.copyfile(src, dst)
+
+    # ---- execution --------------------------------------------------------------------------
+    def execute(self, executor: Executor, keys: list[RunKey], desc: str = "runs"
+                ) -> tuple[int, int]:
+        """Run ``keys`` on ``executor``, recording each result as it arrives."""
+        done = failed = 0
+        last_manifest = time.monotonic()
+        tasks = (self.task(k) for k in keys)
+        with Progress(len(keys), desc=desc, mode=self.progress_mode,
+                      stream=self.stream) as progress:
+            for task, outcome in executor.map(execute_run, tasks):
+                if isinstance(outcome, RunOutcome) and outcome.ok:
+                    self.store.write_run(task.run_id, outcome.district, outcome.towns)
+                    done += 1
+                    progress.update(True)
+                else:
+                    self._record_failure(task, outcome)
+                    failed += 1
+                    progress.update(False)
+                if time.monotonic() - last_manifest > 30:
+                    self.manifest["counts"] = self._counts(list(self.planned_keys()))
+                    self.store.write_manifest(self.manifest)
+                    last_manifest = time.monotonic()
+        return done, failed
+
+    def _record_failure(self, task: RunTask, outcome: Any) -> None:
+        if isinstance(outcome, WorkerFailure):
+            error, tb, kind = outcome.error, outcome.traceback, "worker"
+        else:
+            error, tb, kind = outcome.error, outcome.traceback, "model"
+        self.store.write_failure(task.run_id, {
+            "run_id": task.run_id, "scenario": task.scenario, "point": task.key.point,
+            "replication": task.key.replication, "seed": task.seed,
+            "overrides": task.overrides, "kind": kind, "error": error, "traceback": tb,
+            "time": now()})
+
+    def consolidate(self) -> dict[str, int]:
+        return self.store.consolidate(k.run_id for k in self.planned_keys())
+
+    def run(self, executor: Executor) -> RunReport:
+        start_wall, start = now(), time.perf_counter()
+        self.manifest = self._base_manifest()
+        self._write_static_files()
+        keys = list(self.planned_keys())
+        todo = self.todo(keys)
+        self.manifest["counts"] = self._counts(keys)
+        self.manifest["status"] = "running"
+        entry: dict[str, Any] = {"started": start_wall, "finished": None,
+                                 "executor": executor.describe(),
+                                 "mode": "retry-failed" if self.retry_failed else "run",
+                                 "argv": list(self.argv), "todo": len(todo)}
+        self.manifest["history"].append(entry)  # a killed process leaves finished = None
+        self.store.write_manifest(self.manifest)
+        executed = failed_now = 0
+        adaptive_log: list[dict[str, Any]] = []
+        interrupted = False
+        try:
+            d, f = self.execute(executor, todo)
+            executed, failed_now = d + f, f
+            rows = self.consolidate()
+            if self.experiment.adaptive is not None and not self.retry_failed:
+                more, adaptive_log = self._adaptive(executor)
+                executed += more
+                rows = self.consolidate()
+        except KeyboardInterrupt:
+            interrupted = True
+            raise
+        finally:
+            seconds = time.perf_counter() - start
+            keys = list(self.planned_keys())
+            counts = self._counts(keys)
+            self.manifest["counts"] = counts
+            self.manifest["replications"] = self.experiment.replications
+            self.manifest["replication_seeds"] = [
+                replication_seed(self.experiment.seed, r)
+                for r in range(self.experiment.replications)]
+            self.manifest["status"] = ("interrupted" if interrupted else
+                                       "complete" if counts["pending"] == 0 and
+                                       counts["failed"] == 0 else "incomplete")
+            entry.update({"finished": now(), "seconds": round(seconds, 3),
+                          "executed": executed, "failed": failed_now,
+                          "adaptive": adaptive_log})
+            self.manifest["finished"] = now()
+            self.store.write_manifest(self.manifest)
+        failures = sorted(self.store.failed_ids() & {k.run_id for k in keys})
+        return RunReport(out=self.store.root, planned=counts["planned"], done=counts["done"],
+                         failed=counts["failed"], pending=counts["pending"], executed=executed,
+                         seconds=seconds, executor=executor.describe(),
+                         replications=self.experiment.replications, failures=failures,
+                         adaptive=adaptive_log, rows=rows)
+
+    def _adaptive(self, executor: Executor) -> tuple[int, list[dict[str, Any]]]:
+        """Add replications until every paired interval of the adaptive metric is narrow
+        enough, or the cap is reached. Each round goes to the replications the current width
+        says are needed, n·(w/W)²·1.1 (the interval shrinks as 1/√n), at most doubling per
+        round, or adds ``batch`` replications if set."""
+        from simxh.analysis import paired_differences
+
+        rule = self.experiment.adaptive
+        assert rule is not None
+        log: list[dict[str, Any]] = []
+        executed = 0
+        while True:
+            district = pd.read_parquet(self.store.root / "district.parquet",
+                                       columns=["scenario", POINT, "replication", "year",
+                                                rule.metric])
+            pairs = paired_differences(district, self.experiment.reference.name,
+                                       metrics=[rule.metric], years=[rule.year])
+            widths = (pairs["ci_high"] - pairs["ci_low"]).to_numpy(dtype=float)
+            widest = float(np.nanmax(widths)) if widths.size else float("nan")
+            reps = self.experiment.replications
+            log.append({"replications": reps, "widest_interval": widest, "target": rule.width})
+            if widths.size == 0 or (math.isfinite(widest) and widest <= rule.width) \
+                    or reps >= rule.max_replications:
+                break
+            if math.isfinite(widest) and widest > 0:
+                need = math.ceil(reps * (widest / rule.width) ** 2 * 1.1)
+            else:
+                need = 2 * reps
+            # at most double per round: a few-replication interval is itself noisy, and
+            # overshooting costs more runs than another round does
+            step = rule.batch or max(min(need, 2 * reps) - reps, 1)
+            new_reps = min(rule.max_replications, max(reps + 1, reps + step))
+            self.experiment = self.experiment.with_replications(new_reps)
+            self.manifest["replications"] = new_reps
+            keys = [k for k in self.planned_keys() if k.replication >= reps]
+            d, f = self.execute(executor, self.todo(keys), desc=f"adaptive → {new_reps} reps")
+            executed += d + f
+            self.consolidate()
+        return executed, log
+
+
+def run_experiment(experiment: Experiment, out: str | Path, *, workers: int | None = None,
+                   scheduler: str | None = None, dask_local: bool = False,
+                   resume: bool = False, retry_failed: bool = False, force: bool = False,
+                   run_fn: RunFn = simulate_run, progress: str = "auto",
+                   executor: Executor | None = None, stream: TextIO | None = None,
+                   max_in_flight: int | None = None) -> RunReport:
+    """Run (or resume) an experiment into the store at ``out`` and consolidate its tables."""
+    runner = Runner(experiment, out, run_fn=run_fn, resume=resume, retry_failed=retry_failed,
+                    force=force, progress=progress, stream=stream)
+    if executor is not None:
+        return runner.run(executor)
+    with make_executor(workers, scheduler, dask_local, max_in_flight) as ex:
+        return runner.run(ex)

@@ -1,0 +1,355 @@
+"""The results store: one directory per experiment, resumable, written atomically.
+
+Layout (see ``docs/experiments.md``)::
+
+    DIR/manifest.json            what was run: experiment, hash, configs, seeds, versions, counts
+    DIR/experiment.toml          a copy of the experiment file (when there is one)
+    DIR/design.parquet           the design points (column ``point`` + one per uncertainty)
+    DIR/runs/<run>.towns.parquet     one finished run's town rows     } written atomically as
+    DIR/runs/<run>.district.parquet  one finished run's district rows } soon as the run ends
+    DIR/failures/<run>.json      a failed run: its error and traceback
+    DIR/district.parquet         consolidated tables, sorted by scenario, point, replication,
+    DIR/towns.parquet            year (and town); rebuilt by streaming, never held in memory
+    DIR/summary/*.csv            written by ``simxh compare``
+
+A run is *done* when its district file exists: the towns file is written (and fsynced) first,
+then the district file, each through a temporary file and ``os.replace``. A crash therefore
+loses at most the runs in flight, and a resume redoes exactly the runs without a district file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from simxh.errors import UserError
+
+STORE_FORMAT = 1
+MANIFEST = "manifest.json"
+TABLES = ("district", "towns")
+_OWNED = ("runs", "failures", "summary", "district.parquet", "towns.parquet", "design.parquet",
+          "experiment.toml", MANIFEST)
+_ROWS_PER_GROUP = 65_536
+_TABLES_PER_GROUP = 128  # many tiny tables cost more (per-table overhead) than their rows
+
+
+def now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: temp file in the same dir, fsync, os.replace."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def atomic_write_table(path: Path, table: pa.Table) -> None:
+    """Write a Parquet file atomically (temp file, fsync, os.replace)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        pq.write_table(table, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def atomic_write_json(path: Path, data: Any) -> None:
+    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=str)
+    atomic_write_bytes(path, (text + "\n").encode("utf-8"))
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and the packages that shape results."""
+    out = {"python": platform.python_version()}
+    for name in ("simxh", "numpy", "pandas", "pyarrow", "scipy", "mesa", "networkx", "SALib",
+                 "dask", "distributed"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out[name] = metadata.version(name)
+    return out
+
+
+def git_commit(start: Path | None = None) -> dict[str, Any] | None:
+    """The git commit of the simxh source tree (and whether it has local changes), if any."""
+    where = start or Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True,
+                                text=True, timeout=5)
+        if commit.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=where, capture_output=True, text=True, timeout=5)
+        return {"commit": commit.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+@dataclass(frozen=True)
+class RunKey:
+    """The position of one run in an experiment: (scenario index, design point, replication)."""
+
+    scenario: int
+    point: int
+    replication: int
+
+    @property
+    def run_id(self) -> str:
+        return f"s{self.scenario}-p{self.point}-r{self.replication}"
+
+    @classmethod
+    def parse(cls, run_id: str) -> RunKey:
+        s, p, r = run_id.split("-")
+        return cls(int(s[1:]), int(p[1:]), int(r[1:]))
+
+
+class Store:
+    """A results directory. Create with :func:`open_store`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.runs_dir = self.root / "runs"
+        self.failures_dir = self.root / "failures"
+        self.summary_dir = self.root / "summary"
+
+    # ---- manifest -------------------------------------------------------------------------
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / MANIFEST
+
+    def read_manifest(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise UserError("not a simxh results directory (no manifest.json)",
+                            file=self.root) from None
+        except json.JSONDecodeError as exc:
+            raise UserError(f"manifest.json is not valid JSON: {exc}",
+                            file=self.manifest_path) from None
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        manifest["updated"] = now()
+        atomic_write_json(self.manifest_path, manifest)
+
+    # ---- runs -----------------------------------------------------------------------------
+    def run_path(self, run_id: str, table: str) -> Path:
+        return self.runs_dir / f"{run_id}.{table}.parquet"
+
+    def failure_path(self, run_id: str) -> Path:
+        return self.failures_dir / f"{run_id}.json"
+
+    def done_ids(self) -> set[str]:
+        """Runs whose district file (written last) exists."""
+        suffix = ".district.parquet"
+        if not self.runs_dir.is_dir():
+            return set()
+        return {n[: -len(suffix)] for n in os.listdir(self.runs_dir)
+                if n.endswith(suffix) and not n.startswith(".")}
+
+    def failed_ids(self) -> set[str]:
+        if not self.failures_dir.is_dir():
+            return set()
+        return {n[:-5] for n in os.listdir(self.failures_dir)
+                if n.endswith(".json") and not n.startswith(".")}
+
+    def write_run(self, run_id: str, district: pd.DataFrame, towns: pd.DataFrame) -> None:
+        """Record a finished run: towns first, then district (the 'done' marker)."""
+        towns_table = pa.Table.from_pandas(towns, preserve_index=False)
+        district_table = pa.Table.from_pandas(district, preserve_index=False)
+        atomic_write_table(self.run_path(run_id, "towns"), towns_table)
+        atomic_write_table(self.run_path(run_id, "district"), district_table)
+        _fsync_dir(self.runs_dir)
+        with contextlib.suppress(FileNotFoundError):
+            self.failure_path(run_id).unlink()
+
+    def write_failure(self, run_id: str, record: dict[str, Any]) -> None:
+        atomic_write_json(self.failure_path(run_id), record)
+
+    def read_failure(self, run_id: str) -> dict[str, Any]:
+        return json.loads(self.failure_path(run_id).read_text(encoding="utf-8"))
+
+    def read_run(self, run_id: str, table: str) -> pd.DataFrame:
+        return pd.read_parquet(self.run_path(run_id, table))
+
+    def clean_temp_files(self) -> int:
+        """Remove temporary files left by a killed process; returns how many."""
+        count = 0
+        for folder in (self.root, self.runs_dir, self.failures_dir):
+            if folder.is_dir():
+                for name in os.listdir(folder):
+                    if name.startswith(".") and name.endswith(".tmp"):
+                        with contextlib.suppress(FileNotFoundError):
+                            (folder / name).unlink()
+                            count += 1
+        return count
+
+    # ---- consolidation --------------------------------------------------------------------
+    def consolidate(self, run_ids: Iterable[str]) -> dict[str, int]:
+        """Stream the finished runs, in the given order, into ``district.parquet`` and
+        ``towns.parquet``. Memory holds at most one row group (~65k rows) at a time.
+        Returns the number of rows written per table."""
+        ids = list(run_ids)
+        rows: dict[str, int] = {}
+        for table in TABLES:
+            rows[table] = self._consolidate_table(table, ids)
+        return rows
+
+    def _consolidate_table(self, table: str, ids: list[str]) -> int:
+        target = self.root / f"{table}.parquet"
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        writer: pq.ParquetWriter | None = None
+        schema: pa.Schema | None = None
+        buffer: list[pa.Table] = []
+        buffered = total = 0
+
+        def flush() -> None:
+            nonlocal buffer, buffered
+            if buffer and writer is not None:
+                writer.write_table(pa.concat_tables(buffer))
+            buffer, buffered = [], 0
+
+        try:
+            for run_id in ids:
+                path = self.run_path(run_id, table)
+                if not path.exists():
+                    continue
+                # ParquetFile.read, not pq.read_table: the dataset machinery behind the
+                # latter keeps ~12 kB per file read, which grows with a 100k-run sweep
+                with pq.ParquetFile(path) as source:
+                    part = source.read()
+                if schema is None:
+                    schema = part.schema
+                    writer = pq.ParquetWriter(tmp, schema)
+                elif not part.schema.equals(schema, check_metadata=False):
+                    part = _conform(part, schema, run_id, table)
+                else:
+                    part = part.replace_schema_metadata(schema.metadata)
+                buffer.append(part)
+                buffered += part.num_rows
+                total += part.num_rows
+                if buffered >= _ROWS_PER_GROUP or len(buffer) >= _TABLES_PER_GROUP:
+                    flush()
+            if writer is None:
+                with contextlib.suppress(FileNotFoundError):
+                    target.unlink()
+                return 0
+            flush()
+            writer.close()
+            writer = None
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+            _fsync_dir(self.root)
+        finally:
+            if writer is not None:
+                writer.close()
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        return total
+
+    def iter_runs(self, run_ids: Iterable[str], table: str) -> Iterator[pd.DataFrame]:
+        for run_id in run_ids:
+            path = self.run_path(run_id, table)
+            if path.exists():
+                yield pd.read_parquet(path)
+
+
+def _conform(part: pa.Table, schema: pa.Schema, run_id: str, table: str) -> pa.Table:
+    """Cast a run's table to the consolidated schema (same columns, compatible types)."""
+    if set(part.column_names) != set(schema.names):
+        missing = sorted(set(schema.names) - set(part.column_names))
+        extra = sorted(set(part.column_names) - set(schema.names))
+        raise UserError(f"run {run_id} ({table}) has different columns from the first run "
+                        f"(missing {missing}, extra {extra}); was the model changed mid-sweep?")
+    part = part.select(schema.names)
+    try:
+        return part.cast(schema)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise UserError(f"run {run_id} ({table}) has column types incompatible with the first "
+                        f"run: {exc}") from None
+
+
+def _is_empty(path: Path) -> bool:
+    return not path.exists() or (path.is_dir() and not any(path.iterdir()))
+
+
+def clear_owned(root: Path) -> None:
+    """Delete what a store owns in ``root`` (never other files)."""
+    for name in _OWNED:
+        target = root / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+
+
+def open_store(root: str | Path, identity: str, name: str, *, resume: bool = False,
+               force: bool = False) -> tuple[Store, dict[str, Any] | None]:
+    """Open ``root`` for the experiment with ``identity``.
+
+    Returns the store and the existing manifest (None for a fresh store). Refuses a directory
+    that holds another experiment, or unrelated files, unless ``force`` (which deletes only the
+    store's own files); refuses to add to existing runs of the same experiment unless
+    ``resume``.
+    """
+    root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise UserError("is a file, not a directory", file=root, expected="a results directory")
+    store = Store(root)
+    manifest: dict[str, Any] | None = None
+    if store.manifest_path.exists():
+        manifest = store.read_manifest()
+        other = manifest.get("experiment", {})
+        if other.get("identity") != identity:
+            if not force:
+                raise UserError(
+                    f"holds results of another experiment ('{other.get('name')}', "
+                    f"{other.get('identity')}), not of '{name}' ({identity})", file=root,
+                    expected="a new --out directory, or --force to delete those results")
+            clear_owned(root)
+            manifest = None
+        elif not (resume or force):
+            done = len(store.done_ids())
+            if done or store.failed_ids():
+                raise UserError(
+                    f"already holds {done} finished runs of '{name}'", file=root,
+                    expected="--resume to finish or extend it, --retry-failed to rerun its "
+                    "failures, or --force to start over")
+        elif force and not resume:
+            clear_owned(root)
+            manifest = None
+    elif not _is_empty(root):
+        if not force:
+            raise UserError("is not empty and is not a simxh results directory", file=root,
+                            expected="an empty or new directory, or --force")
+        clear_owned(root)
+    store.runs_dir.mkdir(parents=True, exist_ok=True)
+    store.failures_dir.mkdir(parents=True, exist_ok=True)
+    store.clean_temp_files()
+    return store, manifest
