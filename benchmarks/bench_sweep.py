@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import resource
 import subprocess
 import tempfile
 import time
@@ -76,8 +77,15 @@ def simxh_cli() -> str:
     return str(exe)
 
 
-def sweep(tmp: Path, replications: int, args: list[str], tag: str) -> tuple[float, float, int]:
-    """(end-to-end seconds, runner-reported seconds, runs) of one ``simxh run``."""
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def sweep(tmp: Path, replications: int, args: list[str], tag: str
+          ) -> tuple[float, float, int, float]:
+    """(end-to-end seconds, runner-reported seconds, runs, CPU seconds of the process and its
+    reaped workers) of one ``simxh run``."""
     exp = tmp / f"exp_{replications}.toml"
     exp.write_text(EXPERIMENT.format(replications=replications))
     out = tmp / f"out_{tag}_{replications}_{time.monotonic_ns()}"
@@ -85,10 +93,12 @@ def sweep(tmp: Path, replications: int, args: list[str], tag: str) -> tuple[floa
         cmd = [_common.PYTHON, "-c", API_CODE, str(exp), str(out), *args[1:]]
     else:
         cmd = [simxh_cli(), "run", str(exp), "--out", str(out), "--progress", "off", *args]
+    c0 = _children_cpu()
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=one_thread_env(),
                           cwd=str(ROOT), timeout=3600)
     wall = time.perf_counter() - t0
+    cpu = _children_cpu() - c0
     if proc.returncode != 0:
         raise RuntimeError(f"simxh run failed:\n{proc.stdout}\n{proc.stderr[-3000:]}")
     m = re.search(r"executed (\d+) runs in ([\d.]+)s", proc.stdout)
@@ -96,7 +106,7 @@ def sweep(tmp: Path, replications: int, args: list[str], tag: str) -> tuple[floa
         raise RuntimeError(f"unexpected output:\n{proc.stdout}")
     if not (out / "district.parquet").is_file():
         raise RuntimeError(f"no district.parquet in {out}")
-    return wall, float(m.group(2)), int(m.group(1))
+    return wall, float(m.group(2)), int(m.group(1)), cpu
 
 
 def main() -> None:
@@ -115,6 +125,7 @@ def main() -> None:
     rpm: dict[str, float] = {}
     rpm_runner: dict[str, float] = {}
     fit = {}
+    cpu_per_run: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="simxh-bench-sweep-") as d:
         tmp = Path(d)
         sweep(tmp, 1, ["--workers", "1"], "warm")  # warm the OS file cache
@@ -124,6 +135,10 @@ def main() -> None:
             t_big = median([b[0] for b in big])
             t_small = median([s[0] for s in small])
             r_big = median([b[1] for b in big])
+            c_big = median([b[3] for b in big])
+            c_small = median([s[3] for s in small])
+            cpu_per_run[name] = (c_big - c_small) / (args.replications - args.small)
+            cpu_fixed = c_small - args.small * cpu_per_run[name]
             per_run = (t_big - t_small) / (args.replications - args.small)
             fixed = t_small - args.small * per_run
             fit[name] = lambda r, f=fixed, p=per_run: f + r * p
@@ -132,7 +147,8 @@ def main() -> None:
             print(f"{name:24s}: {args.replications} runs in {t_big:6.2f} s end to end → "
                   f"{rpm[name]:6.1f} runs/min; runner-reported {r_big:6.2f} s → "
                   f"{rpm_runner[name]:6.1f} runs/min; fixed cost {fixed:5.2f} s + "
-                  f"{per_run:.3f} s per run")
+                  f"{per_run:.3f} s per run; CPU {c_big:6.2f} s = {cpu_fixed:5.2f} s fixed + "
+                  f"{cpu_per_run[name]:.3f} s per run")
     one = "1 local worker"
     print("predicted parallel efficiency t1(R) / (2 t2(R)) from the fitted fixed + per-run costs:")
     for name in settings:
@@ -151,6 +167,10 @@ def main() -> None:
         eff_r = rpm_runner[name] / (workers * rpm_runner[one])
         print(f"parallel efficiency, {name}: {100 * eff:.0f}% end to end, "
               f"{100 * eff_r:.0f}% runner-reported")
+    for name in settings:
+        if name != one:
+            print(f"CPU cost per run, {name} / 1 worker: "
+                  f"{cpu_per_run[name] / cpu_per_run[one]:.2f} (1.00 = no per-run overhead)")
     print(f"load average at end: {load_average()}")
     print(f"runs_per_minute_1: {rpm[one]:.1f}")
     print(f"runs_per_minute_2: {rpm['2 local workers']:.1f}")

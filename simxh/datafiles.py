@@ -18,7 +18,7 @@ import csv
 import difflib
 import io
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -279,8 +279,9 @@ def _read_text(path: Path) -> str:
 
 def _read_table(path: Path, spec: FileSpec) -> tuple[pd.DataFrame, dict[str, int]]:
     reader = csv.reader(io.StringIO(_read_text(path), newline=""))
+    rows = _csv_rows(path, reader)
     try:
-        header = [h.strip() for h in next(reader)]
+        header = [h.strip() for h in next(rows)]
     except StopIteration:
         raise DataError("data file is empty", file=path, expected="a header row") from None
     _check_header(path, spec, header)
@@ -289,7 +290,7 @@ def _read_table(path: Path, spec: FileSpec) -> tuple[pd.DataFrame, dict[str, int
     records: list[dict[str, Any]] = []
     row_lines: dict[str, int] = {}
     seen: dict[tuple, int] = {}
-    for cells in reader:
+    for cells in rows:
         line = reader.line_num
         if not any(c.strip() for c in cells):
             continue
@@ -316,6 +317,18 @@ def _read_table(path: Path, spec: FileSpec) -> tuple[pd.DataFrame, dict[str, int
         records.append(record)
     frame = _to_frame(spec, records)
     return frame, row_lines
+
+
+def _csv_rows(path: Path, reader: Any) -> Iterator[list[str]]:
+    """The reader's rows; a malformed CSV (an oversized cell...) becomes a DataError."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise DataError(f"malformed CSV: {exc}", file=path, line=reader.line_num,
+                            expected="a UTF-8 CSV file with a header row") from None
 
 
 def _check_header(path: Path, spec: FileSpec, header: list[str]) -> None:

@@ -282,19 +282,28 @@ class DaskExecutor(Executor):
 _END = object()
 
 
-def make_executor(workers: int | None = None, scheduler: str | None = None,
-                  dask_local: bool = False, max_in_flight: int | None = None) -> Executor:
-    """The executor for the CLI options: Dask if asked, else local processes (inline for 1)."""
+def check_executor_options(workers: int | None = None, scheduler: str | None = None,
+                           dask_local: bool = False, max_in_flight: int | None = None) -> None:
+    """Refuse bad executor options (before anything is created or written)."""
     if scheduler and dask_local:
         raise UserError("--scheduler and --dask-local exclude each other",
                         expected="one of them")
     if workers is not None and workers < 1:
         raise UserError("invalid worker count", key="--workers", value=workers,
                         expected="an integer >= 1")
+    if max_in_flight is not None and max_in_flight < 1:
+        raise UserError("invalid count", key="--max-in-flight", value=max_in_flight,
+                        expected="an integer >= 1")
+    if scheduler and not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+        raise UserError("invalid scheduler address", key="--scheduler", value=scheduler,
+                        expected="tcp://HOST:PORT")
+
+
+def make_executor(workers: int | None = None, scheduler: str | None = None,
+                  dask_local: bool = False, max_in_flight: int | None = None) -> Executor:
+    """The executor for the CLI options: Dask if asked, else local processes (inline for 1)."""
+    check_executor_options(workers, scheduler, dask_local, max_in_flight)
     if scheduler:
-        if not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
-            raise UserError("invalid scheduler address", key="--scheduler", value=scheduler,
-                            expected="tcp://HOST:PORT")
         return DaskExecutor(scheduler, max_in_flight=max_in_flight)
     if dask_local:
         return DaskExecutor(local=True, workers=workers, max_in_flight=max_in_flight)

@@ -22,7 +22,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simxh.config import did_you_mean, load_config, parse_override, read_toml
+from simxh.config import (
+    SET_SOURCE,
+    did_you_mean,
+    load_config,
+    parse_override,
+    read_toml,
+    resolve_config_path,
+)
 from simxh.errors import ConfigError
 
 DESIGN_KINDS = ("none", "factorial", "lhs", "sobol", "morris", "saltelli")
@@ -36,6 +43,7 @@ _DESIGN_KEYS = ("kind", "samples", "levels", "second_order", "seed")
 _UNCERTAINTY_KEYS = ("key", "low", "high", "values", "distribution", "mean", "sd", "mode",
                      "integer", "name")
 _ADAPTIVE_KEYS = ("metric", "year", "width", "max_replications", "batch")
+_PATH_KEYS = ("region.data_dir",)  # config keys holding paths
 
 
 @dataclass(frozen=True)
@@ -207,7 +215,10 @@ class _Checker:
     def number(self, value: Any, key: str, positive: bool = False) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail("wrong type", key, value, "a number")
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:
+            raise self.fail("not a finite number", key, value, "a finite number") from None
         if not math.isfinite(value):
             raise self.fail("not a finite number", key, value, "a finite number")
         if positive and value <= 0:
@@ -334,13 +345,26 @@ def _scenarios(data: dict[str, Any], exp: dict[str, Any], ck: _Checker,
             raise ck.fail("duplicate scenario name", f"{key}.name", name, "unique names")
         config = item.get("config")
         if config is not None:
-            config_path = path.parent / ck.string(config, f"{key}.config")
+            # relative to the experiment file; refused if it leads outside the file's folder
+            # and project (unless --allow-outside-paths)
+            config_path = resolve_config_path(ck.string(config, f"{key}.config"),
+                                              file=path, key=f"{key}.config")
             if not config_path.is_file():
                 raise ck.fail("config file not found", f"{key}.config", config,
                               f"an existing file (looked for {config_path})")
             config = str(config_path.resolve())
         sets = ck.table(item.get("set", {}), f"{key}.set")
         overrides = _flatten(sets)
+        for path_key in _PATH_KEYS:
+            # a path in `set` is relative to the experiment file, like `config`
+            value = overrides.get(path_key)
+            if isinstance(value, str) and value:
+                folder = resolve_config_path(value, file=path, key=path_key)
+                if not folder.is_dir():
+                    raise ConfigError(f"scenario '{name}': data folder not found", file=path,
+                                      key=path_key, value=value,
+                                      expected=f"an existing folder ({folder})")
+                overrides[path_key] = str(folder)
         out.append(Scenario(name=name, config=config, overrides=overrides,
                             reference=ck.boolean(item.get("reference", False), f"{key}.reference"),
                             description=str(item.get("description", ""))))
@@ -513,7 +537,9 @@ def validate_experiment_configs(experiment: Experiment) -> dict[str, Any]:
         try:
             cfg = load_config(scenario.config, overrides)
         except ConfigError as exc:
-            raise ConfigError(f"scenario '{scenario.name}': {exc.detail}", file=exc.file or where,
+            # a scenario's `set` table is in the experiment file, not on the command line
+            file = where if exc.file in (None, SET_SOURCE) and where else exc.file
+            raise ConfigError(f"scenario '{scenario.name}': {exc.detail}", file=file,
                               key=exc.key, value=exc.value, expected=exc.expected,
                               has_value=exc.has_value) from None
         resolved[scenario.name] = cfg

@@ -3,7 +3,7 @@
 One step is one year. The order of a year (``step``):
 
 1. shared fields from last year's state: market access, agglomeration, public capital, wages,
-   labour tightness (``_update_fields``);
+   labour tightness (``_compute_network_fields``, ``_firm_fields``);
 2. firms: renovate, productivity, invest, hire, produce, exit, certify (``simxh.firms.step_firms``);
 3. entry: attracted projects whose approval delay has elapsed start producing, and small firms
    are born (``_enter_firms``); new projects arrive and choose a location (``_attract_projects``);
@@ -39,9 +39,9 @@ from simxh.rng import Streams
 
 PUBLIC_CAPITAL_REFERENCE_GROWTH = 0.06  # assumed trend growth of public capital in 2023
 PROJECT_CAPITAL_INTENSITY = 1.5  # new projects' K/L relative to incumbents (assumed: newer, more automated)
-PIPELINE_YEARS = 2
+PIPELINE_YEARS = 2  # years of signed projects already in the pipeline at the base year
 ENTRANT_SIZE_QUANTILE = 0.2  # entrants start near the 20th percentile of firm value added (assumed)
-LITTLE_GIANT_KEY_OUTPUT_YI = 10.0  # assumed size proxy for national key little giants  # years of signed projects already in the pipeline at the base year
+LITTLE_GIANT_KEY_OUTPUT_YI = 10.0  # assumed size proxy for national key little giants
 
 DISTRICT_REPORTERS = (
     "gdp_yi", "gdp_primary_yi", "gdp_secondary_yi", "gdp_tertiary_yi", "industrial_output_yi",

@@ -26,7 +26,7 @@ import pandas as pd
 
 from simxh.design import POINT, design_points, point_overrides
 from simxh.errors import UserError
-from simxh.executors import Executor, WorkerFailure, make_executor
+from simxh.executors import Executor, WorkerFailure, check_executor_options, make_executor
 from simxh.experiment import Experiment, validate_experiment_configs
 from simxh.progress import Progress
 from simxh.store import (
@@ -405,6 +405,8 @@ def run_experiment(experiment: Experiment, out: str | Path, *, workers: int | No
                    executor: Executor | None = None, stream: TextIO | None = None,
                    max_in_flight: int | None = None) -> RunReport:
     """Run (or resume) an experiment into the store at ``out`` and consolidate its tables."""
+    if executor is None:
+        check_executor_options(workers, scheduler, dask_local, max_in_flight)
     runner = Runner(experiment, out, run_fn=run_fn, resume=resume, retry_failed=retry_failed,
                     force=force, progress=progress, stream=stream)
     if executor is not None:

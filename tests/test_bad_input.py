@@ -12,7 +12,6 @@ can be removed. The count of cases is reported in ``docs/reliability.md``.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import shutil
@@ -74,15 +73,15 @@ class WouldRun(Exception):
 
 @pytest.fixture
 def no_execution(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make ``simxh run`` unable to execute anything (a strict xfail then fails safely)."""
+    """Make ``simxh run`` unable to execute anything (a strict xfail then fails safely).
+
+    The executor is still made (its options are still checked): local pools start lazily."""
     import simxh.runner as runner
 
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise WouldRun("the runs would have started: the input was not refused")
 
     monkeypatch.setattr(runner.Runner, "run", refuse)
-    monkeypatch.setattr(runner, "make_executor",
-                        lambda *a, **k: contextlib.nullcontext(None))
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,6 +365,8 @@ DATA_CASES: list[tuple[str, Callable[[Path], None], str, list[str]]] = [
      ["not valid UTF-8", "UTF-8 encoding"]),
     ("empty-file", lambda d: write(d / "external.csv", ""), "external.csv",
      ["data file is empty", "a header row"]),
+    ("oversized-cell", lambda d: append_text(d, "zones", 'x,"' + "a" * 200_000 + '",y\n'),
+     "zones.csv:6", ["malformed CSV", "field larger than field limit"]),
 ]
 
 
@@ -486,20 +487,19 @@ EXPERIMENT_CASES: list[tuple[str, str, str, list[str]]] = [
     ("scenarios-not-tables", EXP_HEAD.replace("[experiment]", 'scenarios = ["a"]\n'
                                               "[experiment]"),
      "scenarios[0]", ["wrong type", "'a'"]),
+    ("scenario-undefined-project", EXP_HEAD + SCEN + '[[scenarios]]\nname = "x"\n'
+     'set = { "infrastructure.project_ids" = ["g240_upgrade"] }\n',
+     "infrastructure.project_ids[0]",
+     ["scenario 'x'", "undefined infrastructure project", "'g240_upgrade'", "projects.csv"]),
+    ("scenario-data-dir-missing", EXP_HEAD + SCEN + '[[scenarios]]\nname = "x"\n'
+     'set = { "region.data_dir" = "no_such_folder" }\n', "region.data_dir",
+     ["scenario 'x'", "data folder not found", "'no_such_folder'"]),
     ("huge-integer-bound", EXP_HEAD + SCEN + '[design]\nkind = "lhs"\nsamples = 4\n'
      '[[uncertainties]]\nkey = "access.distance_decay"\nlow = 0.5\nhigh = 1'
      + "0" * 400 + "\n", "uncertainties[0].high", ["expected a finite number"]),
 ]
-_SET_NAMES_SET = ("owner: simxh/experiment.py — validate_experiment_configs names '--set' "
-                  "(exc.file) instead of the experiment file for a scenario's `set` table; use "
-                  "the experiment file when exc.file is simxh.config.SET_SOURCE")
-_EXP_XFAIL = {
-    "scenario-set-unknown-key": _SET_NAMES_SET,
-    "scenario-set-negative-money": _SET_NAMES_SET,
-    "scenario-set-nan": _SET_NAMES_SET,
-    "huge-integer-bound": "owner: simxh/experiment.py — _Checker.number: float(huge int) raises "
-                          "OverflowError (catch it as 'not a finite number')",
-}
+# id -> reason, for cases a file owned by someone else does not handle yet (none now)
+_EXP_XFAIL: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(
@@ -564,15 +564,7 @@ RUN_OPTION_CASES: list[tuple[str, list[str], list[str]]] = [
     ("absurd-replications", ["{cfg}", "--replications", "1000000000"],
      ["--replications", "1000000000"]),
 ]
-_RUN_XFAIL = {
-    "zero-workers": "owner: simxh/runner.py — run_experiment opens (creates) the store before "
-                    "make_executor refuses --workers 0; validate executor options first",
-    "bad-scheduler": "owner: simxh/runner.py — the store is created before make_executor "
-                     "refuses the scheduler address",
-    "absurd-replications": "owner: simxh/commands/run.py / experiment.py — --replications is "
-                           "not range-checked (file: <= 100000) and no disk estimate or "
-                           "confirmation; 1e9 replications would start running",
-}
+_RUN_XFAIL: dict[str, str] = {}  # as _EXP_XFAIL (none now)
 
 
 @pytest.mark.parametrize(
@@ -588,6 +580,23 @@ def test_run_refuses_bad_options_and_writes_nothing(tmp_path, capsys, no_executi
         argv[0] = str(tmp_path / "nope.toml")
     code, _out, err = cli(capsys, "run", *argv, "--out", str(out_dir), "--progress", "off")
     assert_one_clean_error(code, err, *fragments)
+    assert not out_dir.exists()
+
+
+@pytest.mark.xfail(strict=True, reason="owner: simxh/runner.py / commands/run.py — no limit on "
+                   "the total run count (scenarios x design points x replications) and no disk "
+                   "estimate or confirmation: 2e10 planned runs would start")
+def test_run_refuses_absurd_total_run_count(tmp_path, capsys, no_execution):
+    """Each count is within its own cap, but the product is absurd (2 x 100k x 100k runs)."""
+    exp = write(tmp_path / "exp.toml", EXP_HEAD.replace("replications = 2",
+                                                        "replications = 100000")
+                + SCEN + '[[scenarios]]\nname = "x"\n\n[design]\nkind = "lhs"\n'
+                'samples = 100000\n[[uncertainties]]\nkey = "access.distance_decay"\n'
+                "low = 0.5\nhigh = 1.5\n")
+    out_dir = tmp_path / "results"
+    code, _out, err = cli(capsys, "run", str(exp), "--out", str(out_dir), "--workers", "1",
+                          "--progress", "off")
+    assert_one_clean_error(code, err, "20000000000")
     assert not out_dir.exists()
 
 
@@ -686,9 +695,3 @@ def test_real_entry_point_exits_2_cleanly(tmp_path):
         if out_dir is not None:
             assert not out_dir.exists()
 
-
-def catalogue_size() -> int:
-    """How many bad inputs this file tries (reported in docs/reliability.md)."""
-    return (len(CONFIG_CASES) + len(FILE_CASES) + 3 + 1 + 2 * len(SET_CASES) + 1
-            + len(DATA_CASES) + 1 + len(EXPERIMENT_CASES) + 1 + len(RUN_INPUTS)
-            + len(RUN_OPTION_CASES) + len(OUT_DIR_CASES) + 1 + 1 + 5)

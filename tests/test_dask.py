@@ -19,8 +19,11 @@ from simxh.experiment import load_experiment  # noqa: E402
 from simxh.runner import run_experiment  # noqa: E402
 
 
-def test_local_cluster_matches_local_executor(tmp_path: Path) -> None:
+def test_local_cluster_matches_local_executor(tmp_path: Path, monkeypatch) -> None:
     import cloudpickle
+
+    # set before the cluster starts: its worker processes inherit the environment
+    monkeypatch.setenv("SIMXH_FAKE_DIE_MARKER", str(tmp_path / "died"))
 
     # the workers may not have tests/ on their path: ship the fake model by value
     cloudpickle.register_pickle_by_value(test_experiment_helpers)
@@ -40,11 +43,15 @@ def test_local_cluster_matches_local_executor(tmp_path: Path) -> None:
             again = run_experiment(exp, tmp_path / "remote", executor=remote, run_fn=fake,
                                    progress="off")
         assert again.done == 20
+        # a worker process that dies mid-run: its run is rescheduled, nothing is lost
+        survived = run_experiment(exp, tmp_path / "died_once", executor=ex,
+                                  run_fn=test_experiment_helpers.die_once, progress="off")
+        assert (tmp_path / "died").exists() and (survived.done, survived.failed) == (20, 0)
     assert (report.done, report.failed) == (20, 0)
     assert report.executor["kind"] == "dask" and report.executor["local_cluster"]
     for name in ("district", "towns"):
         local = pd.read_parquet(tmp_path / "local" / f"{name}.parquet")
-        for other in ("dask", "remote"):
+        for other in ("dask", "remote", "died_once"):
             pd.testing.assert_frame_equal(
                 local, pd.read_parquet(tmp_path / other / f"{name}.parquet"))
     # stochastic replications were not collapsed by Dask's content hashing (pure=False)

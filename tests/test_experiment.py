@@ -214,3 +214,17 @@ def test_until_width_becomes_an_adaptive_rule(exp_file: Path) -> None:
     assert (exp.adaptive.metric, exp.adaptive.year, exp.adaptive.width) == (
         "fiscal_revenue_yi", 2030, 0.5)
     assert exp.adaptive.max_replications == 40  # default cap: 10 × the replications
+
+
+def test_scenario_config_outside_the_project_is_refused(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "pyproject.toml").write_text("")
+    (tmp_path / "elsewhere.toml").write_text("[access]\ndistance_decay = 1.0\n")
+    path = write(tmp_path / "proj", '[experiment]\nname = "x"\n[[scenarios]]\nname = "a"\n'
+                 'config = "../elsewhere.toml"\n')
+    monkeypatch.delenv("SIMXH_ALLOW_OUTSIDE_PATHS", raising=False)
+    with pytest.raises(ConfigError, match="outside") as info:
+        load_experiment(path)
+    assert info.value.key == "scenarios[0].config"
+    monkeypatch.setenv("SIMXH_ALLOW_OUTSIDE_PATHS", "1")
+    assert load_experiment(path).scenarios[0].config == str(tmp_path / "elsewhere.toml")

@@ -8,6 +8,8 @@ runner's config validation is exercised), and fails on demand:
 - if the file named by ``SIMXH_FAKE_FAIL_FILE`` exists, runs of replication 1 raise
   (so that ``--retry-failed`` can succeed once the file is removed);
 - ``SIMXH_FAKE_SLEEP`` seconds of sleep per run (for the kill test).
+
+:func:`die_once` kills its worker process the first time replication 2 runs (a lost worker).
 """
 
 from __future__ import annotations
@@ -60,3 +62,15 @@ def fake_simulate(config: Any = None, seed: int = 0, overrides: Any = None, *,
                               "theil_gdp_per_capita": 0.1 - 0.001 * i + shocks[i] / 10,
                               "weakest_town_growth_pct": 100 * (trend + shocks[i])})
     return FakeResult(pd.DataFrame(district_rows), pd.DataFrame(town_rows))
+
+
+def die_once(config: Any = None, seed: int = 0, overrides: Any = None, *, scenario: str = "",
+             replication: int = 0) -> FakeResult:
+    """Like :func:`fake_simulate`, but the first run of replication 2 kills its process
+    (marker file ``SIMXH_FAKE_DIE_MARKER``), as a crashed or OOM-killed worker would."""
+    marker = os.environ["SIMXH_FAKE_DIE_MARKER"]
+    if replication == 2 and not os.path.exists(marker):
+        with open(marker, "w") as fh:
+            fh.write("died")
+        os._exit(1)
+    return fake_simulate(config, seed, overrides, scenario=scenario, replication=replication)

@@ -5,7 +5,6 @@ The kill -9 test runs the real CLI and model: tests/test_experiment_e2e.py."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from simxh.experiment import Adaptive, load_experiment
 from simxh.runner import replication_seed, run_experiment
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_experiment_helpers import fake_simulate  # noqa: E402
+from test_experiment_helpers import die_once, fake_simulate  # noqa: E402
 
 EXPERIMENT = """
 [experiment]
@@ -159,21 +158,12 @@ def test_refuses_to_mix_experiments(exp_path: Path, tmp_path: Path) -> None:
     assert report.done == 16
 
 
-def _die_once(config=None, seed=0, overrides=None, *, scenario="", replication=0):
-    """Kills its worker process the first time replication 2 runs (a lost worker)."""
-    marker = Path(os.environ["SIMXH_FAKE_DIE_MARKER"])
-    if replication == 2 and not marker.exists():
-        marker.write_text("died")
-        os._exit(1)
-    return fake_simulate(config, seed, overrides, scenario=scenario, replication=replication)
-
-
 def test_local_pool_retries_runs_of_a_dead_worker(exp_path: Path, tmp_path: Path,
                                                   monkeypatch) -> None:
     monkeypatch.setenv("SIMXH_FAKE_DIE_MARKER", str(tmp_path / "marker"))
     with LocalExecutor(2) as ex:
         report = run_experiment(load_experiment(exp_path), tmp_path / "out", executor=ex,
-                                run_fn=_die_once, progress="off")
+                                run_fn=die_once, progress="off")
     assert (tmp_path / "marker").exists()
     assert (report.done, report.failed) == (16, 0)
     run(exp_path, tmp_path / "ref")

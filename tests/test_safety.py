@@ -232,9 +232,6 @@ def test_shipped_experiments_and_configs_stay_inside(monkeypatch, capsys):
     assert capsys.readouterr().out.count("OK") == len(files)
 
 
-@pytest.mark.xfail(strict=True, reason="owner: simxh/experiment.py — _scenarios should resolve "
-                   "`config` with simxh.config.resolve_config_path(config, file=p, "
-                   "key=f'{key}.config') so it honours --allow-outside-paths")
 def test_experiment_scenario_config_outside_is_refused(layout, capsys):
     outside = layout / "elsewhere" / "policy.toml"
     outside.write_text("[pairing]\nenabled = true\n")
@@ -244,6 +241,7 @@ def test_experiment_scenario_config_outside_is_refused(layout, capsys):
     assert main(["validate", str(exp)]) == 2
     err = capsys.readouterr().err
     assert "key 'scenarios[1].config'" in err and "--allow-outside-paths" in err
+    assert main(["validate", "--allow-outside-paths", str(exp)]) == 0
 
 
 # --------------------------------------------------------------------------------------------

@@ -36,6 +36,13 @@ def handle(args: argparse.Namespace) -> int:
     if not 0 < args.confidence < 1:
         raise UserError("out of range", key="--confidence", value=args.confidence,
                         expected="a number in (0, 1)")
+    from simxh.commands.status import status
+
+    info = status(args.dir)
+    if info["failed"] or info["pending"]:
+        print(f"note: {info['failed']} failed and {info['pending']} pending runs of "
+              f"{info['planned']}; the tables cover the {info['done']} finished runs "
+              f"consolidated so far (finish with: simxh run ... --resume)")
     tables = compare(args.dir, metrics=args.metrics, years=args.years,
                      reference=args.reference, confidence=args.confidence)
     pairs = tables["paired_differences"]

@@ -86,11 +86,12 @@ def load(args: argparse.Namespace):
     path = Path(args.file)
     if not path.is_file():
         raise UserError("file not found", file=path, expected="an experiment or config file")
-    for name in ("replications", "seed"):
+    limits = {"replications": (1, 100_000), "seed": (0, 2**63 - 1)}
+    for name, (lo, hi) in limits.items():
         value = getattr(args, name)
-        if value is not None and (value < (1 if name == "replications" else 0)):
+        if value is not None and not lo <= value <= hi:
             raise UserError("out of range", key=f"--{name}", value=value,
-                            expected=f"an integer >= {1 if name == 'replications' else 0}")
+                            expected=f"an integer in [{lo}, {hi}]")
     if is_experiment_file(path):
         experiment = load_experiment(path, seed=args.seed, replications=args.replications,
                                      overrides=args.overrides)

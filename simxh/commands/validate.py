@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simxh.config import load_config, read_toml
-from simxh.errors import EXIT_USER_ERROR
+from simxh.config import SET_SOURCE, load_config, read_toml
+from simxh.errors import EXIT_USER_ERROR, ConfigError
 from simxh.region import build_region
 
 
@@ -33,9 +33,23 @@ def validate_file(path: Path, overrides: list[str]) -> str:
     """Validate one file; returns a one-line description. Raises UserError."""
     data = read_toml(path)
     if is_experiment(data):
-        from simxh.experiment import load_experiment
+        from simxh.experiment import load_experiment, validate_experiment_configs
 
-        exp = load_experiment(path)
+        exp = load_experiment(path, overrides=overrides or None)
+        regions: dict[tuple, object] = {}
+        for name, cfg in validate_experiment_configs(exp).items():
+            key = (cfg.region, cfg.network, cfg.access, cfg.infrastructure, cfg.integration,
+                   cfg.pairing)
+            if key in regions:
+                continue
+            try:  # each scenario's data files, network and the ids it names in them
+                regions[key] = build_region(cfg)
+            except ConfigError as exc:
+                if exc.file not in (None, SET_SOURCE):
+                    raise
+                raise ConfigError(f"scenario '{name}': {exc.detail}", file=path, key=exc.key,
+                                  value=exc.value, expected=exc.expected,
+                                  has_value=exc.has_value) from None
         return f"experiment '{exp.name}' ({len(exp.scenarios)} scenarios)"
     cfg = load_config(path, overrides)
     region = build_region(cfg)  # the data files and the network it names are checked too
