@@ -205,16 +205,22 @@ def score_targets(frame: pd.DataFrame, targets: pd.DataFrame, *, base_year: int 
         value = float(t["value"])
         kind = str(t.get("kind", "") or "")
         years = _target_years(t, available)
+        info = ""
+        if kind != "mean_growth" and len(years) > 1 and years[0] <= base_year < years[-1]:
+            # the base year is observed (calibrated), not simulated: a flow target that spans it
+            # is scored on the simulated years only, where policy can make a difference
+            years = [y for y in years if y > base_year]
+            info = f"scored on {years[0]}–{years[-1]}; {base_year} is the observed base year"
         report_year = years[-1] if years else None
         base: pd.DataFrame | None = None
-        note = ""
+        problem = ""
         if metric not in frame.columns:
-            note = "metric not in the model outputs"
+            problem = "metric not in the model outputs"
         elif comparator not in _COMPARATORS:
-            note = f"unknown comparator {comparator!r}"
+            problem = f"unknown comparator {comparator!r}"
         elif not years or any(y not in available for y in years):
-            note = "target year outside the simulated years"
-        if not note:
+            problem = "target year outside the simulated years"
+        if not problem:
             base = frame[(frame["year"] == base_year)
                          & (frame["scenario"] == (reference or scenarios[0]))]
         is_growth = kind == "mean_growth" or metric.endswith("growth_pct")
@@ -222,8 +228,8 @@ def score_targets(frame: pd.DataFrame, targets: pd.DataFrame, *, base_year: int 
             row = {"scenario": scenario, "target": target_id, "metric": metric,
                    "year": report_year, "comparator": comparator, "value": value,
                    "probability": math.nan, "n": 0, "base_value": math.nan,
-                   "implied_growth_pct": math.nan, "note": note}
-            if note:
+                   "implied_growth_pct": math.nan, "note": problem or info}
+            if problem:
                 rows.append(row)
                 continue
             sub = frame[(frame["scenario"] == scenario) & frame["year"].isin(years)]

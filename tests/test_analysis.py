@@ -104,6 +104,19 @@ def test_target_probabilities_by_hand() -> None:
     assert out.loc["missing", "note"] == "metric not in the model outputs"
 
 
+def test_annual_target_spanning_the_base_year_scores_simulated_years_only() -> None:
+    # 2023 is observed: a run below the bar in 2023 only still meets a 2023–2025 flow target
+    rows = [("s", 0, 0, 2023, 80.0), ("s", 0, 0, 2024, 120.0), ("s", 0, 0, 2025, 110.0),
+            ("s", 0, 1, 2023, 150.0), ("s", 0, 1, 2024, 90.0), ("s", 0, 1, 2025, 130.0)]
+    frame = district(rows).rename(columns={"gdp_yi": "tech_renovation_firms"})
+    targets = pd.DataFrame({"id": ["reno"], "metric": ["tech_renovation_firms"],
+                            "comparator": [">="], "value": [100.0], "year": [2023],
+                            "year_end": [2025], "kind": ["annual"]})
+    row = score_targets(frame, targets).iloc[0]
+    assert row["probability"] == 0.5 and row["n"] == 2  # r0 meets 2024–25; r1 misses 2024
+    assert row["note"].startswith("scored on 2024–2025")
+
+
 def test_mean_growth_target_is_the_compound_rate() -> None:
     # growth 10% then 2% (and a base-year value that must not count): compound ≈ 5.92%
     rows = [("s", 0, 0, 2023, 99.0), ("s", 0, 0, 2024, 10.0), ("s", 0, 0, 2025, 2.0),
