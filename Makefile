@@ -15,8 +15,12 @@ $(VENV)/.installed: pyproject.toml
 	  $(BIN)/pip install --quiet -e '.[test]'
 	@touch $@
 
+OUT ?= results/policy_comparison
 run: setup
-	$(BIN)/simxh run experiments/policy_comparison.toml --workers $(WORKERS) --resume --report
+	$(BIN)/simxh run experiments/policy_comparison.toml --out $(OUT) --workers $(WORKERS) --resume
+	$(BIN)/simxh compare $(OUT)
+	$(BIN)/simxh report $(OUT) --lang zh --formats png,svg,pdf
+	@echo "brief: $(OUT)/brief.md   figures: $(OUT)/figures/"
 
 lint: setup
 	$(BIN)/ruff check simxh tests benchmarks
