@@ -287,12 +287,18 @@ def _raiser(prefix: str, ctx: _Context) -> Callable[..., typing.NoReturn]:
 # --------------------------------------------------------------------------------------------
 
 _LINE_RE = re.compile(r"line (\d+)")
+MAX_TOML_BYTES = 5_000_000
+"""The largest config or experiment file read (the shipped ones are a few kB)."""
 
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file; invalid TOML or a non-UTF-8 file becomes a ConfigError with the line."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:  # bounded: a device or a huge file is refused, not read
+            raw = fh.read(MAX_TOML_BYTES + 1)
+        if len(raw) > MAX_TOML_BYTES:
+            raise ConfigError("file too large for a config or experiment file", file=path,
+                              expected=f"at most {MAX_TOML_BYTES // 1_000_000} MB of TOML")
     except FileNotFoundError:
         raise ConfigError("file not found", file=path) from None
     except IsADirectoryError:
@@ -384,6 +390,8 @@ def resolve_config_path(value: str, *, file: str | Path | None, key: str) -> Pat
     Unless :func:`outside_paths_allowed`, the result must lie inside that folder, inside its
     project (nearest ``pyproject.toml``/``.git`` above it) or inside simxh's data folder;
     otherwise a :class:`ConfigError` names the file, key, value and the allowed folders.
+    A ``--set`` override is typed by the user, not read from a file, so it is not confined
+    (an experiment file resolves and checks the paths in its own ``set`` tables itself).
     Existence is not checked here.
     """
     where = str(file) if file is not None else None
@@ -392,7 +400,7 @@ def resolve_config_path(value: str, *, file: str | Path | None, key: str) -> Pat
                           expected="a non-empty path string", has_value=True)
     folder = Path(where).resolve().parent if where and where != SET_SOURCE else Path.cwd()
     target = (folder / Path(value).expanduser()).resolve()
-    if outside_paths_allowed():
+    if outside_paths_allowed() or where == SET_SOURCE:
         return target
     roots = allowed_roots(folder)
     if not any(target.is_relative_to(root) for root in roots):
@@ -938,7 +946,8 @@ class ConfigBase:
     def with_overrides(self, overrides: Mapping[str, Any] | Iterable[str] | None) -> Config:
         """A new validated Config with dotted-key overrides applied."""
         data = merge(self.to_dict(), overrides_to_tree(overrides))
-        key_files: dict[str, str] = {}
+        # region.data_dir is already resolved and checked: not re-checked against source_file
+        key_files: dict[str, str] = {"region.data_dir": SET_SOURCE}
         _record_files(overrides_to_tree(overrides), SET_SOURCE, key_files)
         return _build_root(data, self.source_file, key_files)
 

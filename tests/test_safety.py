@@ -203,13 +203,37 @@ def test_extends_outside_is_refused(layout, capsys):
 
 
 def test_set_data_dir_is_relative_to_the_current_directory(layout, monkeypatch):
+    """A --set path is typed by the user (not read from a file): relative to the current
+    directory, and not confined."""
     project = layout / "project"
     monkeypatch.chdir(project)
     cfg = load_config(None, ["region.data_dir=data"])
     assert cfg.region.data_dir == str((project / "data").resolve())
-    with pytest.raises(ConfigError) as info:
-        load_config(None, [f"region.data_dir={layout / 'elsewhere' / 'data'}"])
-    assert str(info.value).startswith("--set: key 'region.data_dir'")
+    outside = layout / "elsewhere" / "data"
+    cfg = load_config(None, [f"region.data_dir={outside}"])
+    assert cfg.region.data_dir == str(outside.resolve())
+    again = cfg.with_overrides({"run.end_year": 2030})  # not re-checked against a file
+    assert again.region.data_dir == str(outside.resolve())
+
+
+EXP = ('[experiment]\nname = "t"\nreplications = 1\n\n[[scenarios]]\nname = "baseline"\n\n'
+       '[[scenarios]]\nname = "alt"\nset = {{ "region.data_dir" = "{}" }}\n')
+
+
+def test_experiment_set_path_is_relative_to_the_experiment_file(layout, monkeypatch, capsys):
+    """Whatever the current directory, a path in an experiment's `set` table resolves against
+    the experiment file and is confined to its folder or project."""
+    project = layout / "project"
+    exp = write_cfg(project / "configs", "exp.toml", EXP.format("../data"))
+    for cwd in (layout / "elsewhere", project, project / "configs"):
+        monkeypatch.chdir(cwd)
+        assert main(["validate", str(exp)]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    bad = write_cfg(project / "configs", "bad.toml", EXP.format("../../elsewhere/data"))
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "region.data_dir" in err and "--allow-outside-paths" in err
+    assert main(["validate", "--allow-outside-paths", str(bad)]) == 0
 
 
 def test_package_data_is_always_allowed(tmp_path, monkeypatch):
@@ -247,10 +271,8 @@ def test_experiment_scenario_config_outside_is_refused(layout, capsys):
 # --------------------------------------------------------------------------------------------
 # A local Dask cluster listens on loopback only
 # --------------------------------------------------------------------------------------------
-def test_local_dask_cluster_is_bound_to_loopback():
-    """Every LocalCluster(...) in simxh passes host='127.0.0.1' and no dashboard.
-
-    (tests/test_dask.py checks a real cluster's address at run time.)"""
+def test_local_dask_cluster_is_bound_to_loopback_in_the_source():
+    """Every LocalCluster(...) in simxh passes host='127.0.0.1' and no dashboard address."""
     clusters = []
     for path in sorted(PACKAGE.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -265,3 +287,61 @@ def test_local_dask_cluster_is_bound_to_loopback():
                 assert isinstance(kw.get("dashboard_address"), ast.Constant) \
                     and kw["dashboard_address"].value is None, path
     assert clusters, "no LocalCluster found: update this test"
+
+
+def _listening_sockets(pids: list[int]) -> list[tuple[str, int]]:
+    """(address hex, port) of every TCP socket in LISTEN state owned by ``pids`` (Linux)."""
+    inodes = set()
+    for pid in pids:
+        fd_dir = Path(f"/proc/{pid}/fd")
+        for fd in fd_dir.iterdir() if fd_dir.is_dir() else ():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            parts = line.split()
+            if parts[3] == "0A" and parts[9] in inodes:  # 0A = LISTEN
+                address, port = parts[1].split(":")
+                found.append((address, int(port, 16)))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="needs Linux /proc")
+def test_local_dask_cluster_listens_on_loopback_only():
+    """A real --dask-local cluster: the scheduler, its HTTP server, the nannies and the
+    workers all listen on 127.0.0.1 (or ::1), nothing on other interfaces."""
+    pytest.importorskip("distributed")
+    import psutil
+
+    from simxh.executors import DaskExecutor
+
+    loopback = {"0100007F", "00000000000000000000000001000000"}
+    with DaskExecutor(local=True, workers=1) as ex:
+        assert ex.client.scheduler_info()["address"].startswith("tcp://127.0.0.1:")
+        me = psutil.Process()
+        pids = [me.pid] + [child.pid for child in me.children(recursive=True)]
+        sockets = _listening_sockets(pids)
+    assert len(sockets) >= 3  # scheduler, nanny, worker at least
+    assert all(address in loopback for address, _port in sockets), sockets
+
+
+@pytest.mark.xfail(strict=True, reason="owner: simxh/experiment.py — uncertainty values for a "
+                   "path key (region.data_dir) reach load_config as overrides, which are not "
+                   "confined; resolve them like a scenario's `set` paths (_PATH_KEYS), or "
+                   "refuse path keys as uncertainties (a relative value also resolves against "
+                   "the current directory, not the experiment file)")
+def test_experiment_uncertainty_path_outside_is_refused(layout, capsys):
+    outside = layout / "elsewhere" / "data"
+    exp = write_cfg(layout / "project" / "configs", "exp.toml",
+                    '[experiment]\nname = "t"\nreplications = 1\n\n[[scenarios]]\n'
+                    'name = "baseline"\n\n[design]\nkind = "factorial"\n\n[[uncertainties]]\n'
+                    f'key = "region.data_dir"\nvalues = ["{layout / "project" / "data"}", '
+                    f'"{outside}"]\n')
+    assert main(["validate", str(exp)]) == 2
+    err = capsys.readouterr().err
+    assert "region.data_dir" in err and "--allow-outside-paths" in err
