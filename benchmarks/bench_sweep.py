@@ -160,6 +160,8 @@ def main() -> None:
             eff = fit[one](r) / (2 * fit[name](r))
             parts.append(f"R={r}: {100 * eff:.0f}%")
         print(f"  {name}: " + ", ".join(parts))
+        if fit[one](4000) / (2 * fit[name](4000)) > 1.0:
+            print("  (over 100%: the fit is unreliable; the load changed between the sweeps)")
     for name in settings:
         if name == one:
             continue
