@@ -24,9 +24,9 @@ import mesa
 from _common import median, print_machine
 
 import simxh.model as model_module
-import simxh.simulate as simulate_module
+import simxh.simulation as simulate_module
 from simxh.model import XinhuiModel
-from simxh.simulate import simulate
+from simxh.simulation import simulate
 
 SETUP = [(model_module, "build_region", "region: data files + network graph"),
          (model_module, "calibrate", "calibration: 2023 firms, towns"),

@@ -29,7 +29,7 @@ import simxh
 import simxh.model as model_module
 from simxh.config import coerce_config
 from simxh.region import build_region
-from simxh.simulate import result_tables, simulate
+from simxh.simulation import result_tables, simulate
 
 
 def compare_tables(a: object, b: object) -> dict[str, tuple[bool, bool, float]]:

@@ -22,7 +22,7 @@ import json, time, tracemalloc
 t0 = time.perf_counter()
 from simxh.config import coerce_config
 from simxh.region import build_region
-from simxh.simulate import simulate
+from simxh.simulation import simulate
 import _common
 t_import = time.perf_counter() - t0
 t0 = time.perf_counter(); simulate(None, seed=1000); cold = time.perf_counter() - t0

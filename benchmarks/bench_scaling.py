@@ -25,7 +25,7 @@ from _common import default_firm_count, load_average, median, print_machine, run
 
 CHILD = r"""
 import json, time, tracemalloc
-from simxh.simulate import simulate
+from simxh.simulation import simulate
 import _common
 overrides = json.loads({overrides!r})
 simulate(None, seed=999, overrides={{"firms.count": 200}})  # warm-up (imports, caches)

@@ -62,7 +62,7 @@ import multiprocessing, sys
 from pathlib import Path
 ctx = multiprocessing.get_context(sys.argv[3])
 if sys.argv[3] == "forkserver":
-    ctx.set_forkserver_preload(["simxh.runner", "simxh.simulate", "simxh.model"])
+    ctx.set_forkserver_preload(["simxh.runner", "simxh.simulation", "simxh.model"])
 from simxh.executors import LocalExecutor
 from simxh.experiment import load_experiment
 from simxh.runner import run_experiment

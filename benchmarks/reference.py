@@ -216,7 +216,7 @@ def reference_simulate(config: Any = None, seed: int = 0, overrides: Any = None,
                        region: Any = None) -> Any:
     """Like :func:`simxh.simulate`, with the per-agent firm step; returns (district, towns)."""
     from simxh.config import coerce_config
-    from simxh.simulate import result_tables
+    from simxh.simulation import result_tables
 
     model = ReferenceModel(coerce_config(config, overrides), seed=int(seed), region=region)
     model.run()

@@ -41,7 +41,7 @@ def test_reference_gives_identical_tables_at_tiny_scale(bench_path):
     from bench_reference import compare_tables
     from reference import reference_simulate
 
-    from simxh.simulate import simulate
+    from simxh.simulation import simulate
 
     for seed in (0, 5):
         a = simulate(None, seed=seed, overrides=TINY)
@@ -77,7 +77,7 @@ def test_reference_steps_one_mesa_agent_per_alive_firm(bench_path):
 def test_compare_tables_detects_a_difference(bench_path):
     from bench_reference import compare_tables
 
-    from simxh.simulate import SimulationResult, simulate
+    from simxh.simulation import SimulationResult, simulate
 
     a = simulate(None, seed=2, overrides={"firms.count": 60, "run.end_year": 2024})
     towns = a.towns.copy()

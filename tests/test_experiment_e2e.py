@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-simxh_simulate = pytest.importorskip("simxh.simulate")
+simxh_simulate = pytest.importorskip("simxh.simulation")
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,7 +30,7 @@ def tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_region_cache_gives_the_same_run() -> None:
     from simxh.runner import simulate_run
-    from simxh.simulate import simulate
+    from simxh.simulation import simulate
 
     overrides = {"run.end_year": 2026, "infrastructure.enabled": True}
     simulate_run(None, 1, overrides)  # fills the cache (and mutates nothing in it)

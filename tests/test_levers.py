@@ -8,7 +8,7 @@ import pytest
 from simxh.config import load_config
 from simxh.model import XinhuiModel
 from simxh.region import build_region
-from simxh.simulate import simulate
+from simxh.simulation import simulate
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 SEEDS = (0, 1, 2)

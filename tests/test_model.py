@@ -13,7 +13,7 @@ from simxh.economics.firm_dynamics import zipf_tail_exponent
 from simxh.firms import step_firms
 from simxh.model import XinhuiModel
 from simxh.region import build_region
-from simxh.simulate import SimulationResult, simulate
+from simxh.simulation import SimulationResult, simulate
 
 DISTRICT_COLUMNS = [
     "scenario", "replication", "seed", "year", "gdp_yi", "gdp_primary_yi", "gdp_secondary_yi",

@@ -44,12 +44,12 @@ RUNS = 6
 @pytest.fixture
 def fast_model(monkeypatch):
     """`simxh run` with the fake model (inline executor: the patch reaches the runs)."""
-    import simxh.simulate
+    import simxh.simulation
 
     def simulate(cfg, seed=0, scenario="", replication=0, region=None):
         return fake_simulate(cfg, seed=seed, scenario=scenario, replication=replication)
 
-    monkeypatch.setattr(simxh.simulate, "simulate", simulate)
+    monkeypatch.setattr(simxh.simulation, "simulate", simulate)
 
 
 class DiskFull:
@@ -98,13 +98,7 @@ def assert_consistent(out: Path) -> set[str]:
 @pytest.mark.parametrize(("ok", "code", "also_json", "words"), [
     pytest.param(5, errno.ENOSPC, False, "no space left on the device", id="full-mid-sweep"),
     pytest.param(5, errno.ENOSPC, True, "no space left on the device", id="full-incl-manifest"),
-    pytest.param(0, errno.EROFS, False, "read-only file system", id="read-only-at-start",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "owner: simxh/runner.py/store.py — open_store creates runs/ and failures/ "
-                     "and Runner.run writes design.parquet before the first manifest.json; if "
-                     "that first write fails, --resume refuses the folder as 'not a simxh "
-                     "results directory'. Write the manifest first, or treat a folder holding "
-                     "only the store's own empty subfolders as empty."))),
+    pytest.param(0, errno.EROFS, False, "read-only file system", id="read-only-at-start"),
     pytest.param(3, errno.EDQUOT, True, "disk quota exceeded", id="quota"),
 ])
 def test_disk_fault_is_a_clear_error_and_resumable(tmp_path, capsys, monkeypatch, fast_model,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
@@ -9,9 +10,27 @@ import pandas as pd
 from simxh.agents import Town
 from simxh.config import coerce_config
 from simxh.model import DISTRICT_REPORTERS, TOWN_REPORTERS, XinhuiModel
-from simxh.region import Region
+from simxh.region import Region, build_region
 
 ID_COLUMNS = ("scenario", "replication", "seed", "year")
+_REGIONS: dict[tuple, Region] = {}
+_REGIONS_MAX = 8
+
+
+def shared_region(cfg: Any) -> Region:
+    """The region for ``cfg``, built once per process and reused (models copy it, never
+    change it). It depends only on the config's ``network``, ``access`` and ``region``
+    sections and on the data files (their modification times are part of the key)."""
+    data_dir = Path(cfg.region.data_dir) if cfg.region.data_dir else None
+    folder = data_dir or Path(__file__).parent / "data"
+    stamps = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*.csv")))
+    key = (cfg.network, cfg.access, cfg.region, stamps)
+    region = _REGIONS.get(key)
+    if region is None:
+        if len(_REGIONS) >= _REGIONS_MAX:
+            _REGIONS.clear()
+        region = _REGIONS[key] = build_region(cfg)
+    return region
 
 
 class SimulationResult(NamedTuple):
@@ -27,10 +46,11 @@ def simulate(config: Any = None, seed: int = 0, overrides: Any = None, *, scenar
 
     ``config`` is None (the baseline), a TOML path or a Config; ``overrides`` dotted keys
     (``{"integration.enabled": True}``). The same seed gives identical tables. ``region`` may be
-    passed to reuse a built region (it is copied, never changed).
+    passed to reuse a built region (it is copied, never changed); by default the region is
+    built once per process for each distinct network setting and data folder.
     """
     cfg = coerce_config(config, overrides)
-    model = XinhuiModel(cfg, seed=int(seed), region=region, label=scenario,
+    model = XinhuiModel(cfg, seed=int(seed), region=region or shared_region(cfg), label=scenario,
                         replication=replication)
     model.run()
     return result_tables(model, scenario=scenario, replication=replication)
@@ -58,7 +78,6 @@ def result_tables(model: XinhuiModel, *, scenario: str = "", replication: int = 
     })
     for name in TOWN_REPORTERS:
         towns[name] = raw[name].to_numpy()
-    towns = towns.sort_values(["year", "town"], kind="stable").reset_index(drop=True)
     # the town order of the data files, not alphabetical
     order = {t: i for i, t in enumerate(model.region.town_ids)}
     towns = towns.sort_values(["year", "town"], key=lambda s: s.map(order) if s.name == "town"
