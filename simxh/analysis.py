@@ -393,7 +393,7 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
     output and year); the reference defaults to the experiment's reference scenario.
     """
     from simxh.experiment import experiment_from_spec
-    from simxh.store import Store
+    from simxh.store import Store, read_table
 
     store = Store(Path(root))
     manifest = store.read_manifest()
@@ -401,9 +401,21 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
     if not path.exists():
         raise UserError("no consolidated results yet (district.parquet missing)", file=root,
                         expected="a finished 'simxh run' (or 'simxh run --resume')")
-    experiment = experiment_from_spec(manifest["experiment"]["spec"])
-    district = pd.read_parquet(path)
-    points = pd.read_parquet(store.root / "design.parquet")
+    try:
+        experiment = experiment_from_spec(manifest["experiment"]["spec"])
+    except (TypeError, ValueError, KeyError) as exc:
+        raise UserError(f"damaged manifest: the experiment description cannot be read ({exc})",
+                        file=store.manifest_path, key="experiment.spec",
+                        expected="the manifest.json written by 'simxh run'") from None
+    district = read_table(path)
+    for col in ("scenario", "year"):
+        if col not in district.columns:
+            raise UserError("district.parquet lacks a required column", file=path, key=col,
+                            expected="the consolidated table written by 'simxh run'")
+    design_path = store.root / "design.parquet"
+    has_design = bool((manifest.get("design") or {}).get("columns"))
+    points = read_table(design_path) if design_path.exists() or has_design else \
+        pd.DataFrame({"point": [0]})
     design_cols = [c for c in points.columns if c != "point"]
     all_metrics = metric_columns(district, design_cols)
     metrics = list(metrics or experiment.outputs or all_metrics)

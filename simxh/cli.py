@@ -76,6 +76,13 @@ def _outside_paths(allow: bool) -> Iterator[None]:
             os.environ[ALLOW_OUTSIDE_PATHS_ENV] = old
 
 
+def _stdout_to_devnull() -> None:
+    """The standard recipe for SIGPIPE in Python (docs: "Note on SIGPIPE")."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -84,10 +91,17 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USER_ERROR
     try:
         with _outside_paths(getattr(args, "allow_outside_paths", False)):
-            return int(args.func(args) or 0)
+            code = int(args.func(args) or 0)
+            sys.stdout.flush()  # a closed pipe raises here, where it is handled, not at exit
+            return code
     except UserError as exc:
         print(f"simxh {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:
+        # the reader of our output went away (`simxh compare DIR | head`): not an error. Point
+        # stdout at devnull so that the interpreter's final flush does not raise again.
+        _stdout_to_devnull()
+        return 0
     except OSError as exc:
         if exc.errno not in _DISK_ERRORS:
             raise

@@ -308,7 +308,7 @@ def load_experiment(path: str | Path, *, seed: int | None = None,
                         for i, v in enumerate(ck.list_of(targets_raw, "experiment.targets")))
 
     scenarios = _scenarios(data, exp, ck, p)
-    uncertainties = _uncertainties(data, ck)
+    uncertainties = _uncertainties(data, ck, p)
     design = _design(data, ck, uncertainties)
     adaptive = _adaptive(data, ck, end_year)
 
@@ -396,7 +396,25 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _uncertainties(data: dict[str, Any], ck: _Checker) -> tuple[Uncertainty, ...]:
+def _path_values(values: list[Any], ck: _Checker, key: str, name: str,
+                 path: Path) -> tuple[str, ...]:
+    """The folders a path-valued uncertainty (``region.data_dir``) takes: each resolved
+    against the experiment file and confined like a scenario's ``config`` (unless
+    ``--allow-outside-paths``), and each an existing folder. Returned as absolute paths, so a
+    worker does not resolve them against its own current directory."""
+    out: list[str] = []
+    for j, value in enumerate(values):
+        ck.string(value, f"{key}.values[{j}]")
+        folder = resolve_config_path(value, file=path, key=name)
+        if not folder.is_dir():
+            raise ck.fail(f"uncertainty '{name}': data folder not found", f"{key}.values[{j}]",
+                          value, f"an existing folder ({folder})")
+        out.append(str(folder))
+    return tuple(out)
+
+
+def _uncertainties(data: dict[str, Any], ck: _Checker,
+                   path: Path | None = None) -> tuple[Uncertainty, ...]:
     raw = data.get("uncertainties", [])
     if not isinstance(raw, list):
         raise ck.fail("wrong type", "uncertainties", raw, "[[uncertainties]] tables")
@@ -419,8 +437,13 @@ def _uncertainties(data: dict[str, Any], ck: _Checker) -> tuple[Uncertainty, ...
             if extra:
                 raise ck.fail("'values' cannot be combined with a range", f"{key}.{extra[0]}",
                               item[extra[0]], "either values = [...] or a distribution")
+            if name in _PATH_KEYS:
+                values = list(_path_values(values, ck, key, name, path or Path("experiment")))
             out.append(Uncertainty(key=name, distribution="values", values=tuple(values)))
             continue
+        if name in _PATH_KEYS:
+            raise ck.fail("a path cannot be sampled from a range", f"{key}.key", name,
+                          "values = [...] listing the folders to try")
         dist = ck.choice(item.get("distribution", "uniform"), f"{key}.distribution",
                          DISTRIBUTIONS)
         get = {k: ck.number(item[k], f"{key}.{k}") for k in ("low", "high", "mean", "sd", "mode")
@@ -529,13 +552,18 @@ def _apply_global_overrides(experiment: Experiment,
 
 def validate_experiment_configs(experiment: Experiment) -> dict[str, Any]:
     """Load every scenario's config with its overrides, and with each uncertainty's bounds, so
-    that a bad key or value is refused before any run. Returns the resolved configs."""
+    that a bad key or value is refused before any run. The ids each config names (towns,
+    zones, infrastructure projects) are checked against the region data it uses
+    (:func:`simxh.region.check_config_references`), so a run cannot fail on them with a
+    ``KeyError``. Returns the resolved configs."""
     resolved: dict[str, Any] = {}
     where = experiment.file
+    regions: dict[str, Any] = {}  # data_dir → region data (read once per folder)
     for scenario in experiment.scenarios:
         overrides = experiment.scenario_overrides(scenario)
         try:
             cfg = load_config(scenario.config, overrides)
+            _check_references(cfg, regions, overrides, where)
         except ConfigError as exc:
             # a scenario's `set` table is in the experiment file, not on the command line
             file = where if exc.file in (None, SET_SOURCE) and where else exc.file
@@ -549,12 +577,34 @@ def validate_experiment_configs(experiment: Experiment) -> dict[str, Any]:
                 if u.integer and value is not None:
                     value = round(value)
                 try:
-                    cfg.with_overrides({u.key: value})
+                    probe = cfg.with_overrides({u.key: value})
+                    _check_references(probe, regions, {u.key: value}, where)
                 except ConfigError as exc:
                     raise ConfigError(f"uncertainty '{u.key}': {exc.detail}", file=where,
                                       key=exc.key, value=exc.value, expected=exc.expected,
                                       has_value=exc.has_value) from None
     return resolved
+
+
+def _check_references(cfg: Any, regions: dict[str, Any], overrides: Mapping[str, Any],
+                      where: str | None) -> None:
+    """:func:`simxh.region.check_config_references` against the config's own region data
+    (cached per data folder in ``regions``). A bad id set by ``overrides`` (a scenario's
+    ``set`` table, ``--set`` or an uncertainty) is reported against the experiment file."""
+    from simxh.datafiles import load_region_data
+    from simxh.region import check_config_references
+
+    data_dir = cfg.region.data_dir or ""
+    if data_dir not in regions:
+        regions[data_dir] = load_region_data(data_dir or None)
+    try:
+        check_config_references(cfg, regions[data_dir])
+    except ConfigError as exc:
+        section = (exc.key or "").split("[")[0]
+        if where and section in overrides:
+            raise ConfigError(exc.detail, file=where, key=exc.key, value=exc.value,
+                              expected=exc.expected, has_value=exc.has_value) from None
+        raise
 
 
 def experiment_for_config(config: str | Path | None, *, seed: int = 0, replications: int = 1,

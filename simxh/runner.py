@@ -11,7 +11,9 @@ tests can inject a fast double; the CLI always uses the real model.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import shutil
 import sys
 import time
@@ -64,7 +66,7 @@ def simulate_run(config: Any, seed: int, overrides: dict[str, Any] | None = None
     """
     from simxh.config import coerce_config
     from simxh.region import build_region
-    from simxh.simulate import simulate
+    from simxh.simulation import simulate
 
     cfg = coerce_config(config, overrides)
     key = (cfg.network, cfg.access)
@@ -74,6 +76,144 @@ def simulate_run(config: Any, seed: int, overrides: dict[str, Any] | None = None
             _REGIONS.pop(next(iter(_REGIONS)))
         region = _REGIONS[key] = build_region(cfg)
     return simulate(cfg, seed=seed, scenario=scenario, replication=replication, region=region)
+
+
+MAX_RUNS_UNCONFIRMED = 100_000
+"""Above this many planned runs, ``simxh run`` asks for confirmation (or ``--yes``)."""
+MEASURED_RUN_BYTES = 52_800
+"""Bytes of one run's two Parquet files (district + towns) written by the real model over
+13 simulated years (2023–2035), measured on ``experiments/policy_comparison.toml`` (mean of
+280 runs, 2026-11-28). Used, scaled by the years simulated, when the store holds no run yet."""
+MEASURED_RUN_YEARS = 13
+CONSOLIDATED_SHARE = 0.3
+"""``district.parquet`` + ``towns.parquet`` take about 0.28 × the bytes of ``runs/`` (same
+measurement): the total on disk is about 1.3 × the run files."""
+
+
+@dataclass(frozen=True)
+class SizeEstimate:
+    """How big an experiment is before it starts: runs and bytes on disk."""
+
+    scenarios: int
+    points: int
+    replications: int
+    done: int
+    bytes_per_run: int
+    measured_in_store: bool
+    free_bytes: int | None
+    target: Path
+
+    @property
+    def runs(self) -> int:
+        return self.scenarios * self.points * self.replications
+
+    @property
+    def bytes_needed(self) -> int:
+        """Bytes still to write: the remaining runs' files plus the consolidated tables."""
+        todo = max(self.runs - self.done, 0)
+        return int(todo * self.bytes_per_run * (1 + CONSOLIDATED_SHARE))
+
+    def problems(self, max_runs: int | None = None) -> list[str]:
+        """Why this needs confirmation (empty if it does not): more than ``max_runs``
+        (default :data:`MAX_RUNS_UNCONFIRMED`) runs, or more bytes than are free."""
+        max_runs = MAX_RUNS_UNCONFIRMED if max_runs is None else max_runs
+        out = []
+        if self.runs > max_runs:
+            out.append(f"more than {max_runs} runs")
+        if self.free_bytes is not None and self.bytes_needed > self.free_bytes:
+            out.append(f"more disk than is free ({human_bytes(self.free_bytes)} free on "
+                       f"{self.target})")
+        return out
+
+    def describe(self) -> str:
+        how = "measured on the runs already in the folder" if self.measured_in_store else \
+            "estimated from a measured run of the model"
+        return (f"{self.runs} runs planned ({self.scenarios} scenarios × {self.points} design "
+                f"points × {self.replications} replications), about "
+                f"{human_bytes(self.bytes_needed)} of results to write "
+                f"({human_bytes(self.bytes_per_run)} per run, {how})")
+
+
+def human_bytes(n: float) -> str:
+    """``1536`` → ``'1.5 kB'`` (powers of 1000)."""
+    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
+        if abs(n) < 1000 or unit == "PB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} PB"  # pragma: no cover
+
+
+def count_design_points(experiment: Experiment) -> int:
+    """The number of design points, computed without sampling them."""
+    from simxh.design import n_points
+
+    design, uncs = experiment.design, experiment.uncertainties
+    if design.kind == "none" or not uncs:
+        return 1
+    if design.kind == "factorial":
+        return math.prod(len(u.values) if u.values is not None else design.levels
+                         for u in uncs)
+    return n_points(design, len(uncs))
+
+
+def estimate_size(experiment: Experiment, out: str | Path, configs: dict[str, Any]
+                  ) -> SizeEstimate:
+    """Runs and disk space of ``experiment`` written to ``out`` (read only: nothing is
+    written). Bytes per run are measured on the run files already in ``out`` when there are
+    some (a resume), else scaled from :data:`MEASURED_RUN_BYTES` by the years simulated. The
+    replications include an adaptive rule's cap, the most it may add."""
+    out = Path(out)
+    reps = experiment.replications
+    if experiment.adaptive is not None:
+        reps = max(reps, experiment.adaptive.max_replications)
+    runs_dir = out / "runs"
+    sizes: list[int] = []
+    done = 0
+    if runs_dir.is_dir():
+        suffix = ".district.parquet"
+        for name in os.listdir(runs_dir):
+            if name.endswith(suffix) and not name.startswith("."):
+                done += 1
+                if len(sizes) < 20:
+                    with contextlib.suppress(OSError):
+                        towns = runs_dir / (name[: -len(suffix)] + ".towns.parquet")
+                        sizes.append((runs_dir / name).stat().st_size + towns.stat().st_size)
+    if sizes:
+        per_run = int(sum(sizes) / len(sizes))
+    else:
+        years = max((cfg.run.end_year - cfg.run.start_year + 1 for cfg in configs.values()),
+                    default=MEASURED_RUN_YEARS)
+        per_run = int(MEASURED_RUN_BYTES * max(years, 1) / MEASURED_RUN_YEARS)
+    anchor = out
+    while not anchor.exists() and anchor != anchor.parent:
+        anchor = anchor.parent
+    try:
+        free: int | None = shutil.disk_usage(anchor).free
+    except OSError:
+        free = None
+    return SizeEstimate(scenarios=len(experiment.scenarios),
+                        points=count_design_points(experiment), replications=reps,
+                        done=done, bytes_per_run=per_run, measured_in_store=bool(sizes),
+                        free_bytes=free, target=anchor.absolute())
+
+
+Confirm = bool | Callable[[str], bool] | None
+"""``True``: start whatever the size (``--yes``); a function: ask it (a terminal prompt) when
+the size needs confirmation; ``None``/``False``: refuse such a size."""
+
+
+def check_size(estimate: SizeEstimate, confirm: Confirm, out: str | Path) -> None:
+    """Refuse (UserError) an experiment above :data:`MAX_RUNS_UNCONFIRMED` runs or needing
+    more disk than is free, unless ``confirm`` says yes."""
+    problems = estimate.problems()
+    if not problems or confirm is True:
+        return
+    text = f"{estimate.describe()}: " + " and ".join(problems)
+    if callable(confirm) and confirm(f"{text}. Start anyway?"):
+        return
+    raise UserError(f"refused to start {text}", file=out,
+                    expected="fewer scenarios, design points or replications, or --yes to "
+                    "start anyway")
 
 
 @dataclass(frozen=True)
@@ -154,6 +294,7 @@ class RunReport:
     failures: list[str] = field(default_factory=list)
     adaptive: list[dict[str, Any]] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
+    damaged: list[str] = field(default_factory=list)
 
     @property
     def runs_per_minute(self) -> float:
@@ -166,7 +307,7 @@ class Runner:
     def __init__(self, experiment: Experiment, out: str | Path, *, run_fn: RunFn = simulate_run,
                  resume: bool = False, retry_failed: bool = False, force: bool = False,
                  progress: str = "auto", stream: TextIO | None = None,
-                 argv: list[str] | None = None) -> None:
+                 argv: list[str] | None = None, confirm: Confirm = None) -> None:
         self.experiment = experiment
         self.run_fn = run_fn
         self.retry_failed = retry_failed
@@ -175,6 +316,10 @@ class Runner:
         self.stream = stream or sys.stderr
         self.argv = argv if argv is not None else sys.argv
         self.configs = validate_experiment_configs(experiment)
+        # before sampling the design or touching the folder: an absurd size is refused (or
+        # confirmed) with nothing written
+        self.size = estimate_size(experiment, out, self.configs)
+        check_size(self.size, confirm, out)
         self.points = design_points(experiment)
         self.identity = self._identity()
         if retry_failed and not (Path(out) / "manifest.json").exists():
@@ -183,6 +328,9 @@ class Runner:
         self.store, manifest = open_store(out, self.identity, experiment.name,
                                           resume=resume or retry_failed, force=force)
         self.manifest = manifest or {}
+        # a run file damaged since it was written (a bad copy, a hand edit) is not done: its
+        # files are set aside as *.damaged and the run is executed again
+        self.damaged = self.store.set_aside_damaged_runs() if manifest else []
         stored_reps = int(self.manifest.get("replications", 0) or 0)
         if experiment.adaptive is not None and stored_reps > experiment.replications:
             # an adaptive run already extended this store: keep its replications
@@ -308,6 +456,10 @@ class Runner:
     def run(self, executor: Executor) -> RunReport:
         start_wall, start = now(), time.perf_counter()
         self.manifest = self._base_manifest()
+        # the manifest is written first, so a folder whose very first write failed (a full
+        # or read-only disk) is still recognised by --resume
+        self.manifest["status"] = "starting"
+        self.store.write_manifest(self.manifest)
         self._write_static_files()
         keys = list(self.planned_keys())
         todo = self.todo(keys)
@@ -355,7 +507,7 @@ class Runner:
                          failed=counts["failed"], pending=counts["pending"], executed=executed,
                          seconds=seconds, executor=executor.describe(),
                          replications=self.experiment.replications, failures=failures,
-                         adaptive=adaptive_log, rows=rows)
+                         adaptive=adaptive_log, rows=rows, damaged=list(self.damaged))
 
     def _adaptive(self, executor: Executor) -> tuple[int, list[dict[str, Any]]]:
         """Add replications until every paired interval of the adaptive metric is narrow
@@ -403,12 +555,15 @@ def run_experiment(experiment: Experiment, out: str | Path, *, workers: int | No
                    resume: bool = False, retry_failed: bool = False, force: bool = False,
                    run_fn: RunFn = simulate_run, progress: str = "auto",
                    executor: Executor | None = None, stream: TextIO | None = None,
-                   max_in_flight: int | None = None) -> RunReport:
-    """Run (or resume) an experiment into the store at ``out`` and consolidate its tables."""
+                   max_in_flight: int | None = None, confirm: Confirm = None) -> RunReport:
+    """Run (or resume) an experiment into the store at ``out`` and consolidate its tables.
+
+    An experiment of more than :data:`MAX_RUNS_UNCONFIRMED` runs, or needing more disk than is
+    free, is refused unless ``confirm`` (see :data:`Confirm`) says yes."""
     if executor is None:
         check_executor_options(workers, scheduler, dask_local, max_in_flight)
     runner = Runner(experiment, out, run_fn=run_fn, resume=resume, retry_failed=retry_failed,
-                    force=force, progress=progress, stream=stream)
+                    force=force, progress=progress, stream=stream, confirm=confirm)
     if executor is not None:
         return runner.run(executor)
     with make_executor(workers, scheduler, dask_local, max_in_flight) as ex:

@@ -15,6 +15,11 @@ Layout (see ``docs/experiments.md``)::
 A run is *done* when its district file exists: the towns file is written (and fsynced) first,
 then the district file, each through a temporary file and ``os.replace``. A crash therefore
 loses at most the runs in flight, and a resume redoes exactly the runs without a district file.
+
+A run file damaged afterwards (truncated by a bad copy, overwritten by hand) is found by
+``--resume`` (:meth:`Store.set_aside_damaged_runs`): it is renamed ``*.parquet.damaged`` and
+the run counts as not done, so it is run again. Every reader of the store's Parquet files
+(:func:`read_table`) turns an unreadable file into a :class:`UserError` naming it.
 """
 
 from __future__ import annotations
@@ -63,27 +68,77 @@ def _fsync_dir(path: Path) -> None:
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically: temp file in the same dir, fsync, os.replace."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        _remove_quietly(tmp)  # a full disk must not leave half a file behind
+        raise
     _fsync_dir(path.parent)
+
+
+def _remove_quietly(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
 
 
 def atomic_write_table(path: Path, table: pa.Table) -> None:
     """Write a Parquet file atomically (temp file, fsync, os.replace)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        pq.write_table(table, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            pq.write_table(table, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
     text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=str)
     atomic_write_bytes(path, (text + "\n").encode("utf-8"))
+
+
+def read_table(path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read one of the store's Parquet files, or raise a :class:`UserError` naming the file if
+    it is missing or is not a readable Parquet table (truncated, overwritten, not Parquet)."""
+    path = Path(path)
+    try:
+        return pd.read_parquet(path, columns=columns)
+    except FileNotFoundError:
+        raise UserError("file not found", file=path,
+                        expected="a table written by 'simxh run'") from None
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise unreadable_table(path, exc) from None
+
+
+def unreadable_table(path: Path, exc: BaseException) -> UserError:
+    """The error for a damaged Parquet file of the store."""
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return UserError(f"not a readable Parquet table ({reason[:160]})", file=path,
+                     expected="a table written by 'simxh run'; rerun 'simxh run ... --resume' "
+                     "on this folder to rebuild it")
+
+
+def looks_complete(path: Path) -> bool:
+    """A cheap check that a Parquet file is whole: it starts and ends with the ``PAR1`` magic
+    and its footer length fits in the file (a truncated or overwritten file fails)."""
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size < 12 or fh.read(4) != b"PAR1":
+                return False
+            fh.seek(size - 8)
+            tail = fh.read(8)
+    except OSError:
+        return False
+    footer = int.from_bytes(tail[:4], "little")
+    return tail[4:] == b"PAR1" and 0 < footer <= size - 12
 
 
 def package_versions() -> dict[str, str]:
@@ -143,15 +198,22 @@ class Store:
     def manifest_path(self) -> Path:
         return self.root / MANIFEST
 
-    def read_manifest(self) -> dict[str, Any]:
+    def read_manifest(self, *, complete: bool = True) -> dict[str, Any]:
+        """The manifest, checked to be a store manifest (:func:`check_manifest`); with
+        ``complete`` also that it describes the runs (spec, scenarios, replications, design),
+        which ``status``, ``compare`` and ``report`` need."""
         try:
-            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise UserError("not a simxh results directory (no manifest.json)",
                             file=self.root) from None
         except json.JSONDecodeError as exc:
             raise UserError(f"manifest.json is not valid JSON: {exc}",
                             file=self.manifest_path) from None
+        except UnicodeDecodeError:
+            raise UserError("manifest.json is not UTF-8 text", file=self.manifest_path,
+                            expected="the JSON manifest written by 'simxh run'") from None
+        return check_manifest(manifest, self.manifest_path, complete=complete)
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         manifest["updated"] = now()
@@ -195,7 +257,26 @@ class Store:
         return json.loads(self.failure_path(run_id).read_text(encoding="utf-8"))
 
     def read_run(self, run_id: str, table: str) -> pd.DataFrame:
-        return pd.read_parquet(self.run_path(run_id, table))
+        return read_table(self.run_path(run_id, table))
+
+    def damaged_runs(self, run_ids: Iterable[str] | None = None) -> list[str]:
+        """Runs counted as done whose district or towns file is not a whole Parquet file."""
+        ids = self.done_ids() if run_ids is None else set(run_ids) & self.done_ids()
+        return sorted(i for i in ids if not all(looks_complete(self.run_path(i, t))
+                                                 for t in TABLES))
+
+    def set_aside_damaged_runs(self) -> list[str]:
+        """Rename the files of damaged runs to ``*.parquet.damaged`` (kept for inspection, no
+        longer counted as done), so that a resume runs them again. Returns their ids."""
+        damaged = self.damaged_runs()
+        for run_id in damaged:
+            for table in ("district", "towns"):  # district first: the run stops being done
+                path = self.run_path(run_id, table)
+                with contextlib.suppress(FileNotFoundError):
+                    os.replace(path, path.with_name(path.name + ".damaged"))
+        if damaged:
+            _fsync_dir(self.runs_dir)
+        return damaged
 
     def clean_temp_files(self) -> int:
         """Remove temporary files left by a killed process; returns how many."""
@@ -241,8 +322,11 @@ class Store:
                     continue
                 # ParquetFile.read, not pq.read_table: the dataset machinery behind the
                 # latter keeps ~12 kB per file read, which grows with a 100k-run sweep
-                with pq.ParquetFile(path) as source:
-                    part = source.read()
+                try:
+                    with pq.ParquetFile(path) as source:
+                        part = source.read()
+                except (pa.ArrowException, OSError, ValueError) as exc:
+                    raise unreadable_table(path, exc) from None
                 if schema is None:
                     schema = part.schema
                     writer = pq.ParquetWriter(tmp, schema)
@@ -277,7 +361,7 @@ class Store:
         for run_id in run_ids:
             path = self.run_path(run_id, table)
             if path.exists():
-                yield pd.read_parquet(path)
+                yield read_table(path)
 
 
 def _conform(part: pa.Table, schema: pa.Schema, run_id: str, table: str) -> pa.Table:
@@ -295,8 +379,62 @@ def _conform(part: pa.Table, schema: pa.Schema, run_id: str, table: str) -> pa.T
                         f"run: {exc}") from None
 
 
+_MANIFEST_HINT = "the manifest.json written by 'simxh run'"
+
+
+def check_manifest(manifest: Any, path: str | Path, *, complete: bool = True) -> dict[str, Any]:
+    """Check that ``manifest`` has the shape of a store manifest, else raise a UserError
+    naming the file and the key: an object whose ``experiment`` has a ``name`` and an
+    ``identity``; with ``complete``, also the experiment's ``spec``, the ``scenarios``, the
+    ``replications`` and the ``design``'s number of points."""
+    def bad(message: str, key: str | None = None, value: Any = None) -> UserError:
+        return UserError(f"damaged manifest: {message}", file=path, key=key, value=value,
+                         expected=_MANIFEST_HINT)
+
+    if not isinstance(manifest, dict):
+        raise bad(f"a JSON {type(manifest).__name__}, not an object", value=None)
+    exp = manifest.get("experiment")
+    if not isinstance(exp, dict):
+        raise bad("missing or not an object", "experiment")
+    for key in ("name", "identity"):
+        if not isinstance(exp.get(key), str):
+            raise bad("missing or not a string", f"experiment.{key}")
+    if not complete:
+        return manifest
+    if not isinstance(exp.get("spec"), dict) or not isinstance(exp["spec"].get("scenarios"),
+                                                                list):
+        raise bad("missing or not an experiment description", "experiment.spec")
+    scenarios = manifest.get("scenarios")
+    if not isinstance(scenarios, list) or not scenarios \
+            or not all(isinstance(s, str) for s in scenarios):
+        raise bad("missing or not a list of scenario names", "scenarios")
+    reps = manifest.get("replications")
+    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 0:
+        raise bad("missing or not a count", "replications", reps)
+    design = manifest.get("design", {"points": 1})
+    points = design.get("points", 1) if isinstance(design, dict) else None
+    if isinstance(points, bool) or not isinstance(points, int) or points < 1:
+        raise bad("missing or not a count", "design.points", points)
+    return manifest
+
+
 def _is_empty(path: Path) -> bool:
-    return not path.exists() or (path.is_dir() and not any(path.iterdir()))
+    """True for a missing or empty folder, or one holding only the store's own empty
+    subfolders (left when the very first write of a run failed)."""
+    if not path.exists():
+        return True
+    if not path.is_dir():
+        return False
+    def leftover(p: Path) -> bool:  # a temp file of the store's own atomic writers
+        return p.name.startswith(".") and p.name.endswith(".tmp") and p.is_file()
+
+    for child in path.iterdir():
+        if leftover(child):
+            continue
+        if not (child.name in ("runs", "failures", "summary") and child.is_dir()
+                and all(leftover(c) for c in child.iterdir())):
+            return False
+    return True
 
 
 def clear_owned(root: Path) -> None:
@@ -324,7 +462,12 @@ def open_store(root: str | Path, identity: str, name: str, *, resume: bool = Fal
     store = Store(root)
     manifest: dict[str, Any] | None = None
     if store.manifest_path.exists():
-        manifest = store.read_manifest()
+        try:
+            manifest = store.read_manifest(complete=False)
+        except UserError:
+            if not force:
+                raise
+            manifest = {"experiment": {}}  # damaged: --force deletes it like any other store
         other = manifest.get("experiment", {})
         if other.get("identity") != identity:
             if not force:

@@ -598,9 +598,6 @@ def test_run_refuses_bad_options_and_writes_nothing(tmp_path, capsys, no_executi
     assert not out_dir.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="owner: simxh/runner.py / commands/run.py — no limit on "
-                   "the total run count (scenarios x design points x replications) and no disk "
-                   "estimate or confirmation: 2e10 planned runs would start")
 def test_run_refuses_absurd_total_run_count(tmp_path, capsys, no_execution):
     """Each count is within its own cap, but the product is absurd (2 x 100k x 100k runs)."""
     exp = write(tmp_path / "exp.toml", EXP_HEAD.replace("replications = 2",
@@ -663,10 +660,6 @@ def test_run_refuses_unwritable_directory(tmp_path, capsys, no_execution):
         locked.chmod(0o700)
 
 
-@pytest.mark.xfail(strict=True, reason="owner: simxh/experiment.py + simxh/runner.py — config "
-                   "ids are checked against the data only by `simxh validate` (region.build_region);"
-                   " `simxh run` should call simxh.region.check_config_references in "
-                   "validate_experiment_configs, else every run fails with KeyError")
 def test_run_refuses_undefined_infrastructure_project(tmp_path, capsys, no_execution):
     cfg = write(tmp_path / "cfg.toml", '[infrastructure]\nenabled = true\n'
                 'project_ids = ["no_such_project"]\n')

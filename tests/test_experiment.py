@@ -228,3 +228,71 @@ def test_scenario_config_outside_the_project_is_refused(tmp_path: Path, monkeypa
     assert info.value.key == "scenarios[0].config"
     monkeypatch.setenv("SIMXH_ALLOW_OUTSIDE_PATHS", "1")
     assert load_experiment(path).scenarios[0].config == str(tmp_path / "elsewhere.toml")
+
+
+def _copy_data(target: Path) -> Path:
+    import shutil
+
+    from simxh.datafiles import FILES, default_data_dir
+
+    target.mkdir(parents=True)
+    for name in FILES:
+        shutil.copy(default_data_dir() / f"{name}.csv", target / f"{name}.csv")
+    return target
+
+
+def test_path_uncertainty_resolves_against_the_experiment_file(tmp_path: Path,
+                                                               monkeypatch) -> None:
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "pyproject.toml").write_text("")
+    data = _copy_data(tmp_path / "proj" / "data")
+    path = write(tmp_path / "proj", '[experiment]\nname = "x"\n[[scenarios]]\nname = "a"\n'
+                 '[design]\nkind = "factorial"\n[[uncertainties]]\nkey = "region.data_dir"\n'
+                 'values = ["data"]\n')
+    monkeypatch.chdir(tmp_path)  # not the experiment's folder: "data" must not resolve here
+    exp = load_experiment(path)
+    assert exp.uncertainties[0].values == (str(data),)
+
+
+def test_path_uncertainty_needs_existing_folders_and_no_range(tmp_path: Path) -> None:
+    head = '[experiment]\nname = "x"\n[[scenarios]]\nname = "a"\n[design]\nkind = "lhs"\n' \
+        'samples = 2\n[[uncertainties]]\nkey = "region.data_dir"\n'
+    with pytest.raises(ConfigError, match="cannot be sampled from a range") as info:
+        load_experiment(write(tmp_path, head + "low = 1\nhigh = 2\n"))
+    assert info.value.key == "uncertainties[0].key"
+    text = head.replace('"lhs"\nsamples = 2', '"factorial"') + 'values = ["nowhere"]\n'
+    with pytest.raises(ConfigError, match="data folder not found") as info:
+        load_experiment(write(tmp_path, text))
+    assert info.value.key == "uncertainties[0].values[0]"
+
+
+def test_scenario_ids_are_checked_against_the_scenario_data(tmp_path: Path) -> None:
+    """A project id missing from the data folder a scenario uses is refused at load time (not
+    a KeyError in every run), naming the experiment file, the scenario and the key."""
+    import csv
+
+    (tmp_path / "pyproject.toml").write_text("")
+    data = _copy_data(tmp_path / "data")
+    with open(data / "projects.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    header = rows[0]
+    dropped = rows[1][header.index("id")]
+    with open(data / "projects.csv", "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([rows[0], *rows[2:]])
+    path = write(tmp_path, '[experiment]\nname = "x"\n[[scenarios]]\nname = "a"\n'
+                 '[[scenarios]]\nname = "b"\nset = { "region.data_dir" = "data", '
+                 f'"infrastructure.project_ids" = ["{dropped}"] }}\n')
+    with pytest.raises(ConfigError, match="scenario 'b': refers to an undefined") as info:
+        load_experiment(path)
+    assert info.value.key == "infrastructure.project_ids[0]" and info.value.file == str(path)
+    assert info.value.value == dropped
+
+
+def test_uncertainty_values_are_checked_against_the_region_data(tmp_path: Path) -> None:
+    path = write(tmp_path, '[experiment]\nname = "x"\n[[scenarios]]\nname = "a"\n'
+                 '[design]\nkind = "factorial"\n[[uncertainties]]\n'
+                 'key = "infrastructure.project_ids"\nvalues = [[], ["no_such_project"]]\n')
+    with pytest.raises(ConfigError, match="undefined infrastructure project") as info:
+        load_experiment(path)
+    assert info.value.key == "infrastructure.project_ids[0]"
+    assert info.value.file == str(path)

@@ -4,6 +4,7 @@ The kill -9 test runs the real CLI and model: tests/test_experiment_e2e.py."""
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
@@ -214,3 +215,157 @@ def test_progress_lines_report_counts_and_eta() -> None:
     lines = stream.getvalue().splitlines()
     assert len(lines) == 10  # one line per 10% step (and the last)
     assert lines[-1].startswith("runs: 10/10 (100%), 1 failed") and "ETA 0m00s" in lines[-1]
+
+
+# ---- size check: absurd run counts or disk space are refused unless confirmed ---------------
+def test_size_estimate_counts_runs_and_measures_bytes(exp_path: Path, tmp_path: Path) -> None:
+    from simxh.experiment import validate_experiment_configs
+    from simxh.runner import MEASURED_RUN_BYTES, estimate_size
+
+    exp = load_experiment(exp_path)
+    fresh = estimate_size(exp, tmp_path / "out", validate_experiment_configs(exp))
+    assert (fresh.scenarios, fresh.points, fresh.replications, fresh.runs) == (2, 2, 4, 16)
+    # 2023..2028 = 6 years, scaled from the measured 13-year run
+    assert fresh.bytes_per_run == int(MEASURED_RUN_BYTES * 6 / 13)
+    assert not fresh.measured_in_store and fresh.problems() == []
+    assert fresh.bytes_needed == int(16 * fresh.bytes_per_run * 1.3)
+    run(exp_path, tmp_path / "out", replications=2)
+    measured = estimate_size(exp, tmp_path / "out", validate_experiment_configs(exp))
+    runs = tmp_path / "out" / "runs"
+    sizes = [(runs / f"{k}.district.parquet").stat().st_size
+             + (runs / f"{k}.towns.parquet").stat().st_size
+             for k in (p.name.split(".")[0] for p in runs.glob("*.district.parquet"))]
+    assert measured.measured_in_store and measured.done == 8
+    assert measured.bytes_per_run == int(sum(sizes) / len(sizes))
+    assert measured.bytes_needed == int(8 * measured.bytes_per_run * 1.3)  # 8 runs left
+
+
+def test_too_many_runs_are_refused_asked_or_forced(exp_path: Path, tmp_path: Path,
+                                                   monkeypatch) -> None:
+    import simxh.runner
+
+    monkeypatch.setattr(simxh.runner, "MAX_RUNS_UNCONFIRMED", 10)
+    out = tmp_path / "out"
+    with pytest.raises(UserError, match=r"refused to start 16 runs planned \(2 scenarios × 2 "
+                       r"design points × 4 replications\).*more than 10 runs.*--yes"):
+        run(exp_path, out)
+    assert not out.exists()  # nothing written
+    questions: list[str] = []
+
+    def no(question: str) -> bool:
+        questions.append(question)
+        return False
+
+    with pytest.raises(UserError, match="refused to start 16 runs"):
+        run(exp_path, out, confirm=no)
+    assert len(questions) == 1 and "Start anyway?" in questions[0] and not out.exists()
+    assert run(exp_path, out, confirm=lambda q: True).done == 16
+    assert run(exp_path, tmp_path / "yes", confirm=True).done == 16
+
+
+def test_more_disk_than_free_is_refused(exp_path: Path, tmp_path: Path, monkeypatch) -> None:
+    import shutil as _shutil
+
+    real = _shutil.disk_usage
+    monkeypatch.setattr("simxh.runner.shutil.disk_usage",
+                        lambda p: real(p)._replace(free=1000))
+    with pytest.raises(UserError, match=r"more disk than is free \(1.0 kB free on"):
+        run(exp_path, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_refuses_huge_experiment_and_yes_lifts_it(exp_path: Path, tmp_path: Path,
+                                                      monkeypatch, capsys) -> None:
+    import simxh.runner
+    from simxh.cli import main
+
+    called: list[bool] = []
+    monkeypatch.setattr(simxh.runner, "MAX_RUNS_UNCONFIRMED", 10)
+    monkeypatch.setattr(simxh.runner.Runner, "run", lambda self, ex: called.append(True))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("y\n"))  # not a terminal: no question
+    out = tmp_path / "out"
+    argv = ["run", str(exp_path), "--out", str(out), "--workers", "1"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "16 runs planned" in err and "--yes" in err and err.count("\n") == 1
+    assert not out.exists() and not called
+    monkeypatch.setattr(sys, "stdin", _Terminal("no\n"))  # a terminal: asked, answer no
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Start anyway? [y/N]" in err and "refused to start 16 runs" in err and not called
+    for extra, stdin in (([], _Terminal("y\n")), (["--yes"], io.StringIO(""))):
+        monkeypatch.setattr(sys, "stdin", stdin)
+        with pytest.raises(AttributeError):  # past the check: the stubbed run returns None
+            main([*argv, *extra])
+    assert called == [True, True]
+
+
+class _Terminal(io.StringIO):
+    """Standard input that claims to be a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+# ---- faults at the first write and damaged run files ---------------------------------------
+def test_first_write_fails_then_resume_completes(exp_path: Path, tmp_path: Path,
+                                                 monkeypatch) -> None:
+    """Read-only from the very first write (manifest included): the folder keeps only the
+    store's empty subfolders, and --resume later accepts it and completes."""
+    import errno
+
+    import simxh.runner
+    import simxh.store
+
+    run(exp_path, tmp_path / "clean")
+
+    def read_only(path, *_args):
+        raise OSError(errno.EROFS, "injected fault", str(path))
+
+    with monkeypatch.context() as m:
+        for module in (simxh.store, simxh.runner):
+            m.setattr(module, "atomic_write_table", read_only)
+        m.setattr(simxh.store, "atomic_write_bytes", read_only)
+        with pytest.raises(OSError):
+            run(exp_path, tmp_path / "out")
+    assert not (tmp_path / "out" / "manifest.json").exists()
+    report = run(exp_path, tmp_path / "out", resume=True)
+    assert report.done == 16
+    for a, b in zip(tables(tmp_path / "clean"), tables(tmp_path / "out")):
+        pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "text"])
+def test_resume_reruns_damaged_run_files(exp_path: Path, tmp_path: Path, damage: str) -> None:
+    from simxh.commands.status import status
+
+    out = tmp_path / "out"
+    run(exp_path, out)
+    expected = tables(out)
+    target = out / "runs" / "s1-p0-r2.towns.parquet"
+    if damage == "truncate":
+        target.write_bytes(target.read_bytes()[:100])
+    else:
+        target.write_text("not parquet")
+    info = status(out)
+    assert info["damaged"] == ["s1-p0-r2"] and (info["done"], info["pending"]) == (15, 1)
+    report = run(exp_path, out, resume=True)
+    assert report.damaged == ["s1-p0-r2"] and report.executed == 1 and report.done == 16
+    assert (out / "runs" / "s1-p0-r2.towns.parquet.damaged").exists()
+    for a, b in zip(expected, tables(out)):
+        pd.testing.assert_frame_equal(a, b)
+
+
+def test_consolidating_an_unreadable_run_names_the_file(tmp_path: Path) -> None:
+    """A run file whose footer looks whole but whose body is garbage is caught when read."""
+    from simxh.store import open_store
+
+    store, _ = open_store(tmp_path / "out", "id1", "exp")
+    frame = pd.DataFrame({"year": [2023, 2024], "gdp_yi": [1.0, 2.0]})
+    store.write_run("s0-p0-r0", frame, frame)
+    path = store.run_path("s0-p0-r0", "district")
+    data = bytearray(path.read_bytes())
+    data[4:40] = b"\xff" * 36  # break the column chunks, keep both magics and the footer
+    path.write_bytes(bytes(data))
+    with pytest.raises(UserError, match=r"s0-p0-r0\.district\.parquet.*not a readable Parquet"):
+        store.consolidate(["s0-p0-r0"])

@@ -330,11 +330,6 @@ def test_local_dask_cluster_listens_on_loopback_only():
     assert all(address in loopback for address, _port in sockets), sockets
 
 
-@pytest.mark.xfail(strict=True, reason="owner: simxh/experiment.py — uncertainty values for a "
-                   "path key (region.data_dir) reach load_config as overrides, which are not "
-                   "confined; resolve them like a scenario's `set` paths (_PATH_KEYS), or "
-                   "refuse path keys as uncertainties (a relative value also resolves against "
-                   "the current directory, not the experiment file)")
 def test_experiment_uncertainty_path_outside_is_refused(layout, capsys):
     outside = layout / "elsewhere" / "data"
     exp = write_cfg(layout / "project" / "configs", "exp.toml",

@@ -118,3 +118,63 @@ def test_refuses_unrelated_nonempty_directory(tmp_path: Path) -> None:
     (tmp_path / "data.csv").write_text("a,b\n")
     with pytest.raises(UserError, match="not a simxh results directory"):
         open_store(tmp_path, "mine", "exp")
+
+
+def test_a_folder_left_by_a_failed_first_write_counts_as_empty(tmp_path: Path) -> None:
+    """The very first write failed (disk full, read-only): only the store's own empty
+    subfolders and a temp file are left, and the folder is accepted as new (with or without
+    --resume); anything else in it is still refused."""
+    out = tmp_path / "out"
+    store, _ = open_store(out, "id1", "exp")
+    (out / ".manifest.json.123.tmp").write_bytes(b"{\"half")
+    assert open_store(out, "id1", "exp", resume=True)[1] is None
+    assert open_store(out, "id1", "exp")[1] is None
+    (store.runs_dir / "notes.txt").write_text("mine")
+    with pytest.raises(UserError, match="is not empty and is not a simxh results directory"):
+        open_store(out, "id1", "exp", resume=True)
+
+
+def test_atomic_write_leaves_no_temp_file_when_the_disk_is_full(tmp_path: Path,
+                                                                monkeypatch) -> None:
+    import errno
+
+    from simxh.store import atomic_write_bytes
+
+    def full(*_args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError):
+        atomic_write_bytes(tmp_path / "manifest.json", b"{}")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("[1, 2]", "a JSON list, not an object"),
+    ('{"experiment": {"name": "x"}}', "key 'experiment.identity'"),
+    ('{"experiment": {"name": "x", "identity": "i"}}', "key 'experiment.spec'"),
+    ('{"experiment": {"name": "x", "identity": "i", "spec": {"scenarios": []}}, '
+     '"scenarios": ["a"], "replications": -1}', "key 'replications'"),
+    ('{"experiment": {"name": "x", "identity": "i", "spec": {"scenarios": []}}, '
+     '"scenarios": ["a"], "replications": 2, "design": {"points": 0}}', "key 'design.points'"),
+])
+def test_read_manifest_checks_its_shape(tmp_path: Path, text: str, words: str) -> None:
+    from simxh.store import Store
+
+    (tmp_path / "manifest.json").write_text(text)
+    with pytest.raises(UserError, match="damaged manifest") as info:
+        Store(tmp_path).read_manifest()
+    assert words in str(info.value) and "manifest.json" in str(info.value)
+
+
+def test_read_table_names_a_damaged_file(tmp_path: Path) -> None:
+    from simxh.store import read_table
+
+    path = tmp_path / "district.parquet"
+    frame(0).to_parquet(path)
+    assert read_table(path)["firms"].tolist() == [0, 1, 2]
+    path.write_bytes(path.read_bytes()[:30])
+    with pytest.raises(UserError, match=r"district\.parquet.*not a readable Parquet table"):
+        read_table(path)
+    with pytest.raises(UserError, match="file not found"):
+        read_table(tmp_path / "nope.parquet")

@@ -38,7 +38,7 @@ def handle(args: argparse.Namespace) -> int:
                         expected="a number in (0, 1)")
     from simxh.commands.status import status
 
-    info = status(args.dir)
+    info = status(args.dir, check_files=False)
     if info["failed"] or info["pending"]:
         print(f"note: {info['failed']} failed and {info['pending']} pending runs of "
               f"{info['planned']}; the tables cover the {info['done']} finished runs "

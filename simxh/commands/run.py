@@ -55,6 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "(default: 10 × the initial replications)")
     p.add_argument("--max-in-flight", type=int, metavar="N", help="runs submitted at once "
                    "(default: 2 × workers)")
+    p.add_argument("--yes", action="store_true", help="start even if the experiment is "
+                   "huge (more than 100,000 runs) or its estimated results exceed the free disk "
+                   "space (without it: asked on a terminal, refused otherwise)")
     p.add_argument("--progress", choices=("auto", "bar", "lines", "off"), default="auto",
                    help="progress display (default: a bar on a terminal, lines otherwise)")
     p.set_defaults(func=handle)
@@ -112,15 +115,30 @@ def load(args: argparse.Namespace):
     return experiment
 
 
+def ask(question: str) -> bool:
+    """Ask on the terminal; only 'y' or 'yes' confirms (end of input or Ctrl-C refuses)."""
+    print(f"simxh run: {question} [y/N] ", end="", file=sys.stderr, flush=True)
+    try:
+        answer = sys.stdin.readline()
+    except KeyboardInterrupt:
+        answer = ""
+    return answer.strip().lower() in ("y", "yes")
+
+
 def handle(args: argparse.Namespace) -> int:
     from simxh.runner import run_experiment
 
     experiment = load(args)
     out = Path(args.out) if args.out else DEFAULT_RESULTS / experiment.name
+    confirm = True if args.yes else (ask if sys.stdin.isatty() else None)
     report = run_experiment(experiment, out, workers=args.workers, scheduler=args.scheduler,
                             dask_local=args.dask_local, resume=args.resume,
                             retry_failed=args.retry_failed, force=args.force,
-                            progress=args.progress, max_in_flight=args.max_in_flight)
+                            progress=args.progress, max_in_flight=args.max_in_flight,
+                            confirm=confirm)
+    if report.damaged:
+        print(f"{len(report.damaged)} damaged run file(s) were set aside as *.damaged in "
+              f"{report.out / 'runs'} and run again", file=sys.stderr)
     rate = report.runs_per_minute
     print(f"{experiment.name}: {report.done}/{report.planned} runs done, {report.failed} "
           f"failed, {report.pending} pending → {report.out}")

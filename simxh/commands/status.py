@@ -18,11 +18,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("dir", metavar="DIR", help="results directory written by 'simxh run'")
     p.add_argument("--failures", type=int, default=10, metavar="N",
                    help="list at most N failed runs (default 10)")
+    p.add_argument("--quick", action="store_true", help="do not check that each finished "
+                   "run's files are whole Parquet files (two small reads per file)")
     p.set_defaults(func=handle)
 
 
-def status(root: str | Path) -> dict:
-    """Counts of the store at ``root``: planned, done, failed, pending (and manifest data)."""
+def status(root: str | Path, *, check_files: bool = True) -> dict:
+    """Counts of the store at ``root``: planned, done, failed, pending (and manifest data).
+
+    A run whose files are not whole Parquet files (``damaged``) counts as pending."""
     store = Store(Path(root))
     manifest = store.read_manifest()
     n_scen = len(manifest.get("scenarios", [])) or 1
@@ -31,10 +35,14 @@ def status(root: str | Path) -> dict:
     planned = {RunKey(s, p, r).run_id for s in range(n_scen) for p in range(n_points)
                for r in range(reps)}
     done = store.done_ids() & planned
+    # a damaged run counts as pending: --resume runs it again
+    damaged = store.damaged_runs(done) if check_files else []
+    done -= set(damaged)
     failed = (store.failed_ids() & planned) - done
-    return {"name": manifest.get("experiment", {}).get("name", "?"),
+    return {"name": manifest["experiment"]["name"],
             "status": manifest.get("status", "?"), "planned": len(planned), "done": len(done),
             "failed": len(failed), "pending": len(planned) - len(done) - len(failed),
+            "damaged": damaged,
             "failed_ids": sorted(failed, key=lambda i: (RunKey.parse(i).scenario,
                                                         RunKey.parse(i).point,
                                                         RunKey.parse(i).replication)),
@@ -42,7 +50,7 @@ def status(root: str | Path) -> dict:
 
 
 def handle(args: argparse.Namespace) -> int:
-    info = status(args.dir)
+    info = status(args.dir, check_files=not args.quick)
     m = info["manifest"]
     print(f"experiment: {info['name']} ({m.get('experiment', {}).get('identity', '?')})")
     print(f"scenarios:  {', '.join(m.get('scenarios', []))} (reference {m.get('reference')})")
@@ -50,6 +58,10 @@ def handle(args: argparse.Namespace) -> int:
           f"{m.get('design', {}).get('points')} point(s); {m.get('replications')} replications")
     print(f"runs:       {info['done']} done, {info['failed']} failed, {info['pending']} pending "
           f"of {info['planned']}  [last status: {info['status']}, updated {m.get('updated')}]")
+    if info["damaged"]:
+        shown = ", ".join(info["damaged"][:5]) + (" ..." if len(info["damaged"]) > 5 else "")
+        print(f"damaged:    {len(info['damaged'])} run file(s) are not whole Parquet files "
+              f"({shown}); counted as pending: 'simxh run ... --resume' runs them again")
     for run_id in info["failed_ids"][: args.failures]:
         try:
             record = info["store"].read_failure(run_id)

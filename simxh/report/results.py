@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from simxh.errors import UserError
+from simxh.store import check_manifest, read_table, unreadable_table
 
 ID_COLUMNS = ("scenario", "point", "replication", "seed", "year")
 DISTRICT_COLUMNS = (
@@ -146,13 +147,21 @@ class Results:
         return dict(over) if isinstance(over, Mapping) else {}
 
 
-def _read_parquet(path: Path, wanted: Iterable[str]) -> tuple[pd.DataFrame, list[str]]:
+def _schema_names(path: Path) -> list[str]:
+    """The column names of a Parquet file; a damaged file is a UserError naming it."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pq.read_schema(path)
-    names = list(schema.names)
+    try:
+        return list(pq.read_schema(path).names)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise unreadable_table(path, exc) from None
+
+
+def _read_parquet(path: Path, wanted: Iterable[str]) -> tuple[pd.DataFrame, list[str]]:
+    names = _schema_names(path)
     cols = [c for c in wanted if c in names]
-    return pd.read_parquet(path, columns=cols), names
+    return read_table(path, columns=cols), names
 
 
 def _design_columns(manifest: Mapping[str, Any], names: list[str]) -> list[str]:
@@ -177,7 +186,13 @@ def _design_columns(manifest: Mapping[str, Any], names: list[str]) -> list[str]:
 def _read_csv(path: Path) -> pd.DataFrame | None:
     if not path.is_file():
         return None
-    return pd.read_csv(path)
+    try:
+        return pd.read_csv(path)
+    except (ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError/EmptyDataError too
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"not a readable CSV table ({reason[:160]})", file=path,
+                        expected="a table written by 'simxh compare' (delete it and rerun "
+                        "'simxh compare' to rebuild it)") from None
 
 
 def load_results(directory: str | Path) -> Results:
@@ -195,13 +210,15 @@ def load_results(directory: str | Path) -> Results:
     except json.JSONDecodeError as exc:
         raise UserError(f"manifest is not valid JSON ({exc.msg})", file=manifest_path,
                         line=exc.lineno) from None
+    except UnicodeDecodeError:
+        raise UserError("manifest is not UTF-8 text", file=manifest_path,
+                        expected="the manifest.json written by 'simxh run'") from None
+    check_manifest(manifest, manifest_path)
     district_path = path / "district.parquet"
     if not district_path.is_file():
         raise UserError("results directory has no district.parquet (is the run finished?)",
                         file=path, expected="consolidated tables from 'simxh run'")
-    import pyarrow.parquet as pq
-
-    names = list(pq.read_schema(district_path).names)
+    names = _schema_names(district_path)
     design = _design_columns(manifest, names)
     district, names = _read_parquet(district_path, [*ID_COLUMNS, *design, *DISTRICT_COLUMNS])
     for col in ("scenario", "year", "replication", "gdp_yi"):  # the contract's minimum
