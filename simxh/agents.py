@@ -190,6 +190,11 @@ class Government(mesa.Agent):
         ``committed`` district items are paid first; infrastructure is paid up to what is left
         (plus new debt if the config allows it, within the limit); the rest is general spending.
         Town accounts: own share + receipts − payments, all spent.
+
+        Neither budget runs an unrecorded deficit. Committed items that resources and allowed
+        borrowing cannot cover are cut pro rata (:func:`_ration`); a town receipt named like a
+        committed item (``pairing`` paid by the district) is funded by it and cut with it. A
+        town pays what it owes (in the order given) only up to what it has.
         """
         m = self.model
         fiscal = m.p.fiscal
@@ -206,6 +211,15 @@ class Government(mesa.Agent):
             extra = public.debt_allowed_borrowing(-free, self.debt_yi + borrowing,
                                                   fiscal.debt_limit_yi, fiscal.allow_debt)
             borrowing += extra
+            # what borrowing cannot cover is not paid (the budget constraint holds): the
+            # committed items are scaled down pro rata, interest last, so that general spending
+            # is zero rather than negative
+            short = -free - extra
+            if short > 0:
+                before = committed
+                committed = _ration(committed, short)
+                town_receipts = {k: v * (committed[k] / before[k]) if before.get(k, 0.0) > 0
+                                 else v for k, v in town_receipts.items()}
         self.debt_yi += borrowing
         general = resources + borrowing - sum(committed.values()) - infra
         self.ledger = {"revenue_district_share": float(district_part.sum()),
@@ -215,10 +229,27 @@ class Government(mesa.Agent):
         town_resources = town_part.copy()
         for v in town_receipts.values():
             town_resources += v
-        for v in town_payments.values():
-            town_resources -= v
+        paid = {}
+        for k, v in town_payments.items():
+            paid[k] = np.minimum(v, np.maximum(town_resources, 0.0))
+            town_resources -= paid[k]
+        town_payments = paid
         self.town_ledger = {"revenue_town_share": town_part, **{f"in_{k}": v for k, v in
                                                                  town_receipts.items()},
                             **{f"out_{k}": v for k, v in town_payments.items()},
                             "spend_town": town_resources}
         return infra, general
+
+
+def _ration(committed: dict[str, float], short: float) -> dict[str, float]:
+    """Cut ``short`` (亿元) from the committed items: pro rata from every item but interest,
+    then from interest if that is not enough."""
+    out = dict(committed)
+    cuttable = sum(v for k, v in out.items() if k != "interest")
+    cut = min(short, cuttable)
+    if cuttable > 0:
+        out = {k: (v if k == "interest" else v * (1.0 - cut / cuttable)) for k, v in out.items()}
+    rest = short - cut
+    if rest > 0 and out.get("interest", 0.0) > 0:
+        out["interest"] = max(out["interest"] - rest, 0.0)
+    return out

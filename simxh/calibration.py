@@ -332,7 +332,9 @@ def calibrate(region: object, config: object, rng: np.random.Generator) -> BaseS
     gdp = primary + town_firm_va + residual + tertiary
     emp_primary = tg["employment_primary_wan"] * primary / primary.sum()
     emp_tertiary = tg["employment_tertiary_wan"] * tertiary / tertiary.sum()
-    emp_residual = (tg["employment_secondary_wan"] - emp_firm_total) * residual / residual.sum()
+    # (economy.residual_secondary_share = 0 leaves no residual sector and no jobs in it)
+    emp_residual = np.divide((tg["employment_secondary_wan"] - emp_firm_total) * residual,
+                             residual.sum(), out=np.zeros(nt), where=residual.sum() > 0)
 
     # fiscal: the collection factor that reproduces the (assumed) 2023 revenue
     profit = fcfg.capital_share * firms.value_added_yi - fcfg.depreciation * firms.capital_yi

@@ -370,7 +370,8 @@ class XinhuiModel(mesa.Model):
             return
         self.year += 1
         self.year_stats = {}
-        if self.p.pairing.enabled and self.year == self.p.pairing.start_year:
+        # pairs form in the lever's first simulated year (start_year 2023 = from the first step)
+        if self.p.pairing.enabled and self.year == max(self.p.pairing.start_year, BASE_YEAR + 1):
             if not self.p.pairing.pairs:
                 self._form_rule_pairs()
             for d, r in self.pairs:
@@ -629,8 +630,10 @@ class XinhuiModel(mesa.Model):
         wage_ratio = self.district_wage / self.base.wage_wan
         self.employment_tertiary_wan = (self.base.employment_tertiary_wan
                                         * self.tertiary_yi / self.base.tertiary_yi / wage_ratio)
-        self.employment_residual_wan = (self.base.employment_residual_wan
-                                        * self.residual_secondary_yi / self.base_residual / wage_ratio)
+        # (no residual sector in 2023, as with economy.residual_secondary_share = 0: no jobs)
+        self.employment_residual_wan = np.divide(
+            self.base.employment_residual_wan * self.residual_secondary_yi, self.base_residual,
+            out=np.zeros(self.nt), where=self.base_residual > 0) / wage_ratio
         jobs = (self.employment_primary_wan + self.employment_tertiary_wan
                 + self.employment_residual_wan + f.sum_by(f.town, f.employment_wan, self.nt))
         # migration follows the premium over wages elsewhere
@@ -702,7 +705,10 @@ class XinhuiModel(mesa.Model):
             if self.pairing_active and "money" in pc.kinds:
                 for d, r in self.pairs:
                     if pc.payer == "donor":
-                        amount = min(pc.transfer_yi, fc.public_investment_share * town_part[d])
+                        # out of the donor's own public investment, whatever its number of
+                        # pairs (a donor listed twice must not pay more than it invests)
+                        room = fc.public_investment_share * town_part[d] - pairing_from[d]
+                        amount = min(pc.transfer_yi, max(room, 0.0))
                         pairing_from[d] += amount
                     else:
                         amount = pc.transfer_yi
@@ -716,6 +722,11 @@ class XinhuiModel(mesa.Model):
         infra_paid, general = self.government.budget(
             self.town_revenue_yi, self.land_sold_mu * self.p.land.price_yi_per_mu if not base_year
             else 0.0, committed, infra_wanted, payments, receipts)
+        led, tl = self.government.ledger, self.government.town_ledger
+        if not base_year:  # what was paid: the budgets ration what they cannot carry
+            pairing_district = led["spend_pairing"]
+            pairing_to, pairing_from = tl["in_pairing"], tl["out_pairing"]
+            self.competition_subsidy_yi = tl["out_competition_subsidy"]
         self._build_infrastructure(infra_plan, infra_wanted, infra_paid)
         borrowing = self.government.ledger["borrowing"]
         spend_share = (self.town_infrastructure_spend_yi / self.town_infrastructure_spend_yi.sum()
@@ -737,7 +748,7 @@ class XinhuiModel(mesa.Model):
         if not base_year:
             self.public_capital_yi = public.public_capital_update(
                 self.public_capital_yi, invest, self.p.production.public_capital_depreciation)
-        self.village_budget_yi = committed["villages"]
+        self.village_budget_yi = led["spend_villages"]
         return invest
 
     def _infrastructure_plan(self) -> tuple[float, list[tuple[dict[str, Any], float]]]:
@@ -995,6 +1006,7 @@ class XinhuiModel(mesa.Model):
         t_in = tl["revenue_town_share"] + sum(v for k, v in tl.items() if k.startswith("in_"))
         t_out = tl["spend_town"] + sum(v for k, v in tl.items() if k.startswith("out_"))
         assert np.allclose(t_in, t_out), "town budgets unbalanced"
+        assert np.all(tl["spend_town"] >= -1e-9), "town spending negative (an unrecorded deficit)"
         for name in ("population_wan", "public_capital_yi", "free_land_mu", "tertiary_yi",
                      "citrus_yi", "other_primary_yi", "residual_secondary_yi"):
             v = getattr(self, name)
