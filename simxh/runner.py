@@ -52,30 +52,18 @@ def replication_seed(seed: int, replication: int) -> int:
     return int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
-_REGIONS: dict[Any, Any] = {}
-_REGION_CACHE_SIZE = 8
-
-
 def simulate_run(config: Any, seed: int, overrides: dict[str, Any] | None = None, *,
                  scenario: str = "", replication: int = 0) -> Any:
     """The real model, :func:`simxh.simulate`, run in a worker.
 
-    The region (data files and network graph) depends only on the config's ``network`` and
-    ``access`` sections, so each worker builds it once per distinct pair and passes it to
-    ``simulate``, which works on a copy: this halves the time of a run without changing it.
+    ``simulate`` reuses the built region per network setting and data folder within a worker
+    process (``simxh.simulation.shared_region``), so a sweep builds it once per worker.
     """
     from simxh.config import coerce_config
-    from simxh.region import build_region
     from simxh.simulation import simulate
 
     cfg = coerce_config(config, overrides)
-    key = (cfg.network, cfg.access)
-    region = _REGIONS.get(key)
-    if region is None:
-        if len(_REGIONS) >= _REGION_CACHE_SIZE:
-            _REGIONS.pop(next(iter(_REGIONS)))
-        region = _REGIONS[key] = build_region(cfg)
-    return simulate(cfg, seed=seed, scenario=scenario, replication=replication, region=region)
+    return simulate(cfg, seed=seed, scenario=scenario, replication=replication)
 
 
 MAX_RUNS_UNCONFIRMED = 100_000

@@ -30,3 +30,22 @@ def test_region_is_reused_per_network_setting():
     assert shared_region(base) is shared_region(base.with_overrides({"run.end_year": 2030}))
     assert shared_region(base) is not shared_region(
         base.with_overrides({"network.detour_factor": 1.5}))
+
+
+def test_a_different_data_folder_gets_its_own_region(tmp_path):
+    import shutil
+
+    from simxh.runner import simulate_run
+
+    data = tmp_path / "data"
+    shutil.copytree(simxh.simulation.Path(simxh.simulation.__file__).parent / "data", data)
+    # a researcher's corrected data: a larger Shenzhen market
+    ext = (data / "external.csv").read_text(encoding="utf-8").replace("34606.4", "60000")
+    (data / "external.csv").write_text(ext, encoding="utf-8")
+    base = simulate_run(None, 2, {"run.end_year": 2025})
+    other = simulate_run(None, 2, {"run.end_year": 2025, "region.data_dir": str(data)})
+    again = simulate_run(None, 2, {"run.end_year": 2025})
+    assert shared_region(simxh.load_config(None, {"region.data_dir": str(data)})) is not \
+        shared_region(simxh.load_config())
+    assert not base.district["gdp_yi"].equals(other.district["gdp_yi"])
+    pd.testing.assert_frame_equal(base.district, again.district)
