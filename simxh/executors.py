@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -190,7 +191,8 @@ class DaskExecutor(Executor):
 
     def __init__(self, address: str | None = None, *, local: bool = False,
                  workers: int | None = None, max_in_flight: int | None = None,
-                 retries: int = 2) -> None:
+                 retries: int = 2, worker_timeout: float = 300.0,
+                 poll_seconds: float = 2.0) -> None:
         try:
             from distributed import Client, LocalCluster
         except ImportError:
@@ -199,6 +201,8 @@ class DaskExecutor(Executor):
         if (address is None) == (not local):
             raise ValueError("give either a scheduler address or local=True")
         self.retries = retries
+        self.worker_timeout = worker_timeout
+        self.poll_seconds = poll_seconds
         self._cluster = None
         self.address = address
         try:
@@ -223,51 +227,66 @@ class DaskExecutor(Executor):
                 "local_cluster": self._cluster is not None}
 
     def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
-        from distributed import as_completed
+        from distributed import wait
 
         source = iter(tasks)
-        meta: dict[str, tuple[Any, int]] = {}
-        queue = as_completed()
+        in_flight: dict[str, tuple[Any, Any, int]] = {}  # key -> (future, task, attempt)
         retry: list[tuple[Any, int]] = []
-        in_flight = 0
-
-        def submit(task: Any, attempt: int) -> None:
-            nonlocal in_flight
-            fut = self.client.submit(fn, task, pure=False)
-            meta[fut.key] = (task, attempt)
-            queue.add(fut)
-            in_flight += 1
 
         def submit_more() -> None:
-            while in_flight < self.max_in_flight:
+            while len(in_flight) < self.max_in_flight:
                 if retry:
-                    submit(*retry.pop(0))
-                    continue
-                task = next(source, _END)
-                if task is _END:
-                    return
-                submit(task, 1)
+                    task, attempt = retry.pop(0)
+                else:
+                    task, attempt = next(source, _END), 1
+                    if task is _END:
+                        return
+                fut = self.client.submit(fn, task, pure=False)
+                in_flight[fut.key] = (fut, task, attempt)
 
         submit_more()
+        no_workers_since: float | None = None
         while in_flight:
-            fut = next(queue)
-            in_flight -= 1
-            task, attempt = meta.pop(fut.key)
             try:
-                result = fut.result()
-            except Exception as exc:  # KilledWorker, lost connection...
-                if attempt <= self.retries:
-                    retry.append((task, attempt + 1))
-                    result = None
-                else:
-                    result = WorkerFailure(error=f"{type(exc).__name__}: {exc}",
-                                           traceback="".join(traceback.format_exception(exc)),
-                                           attempts=attempt)
-            finally:
-                fut.release()
-            if result is not None:
-                yield task, result
+                done, _ = wait([f for f, _t, _a in in_flight.values()],
+                               timeout=self.poll_seconds, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                # nothing finished for a while: make sure the cluster still has workers, so a
+                # cluster that lost them all ends the sweep (resumable) instead of hanging
+                no_workers_since = self._check_workers(no_workers_since)
+                continue
+            no_workers_since = None
+            for fut in done:
+                _fut, task, attempt = in_flight.pop(fut.key)
+                try:
+                    result = fut.result()
+                except Exception as exc:  # KilledWorker, lost connection...
+                    if attempt <= self.retries:
+                        retry.append((task, attempt + 1))
+                        result = None
+                    else:
+                        result = WorkerFailure(error=f"{type(exc).__name__}: {exc}",
+                                               traceback="".join(traceback.format_exception(exc)),
+                                               attempts=attempt)
+                finally:
+                    fut.release()
+                if result is not None:
+                    yield task, result
             submit_more()
+
+    def _check_workers(self, since: float | None) -> float | None:
+        """Track how long the cluster has had no worker; past ``worker_timeout`` give up."""
+        if self.client.scheduler_info().get("workers"):
+            return None
+        now = time.monotonic()
+        if since is None:
+            return now
+        if now - since >= self.worker_timeout:
+            raise UserError(
+                f"the Dask cluster at {self.address} has had no worker for "
+                f"{self.worker_timeout:.0f} s; the finished runs are kept",
+                expected="workers attached to the scheduler, then 'simxh run ... --resume'")
+        return since
 
     def close(self) -> None:
         with contextlib.suppress(Exception):

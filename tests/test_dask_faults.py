@@ -126,3 +126,26 @@ def test_dask_worker_sigkilled_mid_sweep_loses_and_duplicates_nothing(tmp_path: 
     assert res.returncode == 0, res.stderr
     pd.testing.assert_frame_equal(pd.read_parquet(clean / "district.parquet"), district)
     pd.testing.assert_frame_equal(pd.read_parquet(clean / "towns.parquet"), towns)
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def test_a_cluster_without_workers_ends_the_sweep_instead_of_hanging():
+    """A scheduler whose workers are all gone: the sweep stops with a clear, resumable error."""
+    from distributed import LocalCluster
+
+    from simxh.errors import UserError
+    from simxh.executors import DaskExecutor
+
+    with LocalCluster(n_workers=0, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        ex = DaskExecutor(cluster.scheduler_address, worker_timeout=2.0, poll_seconds=0.5)
+        try:
+            start = time.monotonic()
+            with pytest.raises(UserError, match="no worker for 2 s; the finished runs are kept"):
+                list(ex.map(_square, range(3)))
+            assert time.monotonic() - start < 30
+        finally:
+            ex.close()
