@@ -63,9 +63,12 @@ def district_value(data: object, key: str, year: int = BASE_YEAR) -> float:
 def district_values(data: object, year: int = BASE_YEAR) -> dict[str, float]:
     """All ``district.csv`` figures of ``year`` as {key: value} (first row of a key wins)."""
     df = data.district
-    rows = df[pd.to_numeric(df["year"], errors="coerce") == year]
+    # select the two columns needed, not the whole table (its text columns are the costly part)
+    match = (pd.to_numeric(df["year"], errors="coerce") == year).to_numpy(dtype=bool,
+                                                                          na_value=False)
     out: dict[str, float] = {}
-    for key, value in zip(rows["key"], rows["value"], strict=True):
+    for key, value in zip(df["key"].to_numpy()[match], df["value"].to_numpy()[match],
+                          strict=True):
         out.setdefault(str(key), float(value))
     return out
 
@@ -106,8 +109,9 @@ def _town_weights_secondary(data: object, population: np.ndarray) -> np.ndarray:
     w = dev_by_town.to_numpy() + NON_PARK_INDUSTRY_MU_PER_PERSON * population * 1e4
     zone_target = zones["target_2025_industrial_output_yi"].astype(float)
     out = np.zeros(len(towns))
+    town_zone = towns["zone"].to_numpy()
     for zone, target in zone_target.items():
-        members = (towns["zone"] == zone).to_numpy()
+        members = town_zone == zone
         if members.any():
             out[members] = target * w[members] / w[members].sum()
     return out / out.sum()
@@ -133,13 +137,16 @@ def _sector_probabilities(data: object, sector_ids: tuple[str, ...], node_town: 
     sidx = {s: i for i, s in enumerate(sector_ids)}
     town_p = np.zeros((n_towns, len(sector_ids)))
     tindex = {t: i for i, t in enumerate(data.towns.index)}
-    for row in data.town_sectors.itertuples():
-        town_p[tindex[row.town], sidx[row.sector]] += float(row.weight)
+    # plain iteration over the columns (itertuples/iterrows build a class or a Series per call
+    # or row; the values and their order are the same)
+    ts = data.town_sectors
+    for town, sector, weight in zip(ts["town"], ts["sector"], ts["weight"], strict=True):
+        town_p[tindex[town], sidx[sector]] += float(weight)
     town_p /= np.maximum(town_p.sum(axis=1, keepdims=True), 1e-12)
     probs = [town_p[t] for t in range(n_towns)]
-    for k, (_pid, park) in enumerate(data.parks.iterrows()):
+    for k, park_lead in enumerate(data.parks["lead_sectors"]):
         lead = np.zeros(len(sector_ids))
-        for s in park["lead_sectors"]:
+        for s in park_lead:
             lead[sidx[s]] = 1.0
         lead /= max(lead.sum(), 1.0)
         probs.append(0.7 * lead + 0.3 * town_p[node_town[n_towns + k]])
@@ -161,11 +168,15 @@ def place_firms(size: np.ndarray, node_va: np.ndarray, rng: np.random.Generator,
     room = target.copy()
     k = min(n_sequential, n)
     u = rng.random(k)
+    # a loop of a few hundred steps over a few dozen nodes: array methods (no dispatch
+    # wrappers) and each sum taken once; the arithmetic is unchanged
+    last = len(room) - 1
     for rank in range(k):
         i = order[rank]
         w = np.maximum(room, 0.0)
-        w = w / w.sum() if w.sum() > 0 else target / target.sum()
-        j = min(int(np.searchsorted(np.cumsum(w), u[rank] * w.sum(), side="right")), len(w) - 1)
+        total = w.sum()
+        w = w / total if total > 0 else target / target.sum()
+        j = min(int(w.cumsum().searchsorted(u[rank] * w.sum(), side="right")), last)
         node[i] = j
         room[j] -= size[i]
     rest = order[k:]
@@ -265,9 +276,10 @@ def calibrate(region: object, config: object, rng: np.random.Generator) -> BaseS
     rural_share = towns["villages"].astype(float).to_numpy() / units
     rural_km2 = np.maximum(towns["area_km2"].astype(float).to_numpy() - park_km2, 1.0) * rural_share
     citrus_w = np.zeros(nt)
-    for row in data.town_sectors.itertuples():
-        if row.sector == "chenpi_citrus":
-            citrus_w[tindex[row.town]] += float(row.weight)
+    ts = data.town_sectors
+    for town, sector, weight in zip(ts["town"], ts["sector"], ts["weight"], strict=True):
+        if sector == "chenpi_citrus":
+            citrus_w[tindex[town]] += float(weight)
     primary = tg["gdp_primary_yi"] * rural_km2 / rural_km2.sum()
     citrus_raw = primary * (1.0 + 4.0 * citrus_w)
     citrus = ecfg.citrus_share_of_primary * tg["gdp_primary_yi"] * citrus_raw / citrus_raw.sum()

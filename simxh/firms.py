@@ -281,6 +281,19 @@ def produce_firms(f: Firms, fields: FirmFields, alpha: float, mask: np.ndarray) 
     f.output_yi[:] = np.where(mask, va / fields.value_added_ratio, f.output_yi)
 
 
+def produce_entrants(f: Firms, fields: FirmFields, alpha: float, idx: np.ndarray) -> None:
+    """:func:`produce_firms` for the firms ``idx`` only (the year's entrants).
+
+    The same element-wise arithmetic on the entrants' values alone, so the results are the same
+    as computing all firms and keeping the entrants'.
+    """
+    m = fields.multiplier[f.node[idx], f.sector[idx]]
+    va = prod.cobb_douglas_value_added(np.exp(f.log_productivity[idx]), f.capital_yi[idx],
+                                       f.employment_wan[idx], alpha) * m
+    f.value_added_yi[idx] = va
+    f.output_yi[idx] = va / fields.value_added_ratio
+
+
 def update_status(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> None:
     """规上 and 10亿 thresholds (nominal), high-tech and little-giant certification."""
     alive = f.alive

@@ -33,7 +33,7 @@ from simxh.economics import equity, labour, public, sectors
 from simxh.economics import firm_dynamics as fd
 from simxh.economics import production as prod
 from simxh.economics.access import mean_travel_time
-from simxh.firms import FirmFields, draw_firm_year, produce_firms, step_firms
+from simxh.firms import FirmFields, draw_firm_year, produce_entrants, step_firms
 from simxh.region import Region, build_region, derive_link, great_circle_km
 from simxh.rng import Streams
 
@@ -122,13 +122,16 @@ class XinhuiModel(mesa.Model):
         host = np.array([r.town_ids.index(h) for h in data.parks["host_town"]], dtype=np.int64)
         self.node_town = np.concatenate([np.arange(self.nt), host])
         self.node_zone = self.town_zone[self.node_town]
+        # the external markets' GDP is data, read once (not from the DataFrame every year)
+        self.external_gdp_yi = data.external["gdp_yi"].to_numpy(float)
         groups = data.sectors["group"].reindex(self.sector_ids).to_numpy()
         self.favoured_sector = np.isin(groups, ("pillar", "emerging"))
         # lead-sector match per node and sector (parks: lead sectors; towns: specialities, half)
         sidx = {s: i for i, s in enumerate(self.sector_ids)}
         self.lead_match = np.zeros((self.n_int, self.ns))
-        for row in data.town_sectors.itertuples():
-            self.lead_match[r.town_ids.index(row.town), sidx[row.sector]] = 0.5
+        ts = data.town_sectors  # plain column iteration (itertuples builds a class per call)
+        for town, sector in zip(ts["town"], ts["sector"], strict=True):
+            self.lead_match[r.town_ids.index(town), sidx[sector]] = 0.5
         for k, lead in enumerate(data.parks["lead_sectors"]):
             for s in lead:
                 self.lead_match[self.nt + k, sidx[s]] = 1.0
@@ -285,11 +288,11 @@ class XinhuiModel(mesa.Model):
             ext = np.arange(self.n_int, len(self.region.node_ids))
             self.town_ext_time = mean_travel_time(times[: self.nt][:, ext], np.ones(len(ext)))
             self._network_changed = False
-        masses = self._node_masses()
-        self.access = self.region.market_access(masses)[: self.n_int]
         f = self.firms
         alive = f.alive
         node_va = np.bincount(f.node[alive], weights=f.value_added_yi[alive], minlength=self.n_int)
+        masses = self._node_masses(node_va)
+        self.access = self.region.market_access(masses)[: self.n_int]
         node_mass = masses[: self.n_int]
         self.agg_total = prod.mass_within_reach(self.w_agg, node_mass)
         key = f.node[alive] * self.ns + f.sector[alive]
@@ -298,17 +301,13 @@ class XinhuiModel(mesa.Model):
         self.agg_sector = prod.mass_within_reach(self.w_agg, sector_va)
         self.node_firm_va = node_va
 
-    def _node_masses(self) -> np.ndarray:
-        """Economic mass per node: towns' GDP net of their parks' firms, parks' firm VA, and the
-        external markets' GDP (data)."""
-        f = self.firms
-        alive = f.alive
-        node_va = np.bincount(f.node[alive], weights=f.value_added_yi[alive], minlength=self.n_int)
+    def _node_masses(self, node_va: np.ndarray) -> np.ndarray:
+        """Economic mass per node: towns' GDP net of their parks' firms, parks' firm VA
+        (``node_va``: alive firms' VA per internal node), and the external markets' GDP (data)."""
         park_va_by_town = np.bincount(self.node_town[self.nt:], weights=node_va[self.nt:],
                                       minlength=self.nt)
         town_mass = self.town_gdp_yi - park_va_by_town
-        ext = self.region.data.external["gdp_yi"].to_numpy(float)
-        return np.concatenate([town_mass, node_va[self.nt:], ext])
+        return np.concatenate([town_mass, node_va[self.nt:], self.external_gdp_yi])
 
     def _town_tightness(self) -> np.ndarray:
         """Jobs over the labour force within commuting reach, relative to 2023."""
@@ -339,15 +338,23 @@ class XinhuiModel(mesa.Model):
         above = a & f.above_scale
         # certification candidates: firms of a size that can carry R&D (scale-free in firms.count)
         cand = a & (f.output_yi * self.price_index >= self.p.firms.hightech_min_output_yi)
+        # the median log productivity is the default of both bars: compute it once
+        median_la = np.median(la)
+        # both certification bars in one quantile call (one partition of the candidates)
+        cand_la = f.log_productivity[cand]
+        if len(cand_la):
+            hightech_bar, little_giant_bar = (float(b) for b in np.quantile(cand_la, [0.7, 0.95]))
+        else:
+            hightech_bar = little_giant_bar = float(median_la)
         return FirmFields(
             year=self.year, multiplier=multiplier, wage_wan=wage,
             expansion_allowed=labour.expansion_allowed(tight, lc.shortage_tolerance),
             reference_output_yi=float(np.median(f.output_yi[a])),
-            reference_productivity=float(np.exp(np.median(la))),
+            reference_productivity=float(np.exp(median_la)),
             mean_log_productivity=float(np.mean(la)),
             renovation_bar_log_a=float(np.median(f.log_productivity[above])) if above.any() else 0.0,
-            hightech_bar_log_a=_quantile_or(f.log_productivity[cand], 0.7, np.median(la)),
-            little_giant_bar_log_a=_quantile_or(f.log_productivity[cand], 0.95, np.median(la)),
+            hightech_bar_log_a=hightech_bar,
+            little_giant_bar_log_a=little_giant_bar,
             favoured_sector=self.favoured_sector, price_index=self.price_index,
             value_added_ratio=self.base.value_added_ratio)
 
@@ -436,7 +443,8 @@ class XinhuiModel(mesa.Model):
         fc = self.p.firms
         alive = f.alive
         n_alive = int(alive.sum())
-        la = f.log_productivity[alive]
+        # incumbents' median log productivity, the centre of both kinds of entrant
+        median_la = np.median(f.log_productivity[alive])
         lk = f.capital_yi[alive].sum() / f.employment_wan[alive].sum()
         # attracted projects
         due = [pr for pr in self.pipeline if pr["start_year"] <= self.year]
@@ -450,7 +458,7 @@ class XinhuiModel(mesa.Model):
                 sector=np.array([pr["sector"] for pr in due]),
                 node=np.array([pr["node"] for pr in due]),
                 town=np.array([self.node_town[pr["node"]] for pr in due]),
-                log_productivity=np.median(la) + 0.2 * z,
+                log_productivity=median_la + 0.2 * z,
                 capital_yi=cap, employment_wan=cap / (PROJECT_CAPITAL_INTENSITY * lk),
                 land_mu=np.array([pr["land_mu"] for pr in due]),
                 birth_year=np.full(len(due), self.year), alive=np.ones(len(due), bool),
@@ -474,7 +482,7 @@ class XinhuiModel(mesa.Model):
             labour_wan = fd.labour_demand(va_target, fields.wage_wan[town], fc.capital_share)
             land = np.minimum(capital / self.k_per_mu, 1e9)
             idx = f.append(sector=sector, node=town, town=town,
-                           log_productivity=np.median(la) - 0.1 + 0.3 * g.standard_normal(n_new),
+                           log_productivity=median_la - 0.1 + 0.3 * g.standard_normal(n_new),
                            capital_yi=capital, employment_wan=labour_wan, land_mu=land,
                            birth_year=np.full(n_new, self.year), alive=np.ones(n_new, bool))
             # they occupy what free land their town node has (rented space beyond it)
@@ -486,9 +494,7 @@ class XinhuiModel(mesa.Model):
             new_idx.append(idx)
         if new_idx:
             idx = np.concatenate(new_idx)
-            mask = np.zeros(len(f), dtype=bool)
-            mask[idx] = True
-            produce_firms(f, fields, self.p.firms.capital_share, mask)
+            produce_entrants(f, fields, self.p.firms.capital_share, idx)
             # status of entrants (no certification draws in their first year)
             nominal = f.output_yi[idx] * fields.price_index
             f.above_scale[idx] = nominal >= fc.above_scale_threshold_yi
@@ -545,45 +551,65 @@ class XinhuiModel(mesa.Model):
         allowed = np.ones(self.n_int, bool) if zone < 0 else (self.node_zone == zone)
         node_zone, node_town, nz = self.node_zone, self.node_town, len(self.zone_ids)
         pooled_node = pooled_zone[node_zone]
+        # this loop runs once per project (hundreds a run), so it skips work that cannot change
+        # its result: zone totals of free land when no zone pools land, and the mask when the
+        # project may go anywhere (the values compared are the same, so is the choice)
+        any_pooled = bool(pooled_node.any())
+        town_of_node = node_town.tolist()
+        zone_nodes = [np.flatnonzero(node_zone == z).tolist() for z in range(nz)]
         referral = "referral" in pc.kinds
         rent_town, rent_size, rent_bidders = [], [], []
+        # per-project scalars as Python floats/ints (indexing numpy arrays one element at a time
+        # is slow; the values, and so the arithmetic, are the same)
+        size_l, need_l, sector_l = size.tolist(), need.tolist(), sector.tolist()
+        zone_of_node = node_zone.tolist()
         for p in range(n):
+            need_p = need_l[p]
             free = self.free_land_mu
-            zone_free = np.bincount(node_zone, weights=free, minlength=nz)
-            avail = np.where(pooled_node, zone_free[node_zone], free)
+            if any_pooled:
+                zone_free = np.bincount(node_zone, weights=free, minlength=nz)
+                avail = np.where(pooled_node, zone_free[node_zone], free)
+            else:
+                avail = free
             # utility + Gumbel draw; the argmax over a set of locations is the logit choice
             v = fixed[p] + ac.beta_land * np.log1p(avail) + gumbel[p]
-            feasible = allowed & (avail >= need[p])
-            best = _argmax_where(v, allowed)
+            best = int(v.argmax()) if zone < 0 else _argmax_where(v, allowed)
             partner = -1
-            choice = best if feasible[best] else -1
-            if choice < 0 and referral and int(node_town[best]) in donors:
-                choice = _argmax_where(v, feasible & (node_town == donors[int(node_town[best])]))
-                partner = int(node_town[best]) if choice >= 0 else -1
-            if choice < 0:
-                choice = _argmax_where(v, feasible)
+            # the feasible set is only needed when the best location lacks the land
+            if best >= 0 and allowed[best] and avail[best] >= need_p:
+                choice = best
+            else:
+                feasible = allowed & (avail >= need_p)
+                choice = -1
+                if referral and best >= 0 and int(node_town[best]) in donors:
+                    choice = _argmax_where(v, feasible & (node_town == donors[int(node_town[best])]))
+                    partner = int(node_town[best]) if choice >= 0 else -1
+                if choice < 0:
+                    choice = _argmax_where(v, feasible)
             if choice < 0:
                 continue  # no location with enough land: the project is lost
-            z = node_zone[choice]
+            z = zone_of_node[choice]
+            town = town_of_node[choice]
+            if not integrated[z]:
+                # towns of the zone with a node that had the land before this project took it (a
+                # set over a few nodes is cheaper than array operations here)
+                bidders = {town_of_node[j] for j in zone_nodes[z] if free[j] >= need_p}
+                rent_town.append(town)
+                rent_size.append(size_l[p])
+                rent_bidders.append(len(bidders))
             if pooled_zone[z]:
                 members = node_zone == z
-                self.free_land_mu = free - need[p] * free * members / max(zone_free[z], 1e-12)
+                self.free_land_mu = free - need_p * free * members / max(zone_free[z], 1e-12)
             else:
-                self.free_land_mu = free.copy()
-                self.free_land_mu[choice] -= need[p]
-            town = int(node_town[choice])
-            self.town_investment_introduced_yi[town] += size[p]
-            self.land_sold_mu += need[p]
-            if not integrated[z]:
-                bidders = np.bincount(node_town[(node_zone == z) & (free >= need[p])],
-                                      minlength=self.nt)
-                rent_town.append(town)
-                rent_size.append(size[p])
-                rent_bidders.append(int(np.count_nonzero(bidders)))
+                # in place, as elsewhere: nothing else holds this array (the bidders above read
+                # it before the change)
+                self.free_land_mu[choice] -= need_p
+            self.town_investment_introduced_yi[town] += size_l[p]
+            self.land_sold_mu += need_p
             delay = self.p.integration.approval_delay_years if integrated[z] \
                 else ac.approval_delay_years
-            self.pipeline.append({"investment": float(size[p]), "sector": int(sector[p]),
-                                  "node": choice, "land_mu": float(need[p]),
+            self.pipeline.append({"investment": size_l[p], "sector": sector_l[p],
+                                  "node": choice, "land_mu": need_p,
                                   "start_year": self.year + max(delay, 1),
                                   "partner": partner})
         if rent_town:
@@ -1026,10 +1052,6 @@ def _argmax_where(values: np.ndarray, mask: np.ndarray) -> int:
     if not mask.any():
         return -1
     return int(np.argmax(np.where(mask, values, -np.inf)))
-
-
-def _quantile_or(values: np.ndarray, q: float, default: float) -> float:
-    return float(np.quantile(values, q)) if len(values) else float(default)
 
 
 def _rank_within(group: np.ndarray, mask: np.ndarray) -> np.ndarray:
