@@ -84,11 +84,6 @@ def _copy_default(value: Any) -> Any:
     return value
 
 
-def subsection(cls: type) -> Any:
-    """Declare a nested section field whose default is ``cls()``."""
-    return field(default_factory=cls, metadata={"doc": (cls.__doc__ or "").strip()})
-
-
 SECTIONS: dict[str, type] = {}
 
 

@@ -227,7 +227,7 @@ class DaskExecutor(Executor):
                 "local_cluster": self._cluster is not None}
 
     def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
-        from distributed import wait
+        from distributed import wait as dask_wait
 
         source = iter(tasks)
         in_flight: dict[str, tuple[Any, Any, int]] = {}  # key -> (future, task, attempt)
@@ -248,7 +248,7 @@ class DaskExecutor(Executor):
         no_workers_since: float | None = None
         while in_flight:
             try:
-                done, _ = wait([f for f, _t, _a in in_flight.values()],
+                done, _ = dask_wait([f for f, _t, _a in in_flight.values()],
                                timeout=self.poll_seconds, return_when="FIRST_COMPLETED")
             except TimeoutError:
                 # nothing finished for a while: make sure the cluster still has workers, so a
