@@ -39,7 +39,7 @@ from simxh.firms import FirmDraws, FirmFields, Firms
 
 # the per-firm state an agent holds (read from the model's arrays when the agent is created,
 # written back after every firm step)
-STATE = ("log_productivity", "capital_yi", "employment_wan", "value_added_yi", "output_yi",
+STATE = ("log_productivity", "log_productivity_mean", "capital_yi", "employment_wan", "value_added_yi", "output_yi",
          "age_years", "alive", "above_scale", "hightech", "little_giant", "renovated_year")
 
 
@@ -54,6 +54,7 @@ class FirmAgent(mesa.Agent):
         self.node = int(f.node[index])
         self.town = int(f.town[index])
         self.log_productivity = float(f.log_productivity[index])
+        self.log_productivity_mean = float(f.log_productivity_mean[index])
         self.capital_yi = float(f.capital_yi[index])
         self.employment_wan = float(f.employment_wan[index])
         self.value_added_yi = float(f.value_added_yi[index])
@@ -88,21 +89,31 @@ class FirmAgent(mesa.Agent):
             if d.supported[i]:
                 m.ref_supported_investment[i] = renovation_investment
 
-        # productivity: drift + fat-tailed shock + renovation gain
+        # productivity: drift + fat-tailed shock + renovation gain, around the firm's own level
+        gain = p.renovation_gain if renovate else 0.0
         self.log_productivity = float(fd.productivity_growth(
-            self.log_productivity, p.tfp_drift, p.shock_scale, d.shock[i],
-            p.renovation_gain if renovate else 0.0, fields.mean_log_productivity,
-            p.mean_reversion))
+            _one(self.log_productivity), p.tfp_drift, p.shock_scale, _one(d.shock[i]),
+            _one(gain), _one(self.log_productivity_mean), p.mean_reversion)[0])
+        self.log_productivity_mean = float(self.log_productivity_mean + p.tfp_drift + gain)
 
-        # investment out of profits (last year's value added), limited where labour is short
+        # investment toward desired capital (last year's value added), financed out of profits
+        # and limited where labour is short
+        phi = p.returns_to_scale
         allowed = fields.expansion_allowed[self.town]
-        invest = fd.investment_from_profits(self.value_added_yi, alpha, p.reinvestment_share, allowed)
+        va = _one(self.value_added_yi)
+        desired = fd.desired_capital(va, alpha, fields.user_cost, phi)
+        cap = p.reinvestment_share * alpha * np.maximum(va, 0.0)
+        invest = float(fd.investment_to_target(_one(self.capital_yi), desired, p.depreciation,
+                                               p.investment_speed, cap, _one(allowed),
+                                               fields.net_investment,
+                                               fields.expected_growth)[0])
+        m.ref_investment[i] = invest
         self.capital_yi = float(fd.capital_accumulation(self.capital_yi,
                                                         invest + renovation_investment,
                                                         p.depreciation))
 
         # hiring toward labour demand at the local wage
-        target_l = fd.labour_demand(self.value_added_yi, fields.wage_wan[self.town], alpha)
+        target_l = fd.labour_demand(self.value_added_yi, fields.wage_wan[self.town], alpha, phi)
         target_l = min(target_l, max(self.employment_wan, 1e-6) * (1.0 + 0.5 * allowed))
         self.employment_wan = float(fd.partial_adjustment(self.employment_wan, target_l,
                                                           p.hiring_speed))
@@ -113,7 +124,8 @@ class FirmAgent(mesa.Agent):
         # the agent gets bit-for-bit the vectorised model's numbers)
         va = (prod.cobb_douglas_value_added(np.exp(_one(self.log_productivity)),
                                             _one(self.capital_yi), _one(self.employment_wan),
-                                            alpha) * fields.multiplier[self.node, self.sector])[0]
+                                            alpha, phi)
+              * fields.multiplier[self.node, self.sector])[0]
         self.value_added_yi = float(va)
         self.output_yi = float(va / fields.value_added_ratio)
 
@@ -193,11 +205,15 @@ class ReferenceModel(XinhuiModel):
         self.ref_gone: list[FirmAgent] = []
         self.ref_renovation_investment = np.zeros(n)
         self.ref_supported_investment = np.zeros(n)
+        self.ref_investment = np.zeros(n)
+        alive = f.alive.copy()
         self.agents_by_type[FirmAgent].shuffle_do("step")
         self._write_back(self.ref_gone)
         self.firm_step_seconds += time.perf_counter() - t0
         # sums over all firms' arrays, as step_firms does (same float summation order)
         return {"renovated": float(self.ref_renovated), "exits": float(self.ref_exits),
+                "investment_yi": float(self.ref_investment[alive].sum()
+                                       + self.ref_renovation_investment.sum()),
                 "renovation_investment_yi": float(self.ref_renovation_investment.sum()),
                 "supported_investment_yi": float(self.ref_supported_investment.sum())}
 

@@ -35,7 +35,7 @@ from simxh.firms import Firms
 
 BASE_YEAR = 2023
 MODEL_SECTIONS = ("firms", "production", "labour", "economy", "land", "fiscal", "villages",
-                  "prices", "attraction", "integration", "pairing", "infrastructure",
+                  "macro", "estimation", "attraction", "integration", "pairing", "infrastructure",
                   "tech_renovation")
 """The config sections the model reads (declared in ``simxh/config.py``)."""
 MU_PER_KM2 = 1500.0
@@ -73,6 +73,130 @@ def district_values(data: object, year: int = BASE_YEAR) -> dict[str, float]:
     return out
 
 
+BASE_KEYS = (
+    "gdp_yi", "gdp_primary_yi", "gdp_secondary_yi", "gdp_tertiary_yi", "employment_wan",
+    "employment_primary_wan", "employment_secondary_wan", "employment_tertiary_wan",
+    "population_wan", "fiscal_revenue_yi", "industrial_output_above_scale_yi",
+    "hightech_firms", "village_collective_income_yi", "gdp_growth_pct")
+"""The district figures a base state is calibrated to."""
+_SECTORS = ("primary", "secondary", "tertiary")
+_GDP_SCALED = ("fiscal_revenue_yi", "industrial_output_above_scale_yi", "hightech_firms",
+               "village_collective_income_yi")
+
+
+def _by_year(data: object) -> dict[str, dict[int, tuple[float, str]]]:
+    """district.csv as {key: {year: (value, status)}} (rows without a year left out)."""
+    df = data.district
+    out: dict[str, dict[int, tuple[float, str]]] = {}
+    years = pd.to_numeric(df["year"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    for key, value, year, status in zip(df["key"], df["value"], years, df["status"], strict=True):
+        if np.isfinite(year):
+            out.setdefault(str(key), {})[int(year)] = (float(value), str(status))
+    return out
+
+
+def _nearest(series: dict[int, object], year: int) -> int | None:
+    return min(series, key=lambda y: (abs(y - year), -y)) if series else None
+
+
+def nominal_gdp(data: object, year: int) -> tuple[float, str]:
+    """District GDP (亿元, current prices) in ``year``: the figure, or a geometric interpolation
+    between the nearest years before and after (``derived``)."""
+    gdp = _by_year(data).get("gdp_yi", {})
+    if year in gdp:
+        return gdp[year]
+    before = [y for y in gdp if y < year]
+    after = [y for y in gdp if y > year]
+    if not before or not after:
+        raise DataError("no district GDP around the base year", file="district.csv",
+                        key=f"gdp_yi ({year})",
+                        expected="a gdp_yi row for that year, or rows before and after it")
+    y0, y1 = max(before), min(after)
+    v0, v1 = gdp[y0][0], gdp[y1][0]
+    return v0 * (v1 / v0) ** ((year - y0) / (y1 - y0)), "derived"
+
+
+def base_figures(data: object, year: int) -> tuple[dict[str, float], dict[str, str]]:
+    """The district figures of ``year`` the base state is calibrated to, with their status.
+
+    A figure the data lack for that year is carried from the nearest year that has it and
+    marked ``derived`` (``assumed`` if the carried figure was): sector shares of GDP and of
+    employment are kept, employment follows the population (jobs per resident kept), and
+    revenue, 规上 output, high-tech firms and village income follow nominal GDP. Each note says
+    which year the figure came from.
+    """
+    rows = _by_year(data)
+    values: dict[str, float] = {}
+    status: dict[str, str] = {}
+    gdp, gdp_status = nominal_gdp(data, year)
+    values["gdp_yi"], status["gdp_yi"] = gdp, gdp_status
+
+    def carried(st: str) -> str:
+        return "assumed" if st == "assumed" else "derived"
+
+    # sector split: levels of that year, else the nearest year's shares (levels or share_pct)
+    share_years: dict[int, tuple[list[float], str]] = {}
+    for y in set().union(*(rows.get(f"gdp_{s}_yi", {}) for s in _SECTORS)):
+        levels = [rows.get(f"gdp_{s}_yi", {}).get(y) for s in _SECTORS]
+        if all(levels):
+            total = sum(v for v, _ in levels)
+            share_years[y] = ([v / total for v, _ in levels], levels[0][1])
+    for y in set().union(*(rows.get(f"gdp_{s}_share_pct", {}) for s in _SECTORS)):
+        shares = [rows.get(f"gdp_{s}_share_pct", {}).get(y) for s in _SECTORS]
+        if all(shares) and y not in share_years:
+            total = sum(v for v, _ in shares)
+            share_years[y] = ([v / total for v, _ in shares], shares[0][1])
+    y_s = _nearest(share_years, year)
+    if y_s is None:
+        raise DataError("no sector split of GDP", file="district.csv", key="gdp_primary_yi",
+                        expected="gdp_primary_yi/_secondary_yi/_tertiary_yi for some year")
+    for s, share in zip(_SECTORS, share_years[y_s][0], strict=True):
+        values[f"gdp_{s}_yi"] = gdp * share
+        status[f"gdp_{s}_yi"] = share_years[y_s][1] if y_s == year else "derived"
+
+    def level(key: str) -> tuple[float, str, int]:
+        series = rows.get(key, {})
+        y = _nearest(series, year)
+        if y is None:
+            raise DataError("missing district figure", file="district.csv", key=key,
+                            expected="a row with this key for some year")
+        value, st = series[y]
+        return value, (st if y == year else carried(st)), y
+
+    pop, status["population_wan"], _ = level("population_wan")
+    values["population_wan"] = pop
+    emp, st, y_e = level("employment_wan")
+    if y_e != year:
+        pop_e = level_at(rows, "population_wan", y_e) or pop
+        emp = emp * pop / pop_e
+    values["employment_wan"], status["employment_wan"] = emp, st
+    sec = {s: rows.get(f"employment_{s}_wan", {}) for s in _SECTORS}
+    years_e = [y for y in sec["primary"] if all(y in sec[s] for s in _SECTORS)]
+    y_se = min(years_e, key=lambda y: (abs(y - year), -y)) if years_e else None
+    if y_se is None:
+        raise DataError("no sector split of employment", file="district.csv",
+                        key="employment_primary_wan", expected="employment by sector for some year")
+    total_e = sum(sec[s][y_se][0] for s in _SECTORS)
+    for s in _SECTORS:
+        values[f"employment_{s}_wan"] = emp * sec[s][y_se][0] / total_e
+        status[f"employment_{s}_wan"] = sec[s][y_se][1] if y_se == year == y_e else "derived"
+    for key in _GDP_SCALED:
+        value, st, y = level(key)
+        if y != year:
+            value *= gdp / nominal_gdp(data, y)[0]
+        values[key], status[key] = value, st
+    growth = rows.get("gdp_growth_pct", {}).get(year)
+    values["gdp_growth_pct"] = growth[0] if growth else float("nan")
+    status["gdp_growth_pct"] = growth[1] if growth else "missing"
+    return values, status
+
+
+def level_at(rows: dict[str, dict[int, tuple[float, str]]], key: str, year: int
+             ) -> float | None:
+    hit = rows.get(key, {}).get(year)
+    return hit[0] if hit else None
+
+
 @dataclass
 class BaseState:
     """Everything the model starts from (arrays over towns, nodes, firms, villages)."""
@@ -99,6 +223,8 @@ class BaseState:
     village_income_wan: np.ndarray
     village_beautiful: np.ndarray
     targets: dict[str, float] = field(default_factory=dict)
+    target_status: dict[str, str] = field(default_factory=dict)
+    base_year: int = BASE_YEAR
     errors: dict[str, float] = field(default_factory=dict)
 
 
@@ -194,7 +320,8 @@ def place_firms(size: np.ndarray, node_va: np.ndarray, rng: np.random.Generator,
 
 
 def draw_firms(n: int, node_va: np.ndarray, node_town: np.ndarray, sector_p: np.ndarray,
-               cfg_firms: object, rng: np.random.Generator, wage_wan: float) -> tuple[Firms, float]:
+               cfg_firms: object, rng: np.random.Generator, wage_wan: float,
+               base_year: int = BASE_YEAR) -> tuple[Firms, float]:
     """Draw ``n`` firm agents: Pareto sizes, placed on nodes so each node's VA is exact."""
     total_va = node_va.sum()
     u = rng.random(n)
@@ -206,14 +333,28 @@ def draw_firms(n: int, node_va: np.ndarray, node_town: np.ndarray, sector_p: np.
     cum_p = np.cumsum(sector_p, axis=1)
     sector = (rng.random(n)[:, None] > cum_p[node]).sum(axis=1)
     sector = np.minimum(sector, sector_p.shape[1] - 1)
-    # capital intensity varies across firms so that TFP (the residual, sd = α·σ_K) starts at the
-    # stationary dispersion of the productivity process
-    alpha = cfg_firms.capital_share
-    sd_k = fd.stationary_productivity_sd(cfg_firms.shock_scale, cfg_firms.mean_reversion) / alpha
-    sd_k = min(sd_k, 1.5)
-    k_noise = np.exp(sd_k * rng.standard_normal(n) - 0.5 * sd_k**2)
-    capital = cfg_firms.capital_output_ratio * va * k_noise
-    employment = fd.labour_demand(va, wage_wan, alpha)
+    # every firm starts at its optimal inputs (capital at its desired level, labour where its
+    # marginal revenue product is the wage), so differences in size are differences in
+    # productivity (size ∝ A^(φ/(1−φ))) and nothing is misallocated at the start
+    alpha, phi = cfg_firms.capital_share, cfg_firms.returns_to_scale
+    capital = cfg_firms.capital_output_ratio * va
+    employment = fd.labour_demand(va, wage_wan, alpha, phi)
+    log_a = np.log(prod.productivity_for_value_added(va, capital, employment, alpha, phi))
+    # spin-up: productivity shocks move ahead of capital and labour, so the firms' joint
+    # distribution of (A, K, L) is the firm process's own stationary one, not an aligned one
+    # that the first simulated years would unwind (firm size is convex in A, so the shocks'
+    # spread raises the mean: Jensen). Then each node's value added is put back on its target
+    # with one factor for all its firms, and labour back on its total.
+    mean_a = log_a.copy()
+    labour_total = employment.sum()
+    log_a, capital, employment = spin_up(log_a, capital, employment, cfg_firms, wage_wan, rng)
+    transitory = log_a - mean_a
+    va_spin = prod.cobb_douglas_value_added(np.exp(log_a), capital, employment, alpha, phi)
+    by_node = np.bincount(node, weights=va_spin, minlength=len(node_va))
+    factor = np.divide(node_va, by_node, out=np.ones_like(node_va), where=by_node > 0)
+    va = va_spin * factor[node]
+    capital = capital * factor[node]
+    employment = employment * labour_total / employment.sum()
     firms = Firms(n)
     firms.sector[:] = sector
     firms.node[:] = node
@@ -222,11 +363,40 @@ def draw_firms(n: int, node_va: np.ndarray, node_town: np.ndarray, sector_p: np.
     firms.capital_yi[:] = capital
     firms.employment_wan[:] = employment
     firms.log_productivity[:] = np.log(prod.productivity_for_value_added(va, capital, employment,
-                                                                         alpha))
+                                                                         alpha, phi))
+    firms.log_productivity_mean[:] = firms.log_productivity - transitory
     firms.age_years[:] = np.minimum(rng.geometric(0.1, n) - 1, 60)
-    firms.birth_year[:] = 2023 - firms.age_years
+    firms.birth_year[:] = base_year - firms.age_years
     firms.alive[:] = True
     return firms, float(total_va)
+
+
+SPIN_UP_YEARS = 25
+"""Years of firm dynamics run before the base year (the process forgets its start in ~10)."""
+
+
+def spin_up(log_a: np.ndarray, capital: np.ndarray, employment: np.ndarray, cfg_firms: object,
+            wage_wan: float, rng: np.random.Generator, years: int = SPIN_UP_YEARS
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The firm rules of :func:`simxh.firms.step_firms` (productivity, investment toward desired
+    capital, hiring) run for ``years`` with no drift, no outside growth and a fixed wage."""
+    alpha, phi = cfg_firms.capital_share, cfg_firms.returns_to_scale
+    user_cost = phi * alpha / cfg_firms.capital_output_ratio
+    n = len(log_a)
+    mean_a = log_a.copy()  # each firm's long-run level
+    for _ in range(years):
+        va = prod.cobb_douglas_value_added(np.exp(log_a), capital, employment, alpha, phi)
+        log_a = fd.productivity_growth(log_a, 0.0, cfg_firms.shock_scale,
+                                       rng.laplace(0.0, 1.0, n), 0.0, mean_a,
+                                       cfg_firms.mean_reversion)
+        desired = fd.desired_capital(va, alpha, user_cost, phi)
+        invest = fd.investment_to_target(capital, desired, cfg_firms.depreciation,
+                                         cfg_firms.investment_speed,
+                                         cfg_firms.reinvestment_share * alpha * va)
+        capital = fd.capital_accumulation(capital, invest, cfg_firms.depreciation)
+        employment = fd.partial_adjustment(
+            employment, fd.labour_demand(va, wage_wan, alpha, phi), cfg_firms.hiring_speed)
+    return log_a, capital, employment
 
 
 def solve_value_added_ratio(va: np.ndarray, output_target_yi: float, threshold_yi: float) -> float:
@@ -244,7 +414,8 @@ def solve_value_added_ratio(va: np.ndarray, output_target_yi: float, threshold_y
 
 
 def calibrate(region: object, config: object, rng: np.random.Generator) -> BaseState:
-    """Build the 2023 state from ``region.data`` and ``config`` using draws from ``rng``."""
+    """Build the base-year state (``run.start_year``) from ``region.data`` and ``config``
+    using draws from ``rng``."""
     data = region.data
     fcfg = model_section(config, "firms")
     ecfg = model_section(config, "economy")
@@ -257,12 +428,8 @@ def calibrate(region: object, config: object, rng: np.random.Generator) -> BaseS
     nt = len(town_ids)
     tindex = {t: i for i, t in enumerate(town_ids)}
 
-    known = district_values(data)
-    tg = {k: known[k] if k in known else district_value(data, k) for k in (
-        "gdp_yi", "gdp_primary_yi", "gdp_secondary_yi", "gdp_tertiary_yi", "employment_wan",
-        "employment_primary_wan", "employment_secondary_wan", "employment_tertiary_wan",
-        "population_wan", "fiscal_revenue_yi", "industrial_output_above_scale_yi",
-        "hightech_firms", "village_collective_income_yi", "gdp_growth_pct")}
+    base_year = int(model_section(config, "run").start_year) if config is not None else BASE_YEAR
+    tg, tg_status = base_figures(data, base_year)
 
     # population: the towns' figures (various years) scaled to the 2023 resident population
     pop_raw = towns["population"].astype(float).to_numpy()
@@ -296,12 +463,12 @@ def calibrate(region: object, config: object, rng: np.random.Generator) -> BaseS
     residual = residual_total * res_w
 
     emp_firm_total = tg["employment_secondary_wan"] * (1.0 - ecfg.residual_secondary_share)
-    wage = (1.0 - fcfg.capital_share) * firm_va_total / emp_firm_total
+    wage = fcfg.returns_to_scale * (1.0 - fcfg.capital_share) * firm_va_total / emp_firm_total
 
     node_va, node_town = _node_targets(data, town_firm_va, population, tindex)
     sector_ids = tuple(data.sectors.index)
     sector_p = _sector_probabilities(data, sector_ids, node_town, nt)
-    firms, _ = draw_firms(fcfg.count, node_va, node_town, sector_p, fcfg, rng, wage)
+    firms, _ = draw_firms(fcfg.count, node_va, node_town, sector_p, fcfg, rng, wage, base_year)
     firms.sector_ids = sector_ids
     firms.node_ids = region.node_ids
     firms.town_ids = town_ids
@@ -349,11 +516,14 @@ def calibrate(region: object, config: object, rng: np.random.Generator) -> BaseS
                              residual.sum(), out=np.zeros(nt), where=residual.sum() > 0)
 
     # fiscal: the collection factor that reproduces the (assumed) 2023 revenue
-    profit = fcfg.capital_share * firms.value_added_yi - fcfg.depreciation * firms.capital_yi
+    profit = ((1.0 - fcfg.returns_to_scale * (1.0 - fcfg.capital_share)) * firms.value_added_yi
+              - fcfg.depreciation * firms.capital_yi)
     firm_tax = public.firm_local_taxes(firms.value_added_yi, profit, fiscal.vat_rate,
                                        fiscal.vat_local_share, fiscal.cit_rate,
                                        fiscal.cit_local_share).sum()
-    other = fiscal.other_tax_rate * (primary.sum() + residual.sum() + tertiary.sum())
+    other = public.non_firm_local_taxes(
+        tertiary.sum(), residual.sum(), gdp.sum(), fiscal.services_vat_rate,
+        fiscal.vat_local_share, fiscal.land_tax_rate, fiscal.other_tax_rate)
     factor = tg["fiscal_revenue_yi"] / (firm_tax + other)
 
     # villages: lognormal collective income around the reported mean, scaled to the total
@@ -376,7 +546,7 @@ def calibrate(region: object, config: object, rng: np.random.Generator) -> BaseS
         public_capital_yi=pcfg.public_capital_gdp_ratio * gdp, free_land_mu=free_land,
         firms=firms, wage_wan=wage, value_added_ratio=va_ratio, tax_collection_factor=factor,
         village_town=village_town, village_income_wan=income_v, village_beautiful=beautiful,
-        targets=tg)
+        targets=tg, target_status=tg_status, base_year=base_year)
     state.errors = calibration_errors(state, tg)
     return state
 

@@ -99,6 +99,23 @@ def section(name: str) -> Callable[[type], type]:
     return register
 
 
+def estimated(key: str, prior_mean: float, *, min: float | None = None,  # noqa: A002
+              max: float | None = None, source: str = "", doc: str = "",  # noqa: A002
+              unit: str = "") -> Any:
+    """Declare a parameter estimated by ``simxh calibrate``: its default is the mean of the
+    shipped posterior (``simxh/data/posterior.csv``) with status ``estimated``; before any
+    estimation it is the prior mean, with status ``assumed``."""
+    from simxh.posterior import shipped_summary  # the posterior module reads only a CSV
+
+    post = shipped_summary().get(key)
+    if post is None:
+        return param(prior_mean, min=min, max=max, unit=unit, status="assumed", doc=doc,
+                     source=f"prior mean, not yet estimated; {source}")
+    return param(round(post["mean"], 6), min=min, max=max, unit=unit, status="estimated",
+                 doc=doc, source=(f"posterior mean (90% interval {post['q05']:.4g}–"
+                                  f"{post['q95']:.4g}; {post['method']}); {source}"))
+
+
 # --------------------------------------------------------------------------------------------
 # Validation: plain TOML data -> typed dataclasses
 # --------------------------------------------------------------------------------------------
@@ -169,6 +186,8 @@ def _convert(tp: Any, value: Any, path: str, ctx: _Context, meta: Mapping[str, A
 
     if origin in (types.UnionType, typing.Union):
         inner = [a for a in get_args(tp) if a is not type(None)]
+        if value is None and type(None) in get_args(tp):
+            return None  # an optional setting left unset (to_dict() writes it as None)
         if len(inner) == 1:
             return _convert(inner[0], value, path, ctx, meta)
         raise TypeError(f"unsupported union in schema at {path}")
@@ -475,10 +494,17 @@ def overrides_to_tree(overrides: Mapping[str, Any] | Iterable[str] | None) -> di
 class RunSection:
     """Time span of a run (annual steps)."""
 
-    start_year: int = param(2023, min=2023, max=2023, status="official",
-                            source="2023 Xinhui statistical bulletin (latest full year)",
-                            doc="base year; the calibrated state")
-    end_year: int = param(2035, min=2024, max=2060, doc="last simulated year (plan horizon 2033+)")
+    start_year: int = param(2023, min=2015, max=2023, status="official",
+                            source="2023 Xinhui statistical bulletin (latest full year); earlier "
+                                   "years for the hindcast (configs/hindcast.toml)",
+                            doc="base year: the state is calibrated to that year's district "
+                                "figures (missing ones scaled from the nearest year, derived)")
+    end_year: int = param(2035, min=2016, max=2060, doc="last simulated year (plan horizon 2033+); after start_year")
+
+    def validate(self, err: Callable[..., typing.NoReturn]) -> None:
+        if self.end_year <= self.start_year:
+            err("end_year", "end year not after the start year", value=self.end_year,
+                expected=f"a year after run.start_year ({self.start_year})")
 
 
 @section("network")
@@ -553,15 +579,40 @@ class FirmsSection:
                                         source="K/VA of Chinese industry 2–3 (Bai et al. 2006)")
     depreciation: float = param(0.08, min=0.0, max=0.3, status="reported",
                                 source="Zhang, Wu & Zhang 2004 use 0.096; 0.05–0.10 common")
-    reinvestment_share: float = param(0.55, min=0.0, max=1.0, status="assumed",
-                                      source="retained-earnings finance (Guariglia et al. 2011); "
-                                             "tuned to the growth band",
-                                      doc="share of profits (α·VA) reinvested")
-    tfp_drift: float = param(0.02, min=-0.05, max=0.1, status="assumed",
-                             source="China manufacturing TFP growth 2–3%/yr (Brandt et al. 2012, "
-                                    "2017); tuned to the growth band")
-    shock_scale: float = param(0.10, min=0.0, max=0.5, status="assumed",
-                               source="Laplace growth shocks (Bottazzi & Secchi 2006: 0.1–0.2)")
+    reinvestment_share: float = param(1.0, min=0.0, max=3.0, status="assumed",
+                                      source="retained-earnings finance dominates for Chinese "
+                                             "private firms (Allen, Qian & Qian 2005; Guariglia, "
+                                             "Liu & Song 2011)",
+                                      doc="financing limit: the most a firm invests in a year, as "
+                                          "a share of its gross profit α·VA (retained earnings "
+                                          "and the credit they secure)")
+    returns_to_scale: float = param(0.85, min=0.5, max=1.0, status="reported",
+                                    source="span of control / revenue curvature 0.85 "
+                                           "(Restuccia & Rogerson 2008; Atkeson & Kehoe 2005)",
+                                    doc="φ in VA = (A·K^α·L^(1−α))^φ: decreasing returns give "
+                                        "each firm a finite optimal size")
+    investment_speed: float = param(0.3, min=0.0, max=1.0, status="reported",
+                                    source="partial adjustment of capital toward its desired "
+                                           "level: 0.2–0.4 a year in firm investment panels "
+                                           "(Caballero & Engel 1999; Bond & Van Reenen 2007)",
+                                    doc="share of the gap to desired capital closed in a year")
+    tfp_drift: float = estimated("firms.tfp_drift", 0.015, min=-0.05, max=0.1,
+                                 source="China manufacturing TFP growth 1–3%/yr (Brandt et al. "
+                                        "2012, 2017) as the prior",
+                                 doc="mean annual growth of firm productivity")
+    demand_elasticity: float = estimated("firms.demand_elasticity", 0.5, min=0.0, max=2.0,
+                                         source="prior: export and domestic demand elasticities "
+                                                "of Chinese manufacturing output to partner GDP, "
+                                                "0–1.5 (gravity literature; Head & Mayer 2014)",
+                                         doc="elasticity of firms' revenue productivity to the "
+                                             "outside markets' real GDP (gravity-weighted)")
+    shock_scale: float = param(0.075, min=0.0, max=0.5, status="derived",
+                               source="stationary log-TFP dispersion b·√2/√(ρ(2−ρ)) equal to the "
+                                      "base-year dispersion implied by the Zipf size law (Axtell "
+                                      "2001) at φ = 0.85, ρ = 0.2 (sd 0.176); firm VA growth "
+                                      "rates then have a Laplace scale ≈ 0.1, as Bottazzi & "
+                                      "Secchi 2006 report for sales growth (0.1–0.2)",
+                               doc="Laplace scale of yearly log-TFP shocks")
     mean_reversion: float = param(0.2, min=0.0, max=1.0, status="reported",
                                   source="TFP AR(1) persistence ≈ 0.8 (Foster, Haltiwanger & Syverson 2008)",
                                   doc="pull of log TFP toward the cross-section mean per year")
@@ -649,9 +700,6 @@ class LabourSection:
     migration_speed: float = param(0.1, min=0.0, max=1.0, status="assumed",
                                    source="Harris & Todaro 1970; Blanchard & Katz 1992",
                                    doc="net migration per unit of log wage premium")
-    outside_wage_growth: float = param(0.045, min=-0.05, max=0.2, status="assumed",
-                                       source="Guangdong urban real wage growth ≈ 4–6%/yr (2015–2023)",
-                                       doc="real wage growth elsewhere; migration follows the premium")
 
 
 @section("economy")
@@ -662,27 +710,36 @@ class EconomySection:
     citrus_share_of_primary: float = param(0.25, min=0.0, max=1.0, status="assumed",
                                            source="陈皮 industry output 230亿 (2024, reported) is "
                                                   "mostly processing and services")
-    citrus_drift: float = param(0.05, min=-0.1, max=0.2, status="assumed",
-                                source="modelling assumption (chenpi industry expanding fast)")
-    agriculture_drift: float = param(0.025, min=-0.1, max=0.2, status="assumed",
-                                     source="Guangdong primary VA real growth ≈ 2–5% (2019–2023)")
+    agriculture_tfp_growth: float = estimated(
+        "economy.agriculture_tfp_growth", 0.02, min=-0.05, max=0.1,
+        source="prior: China agricultural TFP growth ≈ 1–3%/yr (USDA ERS International "
+               "Agricultural Productivity; Sheng, Tian & Qiao 2020)",
+        doc="growth of farm productivity (output per unit of land at given labour)")
+    agriculture_land_share: float = param(0.5, min=0.05, max=0.95, status="reported",
+                                          source="land and capital ≈ half of farm income in "
+                                                 "Chinese farm accounts (Sheng et al. 2020)",
+                                          doc="1 − labour share of primary value added")
     agriculture_shock_sd: float = param(0.03, min=0.0, max=0.3, status="assumed",
                                         source="modelling assumption (weather and price shocks)")
-    primary_labour_productivity_growth: float = param(0.04, min=0.0, max=0.2, status="assumed",
-                                                      source="modelling assumption (farm employment falls ~2%/yr nationally)")
-    services_income_elasticity: float = param(0.8, min=0.0, max=1.0, status="assumed",
-                                              source="Herrendorf, Rogerson & Valentinyi 2014 (service demand follows income)")
-    services_tfp_drift: float = param(0.012, min=-0.05, max=0.1, status="assumed",
-                                      source="tuned so the tertiary share drifts up slowly")
+    services_income_elasticity: float = estimated(
+        "economy.services_income_elasticity", 1.0, min=0.3, max=2.0,
+        source="prior: income elasticity of service demand ≈ 1 (0.6–1.6; Herrendorf, "
+               "Rogerson & Valentinyi 2014; Comin, Lashkari & Mestieri 2021)",
+        doc="services value added per unit of local income, elasticity")
     services_commuting_share: float = param(0.5, min=0.0, max=1.0, status="assumed",
                                             source="modelling assumption")
     residual_secondary_share: float = param(0.18, min=0.0, max=0.8, status="assumed",
-                                            doc="share of secondary VA not in firm agents "
-                                                "(construction, micro firms)",
+                                            doc="share of secondary VA not in firm agents: "
+                                                "construction (建筑业), which follows investment",
                                             source="construction ≈ 10–12% of secondary VA in Guangdong counties plus micro firms (assumed)")
-    residual_secondary_elasticity: float = param(1.0, min=0.0, max=2.0, status="assumed",
-                                                 doc="residual secondary follows firm VA",
-                                                 source="modelling assumption")
+    net_investment: bool = param(True, doc="false = the what-if of no net investment: firms, "
+                                           "public capital and housing only replace depreciation, "
+                                           "no projects arrive and no firms are born")
+    housing_investment_share: float = param(0.08, min=0.0, max=0.5, status="reported",
+                                            source="residential investment ≈ 7–10% of GDP in "
+                                                   "China 2015–2023 (Rogoff & Yang 2021)",
+                                            doc="household (housing) investment per unit of "
+                                                "local income, real")
 
 
 @section("land")
@@ -708,15 +765,25 @@ class FiscalSection:
 
     vat_rate: float = param(0.10, min=0.0, max=0.3, status="assumed",
                             source="effective VAT on value added (statutory 13%)")
+    services_vat_rate: float = param(0.05, min=0.0, max=0.3, status="assumed",
+                                     source="VAT on services 6% (营改增 2016), effective below",
+                                     doc="effective VAT on services value added")
     vat_local_share: float = param(0.5, min=0.0, max=1.0, status="official",
                                    source="State Council 2016 No. 26")
     cit_rate: float = param(0.15, min=0.0, max=0.4, status="assumed",
                             source="statutory 25%, 15% high-tech")
     cit_local_share: float = param(0.4, min=0.0, max=1.0, status="official",
                                    source="income-tax sharing reform 2002 (60:40)")
-    other_tax_rate: float = param(0.05, min=0.0, max=0.5, status="assumed",
-                                  doc="local revenue per 亿 of primary+tertiary VA before calibration",
+    other_tax_rate: float = param(0.02, min=0.0, max=0.5, status="assumed",
+                                  doc="other local taxes (individual income, urban maintenance, "
+                                      "stamp …) per 亿 of GDP, before calibration",
                                   source="starting value; scaled by the calibrated collection factor")
+    land_tax_rate: float = param(0.08, min=0.0, max=0.5, status="assumed",
+                                 doc="land and property taxes (契税, 土地增值税, 城镇土地使用税, "
+                                     "耕地占用税) per 亿 of construction value added",
+                                 source="land-related taxes ≈ 15–20% of local general revenue "
+                                        "in Guangdong counties (assumed); scaled by the "
+                                        "collection factor")
     town_share: float = param(0.3, min=0.0, max=1.0, status="assumed",
                               doc="share of revenue collected in a town kept by the town",
                               source="modelling assumption (district–town sharing varies across Guangdong)")
@@ -758,14 +825,34 @@ class VillagesSection:
                                 source="modelling assumption")
 
 
-@section("prices")
+@section("macro")
 @dataclass(frozen=True)
-class PricesSection:
-    """Prices: the model runs in real 2023 prices."""
+class MacroSection:
+    """The world outside (外部环境): macro.csv's path and its common shocks."""
 
-    deflator_growth: float = param(0.015, min=-0.1, max=0.2, status="assumed",
-                                   source="Guangdong GDP deflator ≈ 0–2%/yr (2019–2023)",
-                                   doc="annual GDP deflator growth for comparing nominal targets")
+    shocks: bool = param(True, doc="common macro shocks after the last observed year "
+                                   "(AR(1) estimated on macro.csv; shared across scenarios)")
+    shock_multiplier: float = param(1.0, min=0.0, max=5.0, status="derived",
+                                    source="1 = the volatility estimated from 2015–2025",
+                                    doc="scales the estimated shock volatility")
+    external_growth_pct: float | None = param(None, min=-20.0, max=30.0, unit="%",
+                                              doc="what-if: the outside world's real growth in "
+                                                  "every year after the base year (unset = data)")
+    inflation_pct: float | None = param(None, min=-20.0, max=30.0, unit="%",
+                                        doc="what-if: GDP deflator and PPI change in every year "
+                                            "after the base year (unset = data)")
+
+
+@section("estimation")
+@dataclass(frozen=True)
+class EstimationSection:
+    """Estimated parameters (posterior of simxh calibrate) and their uncertainty."""
+
+    parameter_uncertainty: bool = param(
+        True, doc="replication r draws one parameter set from the posterior (the same draw in "
+                  "every scenario); false = the posterior mean")
+    posterior: str = param("", doc="posterior file (CSV); empty = the one shipped with simxh. "
+                                   "Relative to the config file that sets it.")
 
 
 # ---- model levers (all off in the baseline) ----
@@ -776,9 +863,11 @@ class PricesSection:
 class AttractionSection:
     """Investment attraction (招商引资): project arrivals, sizes, location choice; effort lever."""
 
-    projects_per_year: float = param(40.0, min=0.0, max=10_000.0, status="assumed",
-                                     doc="expected projects a year at 2023 attractiveness",
-                                     source="tuned: baseline introduced investment ≈ 150–250亿/yr and growth in the 4–8% band")
+    projects_per_year: float = estimated(
+        "attraction.projects_per_year", 30.0, min=0.0, max=10_000.0,
+        source="prior: 10–60 projects of 1亿+ a year (Jiangmen districts sign 100–300亿 of "
+               "industrial projects a year, press reports)",
+        doc="expected projects a year at base-year attractiveness and outside demand")
     min_project_yi: float = param(1.0, min=0.01, unit="亿元", status="assumed",
                                   source="modelling assumption (projects counted from 1亿)")
     project_tail_exponent: float = param(1.1, min=0.3, max=3.0, status="assumed",
@@ -941,10 +1030,24 @@ class ConfigBase:
     def with_overrides(self, overrides: Mapping[str, Any] | Iterable[str] | None) -> Config:
         """A new validated Config with dotted-key overrides applied."""
         data = merge(self.to_dict(), overrides_to_tree(overrides))
-        # region.data_dir is already resolved and checked: not re-checked against source_file
-        key_files: dict[str, str] = {"region.data_dir": SET_SOURCE}
+        # paths already resolved and checked are not re-checked against source_file
+        key_files: dict[str, str] = {k: SET_SOURCE for k in _RESOLVED_PATHS}
         _record_files(overrides_to_tree(overrides), SET_SOURCE, key_files)
-        return _build_root(data, self.source_file, key_files)
+        cfg = _build_root(data, self.source_file, key_files)
+        explicit = (cfg.explicit_keys - _RESOLVED_PATHS) | {
+            k for k in _RESOLVED_PATHS if k in self.explicit_keys or k in _flat_keys(overrides)}
+        return dataclasses.replace(cfg, explicit_keys=self.explicit_keys | explicit)
+
+
+_RESOLVED_PATHS = frozenset({"region.data_dir", "estimation.posterior"})
+
+
+def _flat_keys(overrides: Mapping[str, Any] | Iterable[str] | None) -> set[str]:
+    if not overrides:
+        return set()
+    if isinstance(overrides, Mapping):
+        return set(overrides)
+    return {parse_override(o)[0] for o in overrides}
 
 
 def _plain(value: Any) -> Any:
@@ -960,6 +1063,8 @@ def _plain(value: Any) -> Any:
 def _make_root() -> type:
     fields = [(name, cls, field(default_factory=cls)) for name, cls in SECTIONS.items()]
     fields.append(("source_file", str | None, field(default=None, compare=False)))
+    # the dotted keys a file or an override set (a posterior draw never replaces them)
+    fields.append(("explicit_keys", frozenset, field(default=frozenset(), compare=False)))
     return dataclasses.make_dataclass("Config", fields, bases=(ConfigBase,), frozen=True,
                                       module=__name__)
 
@@ -984,7 +1089,9 @@ def _build_root(data: Mapping[str, Any], source_file: str | None,
     sections = {name: build(SECTIONS[name], body.get(name, {}), prefix=name, ctx=ctx)
                 for name in SECTIONS}
     sections["region"] = _resolve_data_dir(sections["region"], ctx)
-    cfg = Config(**sections, source_file=source_file)
+    sections["estimation"] = _resolve_posterior(sections["estimation"], ctx)
+    explicit = frozenset(k for k in key_files if "." in k)
+    cfg = Config(**sections, source_file=source_file, explicit_keys=explicit)
     check = getattr(cfg, "validate_root", None)
     if callable(check):
         check(_raiser("", ctx))
@@ -1001,6 +1108,18 @@ def _resolve_data_dir(region: Any, ctx: _Context) -> Any:
         raise ConfigError("data folder not found", file=file, key="region.data_dir",
                           value=region.data_dir, expected=f"an existing folder ({folder})")
     return dataclasses.replace(region, data_dir=str(folder))
+
+
+def _resolve_posterior(est: Any, ctx: _Context) -> Any:
+    """Make ``estimation.posterior`` absolute, relative to the file that set it, and check it."""
+    if not est.posterior:
+        return est
+    file = ctx.file_for("estimation.posterior")
+    path = resolve_config_path(est.posterior, file=file, key="estimation.posterior")
+    if not path.is_file():
+        raise ConfigError("posterior file not found", file=file, key="estimation.posterior",
+                          value=est.posterior, expected=f"an existing CSV file ({path})")
+    return dataclasses.replace(est, posterior=str(path))
 
 
 def load_config(path: str | Path | None = None,

@@ -40,10 +40,12 @@ TARGET_METRICS = (
     "investment_introduced_yi", "hightech_firms", "little_giants", "little_giants_key",
     "firms_output_over_10yi", "tech_renovation_firms", "towns_fiscal_over_5yi_share",
     "villages_collective_over_2000wan", "beautiful_village_share", "demo_villages",
-    "gdp_growth_pct", "gdp_yi", "gdp_share_of_city",
+    "gdp_growth_pct", "gdp_yi", "gdp_nominal_yi", "gdp_share_of_city",
 )
 """Results-table columns a target may be scored on."""
 COOPERATION_KINDS = ("xintai", "shenjiang", "pairing")
+MACRO_SERIES = ("real_gdp_growth_pct", "gdp_deflator_pct", "cpi_pct", "ppi_pct", "gdp_yi")
+MACRO_KINDS = ("observed", "projection")  # a published outturn, or a published outlook
 """Cooperation ties listed in data (zone and town–park ties are built from towns and parks)."""
 
 LIST_SEP = ";"
@@ -126,6 +128,7 @@ SPECS: dict[str, FileSpec] = {
         FileSpec("external", (
             Col("id"), Col("name_zh"), Col("name_en"), _LAT, _LON,
             Col("gdp_yi", "float", positive=True), Col("gdp_year", "int"), _status("gdp_status"),
+            Col("macro_region", required=False, optional_column=True),
             _status("coord_status"), *_PROV),
             field_status={"gdp_status": ("gdp_yi",), "coord_status": ("lat", "lon")}),
         FileSpec("links", (
@@ -158,6 +161,11 @@ SPECS: dict[str, FileSpec] = {
             Col("time_factor", "float", required=False, positive=True, maximum=1.0),
             Col("cost_yi", "float", minimum=0.0), Col("start_year", "int"),
             Col("build_years", "int", positive=True), *_PROV)),
+        FileSpec("macro", (
+            Col("series", "choice", choices=MACRO_SERIES), Col("region"),
+            Col("year", "int", minimum=1990, maximum=2100), Col("value", "float"), Col("unit"),
+            Col("kind", "choice", choices=MACRO_KINDS), *_PROV),
+            id_column=None, unique=("series", "region", "year")),
     )
 }
 FILES: tuple[str, ...] = tuple(SPECS)
@@ -186,6 +194,7 @@ class RegionData:
     town_sectors: pd.DataFrame
     targets: pd.DataFrame
     projects: pd.DataFrame
+    macro: pd.DataFrame
     data_dir: Path
 
     def path(self, name: str) -> Path:
@@ -687,6 +696,13 @@ def provenance_markdown(data: RegionData) -> str:
           r["travel_min_after"], r["time_factor"], r["cost_yi"], r["start_year"],
           r["build_years"], _bold_assumed(r["status"]), r["notes"])
          for i, r in data.projects.iterrows()))
+    out += ["## The world outside (`macro.csv`)", "",
+            "Real growth and price indices, observed and from a published outlook "
+            "(`kind`); how missing years are filled is in `simxh/macro.py`.", ""]
+    out += _md_table(
+        ["series", "region", "year", "value", "kind", "status", "source"],
+        ((r.series, r.region, r.year, r.value, r.kind, _bold_assumed(r.status), r.source)
+         for r in data.macro.itertuples()))
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -592,11 +592,17 @@ def _check_references(cfg: Any, regions: dict[str, Any], overrides: Mapping[str,
     (cached per data folder in ``regions``). A bad id set by ``overrides`` (a scenario's
     ``set`` table, ``--set`` or an uncertainty) is reported against the experiment file."""
     from simxh.datafiles import load_region_data
+    from simxh.macro import macro_history
+    from simxh.posterior import load_posterior
     from simxh.region import check_config_references
 
     data_dir = cfg.region.data_dir or ""
     if data_dir not in regions:
-        regions[data_dir] = load_region_data(data_dir or None)
+        data = load_region_data(data_dir or None)
+        macro_history(data.macro, data.path("macro"))  # the outside world must be whole too
+        regions[data_dir] = data
+    if cfg.estimation.posterior:
+        load_posterior(cfg.estimation.posterior)  # a bad posterior file stops here, not in a run
     try:
         check_config_references(cfg, regions[data_dir])
     except ConfigError as exc:

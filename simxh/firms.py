@@ -24,6 +24,7 @@ FIELDS: dict[str, type] = {
     "node": np.int32,            # index into region.node_ids (a town or a park)
     "town": np.int16,            # host town index (the town of the node, or a park's host town)
     "log_productivity": np.float64,  # log TFP (A)
+    "log_productivity_mean": np.float64,  # the firm's long-run (permanent) log TFP
     "capital_yi": np.float64,    # 亿元, 2023 prices
     "employment_wan": np.float64,  # 万人
     "value_added_yi": np.float64,
@@ -70,6 +71,7 @@ class Firms:
     node: np.ndarray
     town: np.ndarray
     log_productivity: np.ndarray
+    log_productivity_mean: np.ndarray
     capital_yi: np.ndarray
     employment_wan: np.ndarray
     value_added_yi: np.ndarray
@@ -183,13 +185,16 @@ class FirmFields:
     expansion_allowed: np.ndarray  # per town: share of planned expansion labour allows
     reference_output_yi: float     # median output of alive firms (exit hazard)
     reference_productivity: float  # median TFP of alive firms (exit hazard)
-    mean_log_productivity: float   # mean log TFP of alive firms (mean reversion)
+    mean_log_productivity: float   # mean log TFP of alive firms (entrants, inspection)
     renovation_bar_log_a: float    # median log TFP of above-scale firms (renovation)
     hightech_bar_log_a: float      # log TFP quantile for high-tech certification
     little_giant_bar_log_a: float  # log TFP quantile for little-giant certification
     favoured_sector: np.ndarray    # per sector: pillar/emerging (certification bonus)
-    price_index: float             # nominal / real (thresholds are nominal)
+    price_index: float             # industrial producer prices relative to the base year
     value_added_ratio: float
+    user_cost: float = 0.2         # r + δ: desired capital is α·VA / user_cost
+    net_investment: bool = True    # False: the what-if of replacement investment only
+    expected_growth: float = 0.0   # demand growth firms expect (last year's district growth)
 
 
 @dataclass
@@ -237,25 +242,33 @@ def step_firms(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> dic
     f.renovated_year[renovate] = year
 
     # productivity: drift + fat-tailed shock + renovation gain
+    gain = np.where(renovate, p.renovation_gain, 0.0)
     new_log_a = fd.productivity_growth(f.log_productivity, p.tfp_drift, p.shock_scale, draws.shock,
-                                       np.where(renovate, p.renovation_gain, 0.0),
-                                       fields.mean_log_productivity, p.mean_reversion)
+                                       gain, f.log_productivity_mean, p.mean_reversion)
     f.log_productivity[:] = np.where(alive, new_log_a, f.log_productivity)
+    # the long-run level grows with the drift; a renovation raises it for good
+    f.log_productivity_mean[:] = np.where(alive, f.log_productivity_mean + p.tfp_drift + gain,
+                                          f.log_productivity_mean)
 
-    # investment out of profits, limited where local labour is short; renovation adds capital
+    # investment toward desired capital, financed out of profits and limited where local labour
+    # is short; renovation adds capital
     allowed = fields.expansion_allowed[f.town]
-    invest = fd.investment_from_profits(f.value_added_yi, alpha, p.reinvestment_share, allowed)
+    phi = p.returns_to_scale
+    desired = fd.desired_capital(f.value_added_yi, alpha, fields.user_cost, phi)
+    cap = p.reinvestment_share * alpha * np.maximum(f.value_added_yi, 0.0)
+    invest = fd.investment_to_target(f.capital_yi, desired, p.depreciation, p.investment_speed,
+                                     cap, allowed, fields.net_investment, fields.expected_growth)
     new_k = fd.capital_accumulation(f.capital_yi, invest + renovation_investment, p.depreciation)
     f.capital_yi[:] = np.where(alive, new_k, f.capital_yi)
 
     # hiring toward labour demand at the local wage
-    target_l = fd.labour_demand(f.value_added_yi, fields.wage_wan[f.town], alpha)
+    target_l = fd.labour_demand(f.value_added_yi, fields.wage_wan[f.town], alpha, phi)
     target_l = np.minimum(target_l, np.maximum(f.employment_wan, 1e-6) * (1.0 + 0.5 * allowed))
     new_l = fd.partial_adjustment(f.employment_wan, target_l, p.hiring_speed)
     f.employment_wan[:] = np.where(alive, new_l, f.employment_wan)
 
     # production
-    produce_firms(f, fields, alpha, alive)
+    produce_firms(f, fields, alpha, alive, phi)
 
     # exit (hazard falls with size and productivity)
     hazard = fd.exit_hazard(f.output_yi, np.exp(f.log_productivity), f.age_years,
@@ -268,20 +281,23 @@ def step_firms(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> dic
     # status: size thresholds are nominal; certification on productivity
     update_status(f, fields, draws, p)
     return {"renovated": float(renovate.sum()), "exits": float(exits.sum()),
+            "investment_yi": float(invest[alive].sum() + renovation_investment.sum()),
             "renovation_investment_yi": float(renovation_investment.sum()),
             "supported_investment_yi": float(renovation_investment[draws.supported & renovate].sum())}
 
 
-def produce_firms(f: Firms, fields: FirmFields, alpha: float, mask: np.ndarray) -> None:
+def produce_firms(f: Firms, fields: FirmFields, alpha: float, mask: np.ndarray,
+                  returns_to_scale: float = 1.0) -> None:
     """Value added and gross output of the firms in ``mask`` under this year's fields."""
     m = fields.multiplier[f.node, f.sector]
     va = prod.cobb_douglas_value_added(np.exp(f.log_productivity), f.capital_yi,
-                                       f.employment_wan, alpha) * m
+                                       f.employment_wan, alpha, returns_to_scale) * m
     f.value_added_yi[:] = np.where(mask, va, f.value_added_yi)
     f.output_yi[:] = np.where(mask, va / fields.value_added_ratio, f.output_yi)
 
 
-def produce_entrants(f: Firms, fields: FirmFields, alpha: float, idx: np.ndarray) -> None:
+def produce_entrants(f: Firms, fields: FirmFields, alpha: float, idx: np.ndarray,
+                     returns_to_scale: float = 1.0) -> None:
     """:func:`produce_firms` for the firms ``idx`` only (the year's entrants).
 
     The same element-wise arithmetic on the entrants' values alone, so the results are the same
@@ -289,7 +305,7 @@ def produce_entrants(f: Firms, fields: FirmFields, alpha: float, idx: np.ndarray
     """
     m = fields.multiplier[f.node[idx], f.sector[idx]]
     va = prod.cobb_douglas_value_added(np.exp(f.log_productivity[idx]), f.capital_yi[idx],
-                                       f.employment_wan[idx], alpha) * m
+                                       f.employment_wan[idx], alpha, returns_to_scale) * m
     f.value_added_yi[idx] = va
     f.output_yi[idx] = va / fields.value_added_ratio
 

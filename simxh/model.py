@@ -13,8 +13,8 @@ One step is one year. The order of a year (``step``):
    villages (``_update_villages``);
 6. data collection.
 
-All values are real (2023 prices); size thresholds and nominal targets use the
-``prices.deflator_growth`` setting. Randomness comes only from named streams
+All values are real (prices of the base year, ``run.start_year``: 2023 by default); size
+thresholds and nominal figures use the macro path's price indices (``simxh.macro``). Randomness comes only from named streams
 (``simxh.rng.Streams``), so a lever that draws does not change anyone else's draws.
 """
 
@@ -26,7 +26,7 @@ import mesa
 import numpy as np
 
 from simxh.agents import Government, Park, Town
-from simxh.calibration import BASE_YEAR, MODEL_SECTIONS, calibrate, model_section
+from simxh.calibration import MODEL_SECTIONS, calibrate, model_section
 from simxh.config import coerce_config
 from simxh.economics import attraction as attr
 from simxh.economics import equity, labour, public, sectors
@@ -34,10 +34,11 @@ from simxh.economics import firm_dynamics as fd
 from simxh.economics import production as prod
 from simxh.economics.access import mean_travel_time
 from simxh.firms import FirmFields, draw_firm_year, produce_entrants, step_firms
+from simxh.macro import MacroPath, macro_path
+from simxh.posterior import apply_posterior
 from simxh.region import Region, build_region, derive_link, great_circle_km
 from simxh.rng import Streams
 
-PUBLIC_CAPITAL_REFERENCE_GROWTH = 0.06  # assumed trend growth of public capital in 2023
 PROJECT_CAPITAL_INTENSITY = 1.5  # new projects' K/L relative to incumbents (assumed: newer, more automated)
 PIPELINE_YEARS = 2  # years of signed projects already in the pipeline at the base year
 ENTRANT_SIZE_QUANTILE = 0.2  # entrants start near the 20th percentile of firm value added (assumed)
@@ -51,6 +52,7 @@ DISTRICT_REPORTERS = (
     "weakest_town_growth_pct", "gini_gdp_per_capita", "gdp_growth_pct", "tech_renovation_firms",
     "towns_fiscal_over_5yi_share", "beautiful_village_share", "demo_villages",
     "villages_collective_over_2000wan", "mean_access_min", "debt_yi", "little_giants_key",
+    "gdp_nominal_yi", "price_index", "outside_growth_pct", "posterior_draw",
 )
 TOWN_REPORTERS = (
     "zone", "gdp_yi", "gdp_primary_yi", "gdp_secondary_yi", "gdp_tertiary_yi",
@@ -90,13 +92,16 @@ class XinhuiModel(mesa.Model):
             raise ValueError("pass either seed or rng, not both")
         super().__init__(rng=seed if seed is not None else rng)
         self.seed = int(self._seed)
-        self.config = coerce_config(config, overrides)
+        self.streams = Streams(self.seed)
+        # estimated parameters: this replication's posterior draw (the same in every scenario)
+        self.config, self.posterior_draw = apply_posterior(coerce_config(config, overrides),
+                                                           self.streams.get("posterior"))
         self.p = _Params(self.config)
         self.label = label
         self.replication = replication
-        self.year = BASE_YEAR
+        self.base_year = int(self.config.run.start_year)
+        self.year = self.base_year
         self.end_year = int(self.config.run.end_year)
-        self.streams = Streams(self.seed)
         self.region = (region if region is not None else build_region(self.config)).copy()
         self._setup()
         self.datacollector = mesa.DataCollector(
@@ -122,8 +127,10 @@ class XinhuiModel(mesa.Model):
         host = np.array([r.town_ids.index(h) for h in data.parks["host_town"]], dtype=np.int64)
         self.node_town = np.concatenate([np.arange(self.nt), host])
         self.node_zone = self.town_zone[self.node_town]
-        # the external markets' GDP is data, read once (not from the DataFrame every year)
-        self.external_gdp_yi = data.external["gdp_yi"].to_numpy(float)
+        # the external markets' base-year GDP (data) and the outside world's path for this run:
+        # growth and prices, observed then projected, with this replication's common shocks
+        self.macro: MacroPath = self._macro_path()
+        self.external_gdp_yi = self._external_base_gdp()
         groups = data.sectors["group"].reindex(self.sector_ids).to_numpy()
         self.favoured_sector = np.isin(groups, ("pillar", "emerging"))
         # lead-sector match per node and sector (parks: lead sectors; towns: specialities, half)
@@ -143,7 +150,9 @@ class XinhuiModel(mesa.Model):
         self.other_primary_yi = base.other_primary_yi.copy()
         self.residual_secondary_yi = base.residual_secondary_yi.copy()
         self.tertiary_yi = base.tertiary_yi.copy()
-        self.services_tfp = np.ones(self.nt)
+        # farm productivity (citrus, other farming) relative to the base year, per town
+        self.agri_tfp = np.ones((2, self.nt))
+        self.investment_yi = {"firms": 0.0, "projects": 0.0, "public": 0.0, "housing": 0.0}
         self.employment_primary_wan = base.employment_primary_wan.copy()
         self.employment_residual_wan = base.employment_residual_wan.copy()
         self.employment_tertiary_wan = base.employment_tertiary_wan.copy()
@@ -189,11 +198,18 @@ class XinhuiModel(mesa.Model):
         self.base_tightness = labour.labour_tightness(jobs, pool)
         self.district_wage = self.base.wage_wan
         self.outside_wage = self.base.wage_wan
-        f0 = self.firms
-        self.base_firm_labour_supply = float(f0.employment_wan[f0.alive].sum())
-        self.base_firm_va = self.firms.value_added_yi[self.firms.alive].sum()
+        # one labour market: each sector's wage bill share of its value added, from the base year
+        # (firms: φ(1−α); the others: their base-year employment at the base-year wage)
+        w0 = self.base.wage_wan
+        self.labour_share = {
+            "primary": w0 * self.base.employment_primary_wan.sum()
+            / (self.base.citrus_yi + self.base.other_primary_yi).sum(),
+            "residual": (w0 * self.base.employment_residual_wan.sum()
+                         / max(self.base.residual_secondary_yi.sum(), 1e-12)),
+            "tertiary": w0 * self.base.employment_tertiary_wan.sum() / self.base.tertiary_yi.sum(),
+        }
         self.base_population = self.population_wan.copy()
-        self.base_residual = self.residual_secondary_yi.copy()
+        self.base_primary = self.base.citrus_yi + self.base.other_primary_yi
         self.prev_town_gdp = self.town_gdp_yi.copy()
         self.prev_gdp = float(self.town_gdp_yi.sum())
         self.base_town_access = self.access[: self.nt].mean()
@@ -206,28 +222,81 @@ class XinhuiModel(mesa.Model):
         # the 2023 stock is a share of GDP; the public investment the budget does not fund
         # (land-fund revenue, higher-level transfers, financing platforms) is the share of GDP
         # that keeps the stock growing at the reference rate in 2023, and then follows GDP
+        # the reference growth of public capital is the base year's real GDP growth (official
+        # for 2023), so public capital keeps its ratio to GDP on the base year's growth path
         g0 = self.p.production.public_capital_gdp_ratio * self.town_gdp_yi
-        need = (self.p.production.public_capital_depreciation + PUBLIC_CAPITAL_REFERENCE_GROWTH) * g0
+        growth0 = self.base.targets.get("gdp_growth_pct", float("nan"))
+        self.reference_growth = growth0 / 100.0 if np.isfinite(growth0) else 0.0
+        need = (self.p.production.public_capital_depreciation + self.reference_growth) * g0
         self.outside_public_investment_ratio = np.maximum(need - invest, 0.0) / self.town_gdp_yi
+        self.public_investment_yi = np.maximum(need, invest)
         self.public_capital_yi = g0.copy()
         self.base_public_capital_yi = g0.copy()
         self.infrastructure_spend_yi = 0.0
         self.town_infrastructure_spend_yi[:] = 0.0
         # projects signed in the years before the base year are already in the pipeline
         # (steady state); the base year's signings are reported as its investment introduced
-        for y in range(BASE_YEAR - PIPELINE_YEARS + 1, BASE_YEAR + 1):
+        for y in range(self.base_year - PIPELINE_YEARS + 1, self.base_year + 1):
             self.year = y
             self._attract_projects()
-        self.year = BASE_YEAR
+        self.year = self.base_year
         self.land_sold_mu = 0.0
+        # construction follows investment: its value added per 亿 of the base year's investment
+        # (firms on the base year's growth path, projects, public and housing investment)
+        f0 = self.firms
+        k0 = float(f0.capital_yi[f0.alive].sum())
+        self.investment_yi = {
+            "firms": (self.p.firms.depreciation + self._expected_growth()) * k0,
+            "projects": self._expected_project_capital(),
+            "public": float(self.public_investment_yi.sum()),
+            "housing": self.p.economy.housing_investment_share * self.gdp_yi,
+        }
+        self.base_investment_yi = float(sum(self.investment_yi.values()))
+        self.base_residual = self.residual_secondary_yi.copy()
         self.base_land_total_mu = self._land_total()
         # the base year's renovations: the expected number of unaided ones (the 2023 state has
         # no renovation step; the lever starts later)
-        f0 = self.firms
         f0_fields = self._firm_fields()
         gap = f0.log_productivity - f0_fields.renovation_bar_log_a
         p0 = fd.organic_renovation_probability(gap, self.p.firms.renovation_base_rate)
         self.tech_renovation_firms = int(round(float(p0[f0.alive & f0.above_scale].sum())))
+
+    def _macro_path(self) -> MacroPath:
+        mc = self.p.macro
+        rng = self.streams.get("macro") if mc.shocks else None
+        return macro_path(self.region.macro_history(), self._external_regions(), self.base_year,
+                          self.end_year, rng, shock_multiplier=mc.shock_multiplier,
+                          external_growth_pct=mc.external_growth_pct,
+                          inflation_pct=mc.inflation_pct)
+
+    def _external_regions(self) -> list[str]:
+        ext = self.region.data.external
+        if "macro_region" not in ext.columns:
+            return ["china"] * len(ext)
+        return [r if isinstance(r, str) and r else "china" for r in ext["macro_region"]]
+
+    def _external_base_gdp(self) -> np.ndarray:
+        """The external markets' GDP in the base year (real): the data's figure (of its own
+        year) moved to the base year along the region's observed real growth."""
+        ext = self.region.data.external
+        hist = self.region.macro_history()
+        out = ext["gdp_yi"].to_numpy(float).copy()
+        for j, (region, year) in enumerate(zip(self._external_regions(), ext["gdp_year"],
+                                               strict=True)):
+            g = hist.growth.get(region, hist.growth["china"]) / 100.0
+            y0, y1 = sorted((self.base_year, int(year)))
+            idx = np.arange(y0 + 1, y1 + 1) - hist.first_year
+            factor = float(np.prod(1.0 + g[np.clip(idx, 0, len(g) - 1)]))
+            out[j] = out[j] / factor if int(year) > self.base_year else out[j] * factor
+        return out
+
+    def _expected_project_capital(self) -> float:
+        """Expected capital a year's arriving projects install (亿元, base-year attractiveness)."""
+        ac = self.p.attraction
+        u = (np.arange(2000) + 0.5) / 2000
+        mean_size = float(attr.pareto_sizes(u, ac.min_project_yi, ac.project_tail_exponent,
+                                            ac.max_project_yi).mean())
+        return ac.projects_per_year * mean_size * ac.realisation_share
 
     def _setup_integration(self) -> None:
         ic = self.p.integration
@@ -293,6 +362,15 @@ class XinhuiModel(mesa.Model):
         node_va = np.bincount(f.node[alive], weights=f.value_added_yi[alive], minlength=self.n_int)
         masses = self._node_masses(node_va)
         self.access = self.region.market_access(masses)[: self.n_int]
+        # outside demand per node: gravity-weighted external GDP now over the same at base-year
+        # GDP (the network held as it is now: a pure demand index, access is the part above)
+        ext_now = np.zeros(len(masses))
+        ext_now[self.n_int:] = self.external_gdp_yi * self.macro.external_index[
+            self.macro.at(self.year)]
+        ext_base = np.zeros(len(masses))
+        ext_base[self.n_int:] = self.external_gdp_yi
+        self.outside_demand = (self.region.market_access(ext_now)[: self.n_int]
+                               / self.region.market_access(ext_base)[: self.n_int])
         node_mass = masses[: self.n_int]
         self.agg_total = prod.mass_within_reach(self.w_agg, node_mass)
         key = f.node[alive] * self.ns + f.sector[alive]
@@ -327,7 +405,8 @@ class XinhuiModel(mesa.Model):
         acc = prod.market_access_multiplier(self.access, self.base_access, pc.access_elasticity)
         pub = prod.public_capital_multiplier(self.public_capital_yi, self.base_public_capital_yi,
                                              pc.public_capital_elasticity)
-        multiplier = (agg * acc * pub[self.node_town])[:, None] * loc
+        demand = self.outside_demand ** self.p.firms.demand_elasticity
+        multiplier = (agg * acc * demand * pub[self.node_town])[:, None] * loc
         lc = self.p.labour
         tight = self._town_tightness()
         # district wage clears the firms' labour market; a local premium where labour is tight
@@ -337,7 +416,8 @@ class XinhuiModel(mesa.Model):
         la = f.log_productivity[a]
         above = a & f.above_scale
         # certification candidates: firms of a size that can carry R&D (scale-free in firms.count)
-        cand = a & (f.output_yi * self.price_index >= self.p.firms.hightech_min_output_yi)
+        ppi = float(self.macro.ppi_index[self.macro.at(self.year)])
+        cand = a & (f.output_yi * ppi >= self.p.firms.hightech_min_output_yi)
         # the median log productivity is the default of both bars: compute it once
         median_la = np.median(la)
         # both certification bars in one quantile call (one partition of the candidates)
@@ -355,8 +435,18 @@ class XinhuiModel(mesa.Model):
             renovation_bar_log_a=float(np.median(f.log_productivity[above])) if above.any() else 0.0,
             hightech_bar_log_a=hightech_bar,
             little_giant_bar_log_a=little_giant_bar,
-            favoured_sector=self.favoured_sector, price_index=self.price_index,
-            value_added_ratio=self.base.value_added_ratio)
+            favoured_sector=self.favoured_sector, price_index=ppi,
+            value_added_ratio=self.base.value_added_ratio,
+            # r + δ at which the base-year firms hold their desired capital (K = c·VA)
+            user_cost=(self.p.firms.returns_to_scale * self.p.firms.capital_share
+                       / self.p.firms.capital_output_ratio),
+            net_investment=self.p.economy.net_investment,
+            expected_growth=self._expected_growth())
+
+    def _expected_growth(self) -> float:
+        """Demand growth firms plan their capacity for: the outside markets' real growth this
+        year (macro path, China's real GDP)."""
+        return float(self.macro.growth_pct[self.macro.at(self.year)]) / 100.0
 
     @property
     def service_quality(self) -> np.ndarray:
@@ -367,7 +457,22 @@ class XinhuiModel(mesa.Model):
 
     @property
     def price_index(self) -> float:
-        return (1.0 + self.p.prices.deflator_growth) ** (self.year - BASE_YEAR)
+        """The GDP deflator relative to the base year (macro path): nominal = real × this."""
+        return float(self.macro.deflator_index[self.macro.at(self.year)])
+
+    @property
+    def ppi_index(self) -> float:
+        """Industrial producer prices relative to the base year (firms' nominal output)."""
+        return float(self.macro.ppi_index[self.macro.at(self.year)])
+
+    @property
+    def gdp_nominal_yi(self) -> float:
+        return self.gdp_yi * self.price_index
+
+    @property
+    def outside_growth_pct(self) -> float:
+        """China's real GDP growth this year on this run's macro path (%)."""
+        return float(self.macro.growth_pct[self.macro.at(self.year)])
 
     # ------------------------------------------------------------------------------ step
     def step(self) -> None:
@@ -378,7 +483,8 @@ class XinhuiModel(mesa.Model):
         self.year += 1
         self.year_stats = {}
         # pairs form in the lever's first simulated year (start_year 2023 = from the first step)
-        if self.p.pairing.enabled and self.year == max(self.p.pairing.start_year, BASE_YEAR + 1):
+        if self.p.pairing.enabled and self.year == max(self.p.pairing.start_year,
+                                                       self.base_year + 1):
             if not self.p.pairing.pairs:
                 self._form_rule_pairs()
             for d, r in self.pairs:
@@ -395,6 +501,7 @@ class XinhuiModel(mesa.Model):
         stats = step_firms(self.firms, fields, draws, self.p.firms)
         self._release_land(alive_before)
         self.year_stats.update(stats)
+        self.investment_yi["firms"] = stats["investment_yi"]
         self.tech_renovation_firms = int(stats["renovated"])
         self._enter_firms(fields)
         self._attract_projects()
@@ -454,20 +561,24 @@ class XinhuiModel(mesa.Model):
             g = self.streams.get("projects", "entry", self.year)
             z = g.standard_normal(len(due))
             cap = np.array([pr["investment"] * self.p.attraction.realisation_share for pr in due])
+            self.investment_yi["projects"] = float(cap.sum())
             idx = f.append(
                 sector=np.array([pr["sector"] for pr in due]),
                 node=np.array([pr["node"] for pr in due]),
                 town=np.array([self.node_town[pr["node"]] for pr in due]),
                 log_productivity=median_la + 0.2 * z,
+                log_productivity_mean=median_la + 0.2 * z,
                 capital_yi=cap, employment_wan=cap / (PROJECT_CAPITAL_INTENSITY * lk),
                 land_mu=np.array([pr["land_mu"] for pr in due]),
                 birth_year=np.full(len(due), self.year), alive=np.ones(len(due), bool),
                 from_project=np.ones(len(due), bool),
                 tax_partner_town=np.array([pr["partner"] for pr in due]))
             new_idx.append(idx)
-        # organic births (mostly micro firms in the towns)
+        else:
+            self.investment_yi["projects"] = 0.0
+        # organic births (mostly micro firms in the towns); none in the no-net-investment what-if
         g = self.streams.get("firms", "entry", self.year)
-        n_new = int(g.poisson(fc.entry_rate * n_alive))
+        n_new = int(g.poisson(fc.entry_rate * n_alive)) if self.p.economy.net_investment else 0
         if n_new:
             alive = f.alive
             counts = np.bincount(f.town[alive], minlength=self.nt).astype(float)
@@ -479,10 +590,13 @@ class XinhuiModel(mesa.Model):
             va_target = (np.quantile(f.value_added_yi[alive], ENTRANT_SIZE_QUANTILE)
                          * np.exp(np.abs(g.standard_normal(n_new)) * 0.8))
             capital = fc.capital_output_ratio * va_target
-            labour_wan = fd.labour_demand(va_target, fields.wage_wan[town], fc.capital_share)
+            labour_wan = fd.labour_demand(va_target, fields.wage_wan[town], fc.capital_share,
+                                          fc.returns_to_scale)
             land = np.minimum(capital / self.k_per_mu, 1e9)
             idx = f.append(sector=sector, node=town, town=town,
-                           log_productivity=median_la - 0.1 + 0.3 * g.standard_normal(n_new),
+                           log_productivity=(entrant_a := median_la - 0.1
+                                             + 0.3 * g.standard_normal(n_new)),
+                           log_productivity_mean=entrant_a,
                            capital_yi=capital, employment_wan=labour_wan, land_mu=land,
                            birth_year=np.full(n_new, self.year), alive=np.ones(n_new, bool))
             # they occupy what free land their town node has (rented space beyond it)
@@ -494,7 +608,7 @@ class XinhuiModel(mesa.Model):
             new_idx.append(idx)
         if new_idx:
             idx = np.concatenate(new_idx)
-            produce_entrants(f, fields, self.p.firms.capital_share, idx)
+            produce_entrants(f, fields, self.p.firms.capital_share, idx, fc.returns_to_scale)
             # status of entrants (no certification draws in their first year)
             nominal = f.output_yi[idx] * fields.price_index
             f.above_scale[idx] = nominal >= fc.above_scale_threshold_yi
@@ -509,8 +623,12 @@ class XinhuiModel(mesa.Model):
         self.land_sold_mu = 0.0
         integrated = self._zone_integrated()
         ratio = float(self.access[: self.nt].mean() / self.base_town_access)
-        lam = attr.project_arrival_rate(ac.projects_per_year, ratio, ac.effort,
+        # the pool of mobile projects grows with the outside markets (Greater Bay Area demand)
+        pool = float(self.outside_demand[: self.nt].mean())
+        lam = attr.project_arrival_rate(ac.projects_per_year * pool, ratio, ac.effort,
                                         ac.attractiveness_elasticity, ac.effort_elasticity)
+        if not self.p.economy.net_investment:
+            lam = 0.0
         batches = [(self.streams.get("attraction", "arrivals", self.year), lam, -1)]
         gain = self.p.integration.pipeline_gain
         zone_share = np.bincount(self.node_zone, weights=self.node_firm_va,
@@ -619,51 +737,50 @@ class XinhuiModel(mesa.Model):
 
     # ------------------------------------------------------------------------------ towns
     def _update_towns(self) -> None:
+        """Farming, construction and services; one labour market for all of them; migration.
+
+        No sector follows a fixed drift or a fixed multiple of another: farm output follows farm
+        productivity on the same land (land use is fixed until the villages issue), construction
+        follows this year's investment (firms, projects, public, housing), services follow local
+        income and population, and every sector hires at one district wage that clears the
+        labour force. People move toward the wage premium over Guangdong's (macro path)."""
         ec = self.p.economy
         lc = self.p.labour
-        years = self.year - BASE_YEAR
-        g = self.streams.get("towns", "shocks", self.year)
-        z = g.standard_normal((3, self.nt))
-        self.citrus_yi = sectors.productivity_step(self.citrus_yi, ec.citrus_drift,
-                                                   ec.agriculture_shock_sd, z[0])
-        self.other_primary_yi = sectors.productivity_step(self.other_primary_yi,
-                                                          ec.agriculture_drift,
-                                                          ec.agriculture_shock_sd, z[1])
-        self.services_tfp = sectors.productivity_step(self.services_tfp, ec.services_tfp_drift,
-                                                      0.01, z[2])
+        fc = self.p.firms
+        z = self.streams.get("towns", "shocks", self.year).standard_normal((2, self.nt))
+        self.agri_tfp = sectors.productivity_step(self.agri_tfp, ec.agriculture_tfp_growth,
+                                                  ec.agriculture_shock_sd, z)
+        self.citrus_yi = self.base.citrus_yi * self.agri_tfp[0]
+        self.other_primary_yi = self.base.other_primary_yi * self.agri_tfp[1]
+        # construction (建筑业) follows investment; last year's debt-financed spending adds demand
+        self.investment_yi["public"] = float(np.sum(getattr(self, "public_investment_yi", 0.0)))
+        self.investment_yi["housing"] = ec.housing_investment_share * self.gdp_yi  # last year's
+        total_investment = float(sum(self.investment_yi.values()))
+        self.residual_secondary_yi = (self.base_residual * total_investment
+                                      / self.base_investment_yi + 0.5 * self.demand_injection_yi)
         f = self.firms
-        firm_va_total = f.value_added_yi[f.alive].sum()
-        self.residual_secondary_yi = (self.base_residual
-                                      * (firm_va_total / self.base_firm_va)
-                                      ** ec.residual_secondary_elasticity
-                                      * self.population_wan / self.base_population)
-        # last year's debt-financed spending raises this year's demand (local multiplier)
-        self.residual_secondary_yi = self.residual_secondary_yi + 0.5 * self.demand_injection_yi
         town_firm_va = f.sum_by(f.town, f.value_added_yi, self.nt)
         goods = self.citrus_yi + self.other_primary_yi + town_firm_va + self.residual_secondary_yi
         income = sectors.resident_income(goods, self.population_wan, ec.services_commuting_share)
         self.tertiary_yi = sectors.services_value_added(
-            self.base.services_coefficient, income, self.population_wan, self.services_tfp,
+            self.base.services_coefficient, income, self.population_wan, 1.0,
             ec.services_income_elasticity) + 0.5 * self.demand_injection_yi
-        lp_growth = (1.0 + ec.primary_labour_productivity_growth) ** years
+        # one labour market: the wage at which the sectors' labour demand equals the labour force
         primary = self.citrus_yi + self.other_primary_yi
-        base_primary = self.base.citrus_yi + self.base.other_primary_yi
-        self.employment_primary_wan = self.base.employment_primary_wan * primary / base_primary / lp_growth
-        # the district wage clears the firms' labour market (supply grows with the labour force)
-        supply = self.base_firm_labour_supply * self.population_wan.sum() / self.base_population.sum()
-        self.district_wage = labour.market_wage(firm_va_total, supply, self.p.firms.capital_share)
-        # services and the non-firm secondary keep their labour share: employment ∝ VA / wage
-        wage_ratio = self.district_wage / self.base.wage_wan
-        self.employment_tertiary_wan = (self.base.employment_tertiary_wan
-                                        * self.tertiary_yi / self.base.tertiary_yi / wage_ratio)
-        # (no residual sector in 2023, as with economy.residual_secondary_share = 0: no jobs)
-        self.employment_residual_wan = np.divide(
-            self.base.employment_residual_wan * self.residual_secondary_yi, self.base_residual,
-            out=np.zeros(self.nt), where=self.base_residual > 0) / wage_ratio
+        ls = self.labour_share
+        bill = (fc.returns_to_scale * (1.0 - fc.capital_share) * float(town_firm_va.sum())
+                + ls["primary"] * primary.sum() + ls["residual"] * self.residual_secondary_yi.sum()
+                + ls["tertiary"] * self.tertiary_yi.sum())
+        self.district_wage = labour.market_wage(bill, self.labour_force_wan.sum(), 0.0)
+        w = self.district_wage
+        self.employment_primary_wan = ls["primary"] * primary / w
+        self.employment_residual_wan = ls["residual"] * self.residual_secondary_yi / w
+        self.employment_tertiary_wan = ls["tertiary"] * self.tertiary_yi / w
         jobs = (self.employment_primary_wan + self.employment_tertiary_wan
                 + self.employment_residual_wan + f.sum_by(f.town, f.employment_wan, self.nt))
-        # migration follows the premium over wages elsewhere
-        self.outside_wage = self.base.wage_wan * (1.0 + lc.outside_wage_growth) ** years
+        # migration follows the premium over wages elsewhere (Guangdong's real GDP path)
+        self.outside_wage = self.base.wage_wan * float(
+            self.macro.outside_wage_index[self.macro.at(self.year)])
         self.population_wan = labour.population_with_migration(
             self.population_wan, self.district_wage / self.outside_wage, jobs, lc.natural_growth,
             lc.migration_speed)
@@ -681,7 +798,9 @@ class XinhuiModel(mesa.Model):
         fc = self.p.fiscal
         f = self.firms
         a = f.alive
-        profit = self.p.firms.capital_share * f.value_added_yi - self.p.firms.depreciation * f.capital_yi
+        fp = self.p.firms
+        profit = ((1.0 - fp.returns_to_scale * (1.0 - fp.capital_share)) * f.value_added_yi
+                  - fp.depreciation * f.capital_yi)
         tax = self.base.tax_collection_factor * public.firm_local_taxes(
             f.value_added_yi, profit, fc.vat_rate, fc.vat_local_share, fc.cit_rate,
             fc.cit_local_share)
@@ -703,12 +822,13 @@ class XinhuiModel(mesa.Model):
                 park_tax = np.bincount(f.town[sel], weights=tax[sel], minlength=self.nt)
                 weights = members * (self.population_wan if rule == "population" else 1.0)
                 revenue += public.pool_and_share(park_tax, weights) - park_tax
-        other = self.primary_tertiary_base()
-        revenue += self.base.tax_collection_factor * fc.other_tax_rate * other
+        gdp = (self.citrus_yi + self.other_primary_yi + self.residual_secondary_yi
+               + self.tertiary_yi + np.bincount(f.town[a], weights=f.value_added_yi[a],
+                                                minlength=self.nt))
+        revenue += self.base.tax_collection_factor * public.non_firm_local_taxes(
+            self.tertiary_yi, self.residual_secondary_yi, gdp, fc.services_vat_rate,
+            fc.vat_local_share, fc.land_tax_rate, fc.other_tax_rate)
         self.town_revenue_yi = revenue
-
-    def primary_tertiary_base(self) -> np.ndarray:
-        return self.citrus_yi + self.other_primary_yi + self.residual_secondary_yi + self.tertiary_yi
 
     def _public_finance(self, base_year: bool = False) -> np.ndarray:
         """The year's budget; returns public investment per town (亿元)."""
@@ -767,9 +887,14 @@ class XinhuiModel(mesa.Model):
         own = share * (spend_town - pairing_to + pairing_from) - pairing_from
         outside = (self.outside_public_investment_ratio * self.town_gdp_yi if not base_year
                    else np.zeros(self.nt))
+        if not base_year and not self.p.economy.net_investment:
+            # the what-if of no net investment: public investment only replaces depreciation
+            outside = np.zeros(self.nt)
         invest = (outside + district_inv * self.population_wan / self.population_wan.sum()
                   + np.maximum(own, 0.0) + pairing_to + self.town_infrastructure_spend_yi
                   * self.p.infrastructure.public_capital_share)
+        if not base_year and not self.p.economy.net_investment:
+            invest = self.p.production.public_capital_depreciation * self.public_capital_yi
         self.public_investment_yi = invest
         if not base_year:
             self.public_capital_yi = public.public_capital_update(
@@ -877,7 +1002,7 @@ class XinhuiModel(mesa.Model):
             self.prev_town_gdp = self.town_gdp_yi
             self.prev_gdp = float(self.town_gdp_yi.sum())
         self.town_gdp_yi = self.town_primary_yi + self.town_secondary_yi + self.tertiary_yi
-        nominal = f.output_yi * self.price_index
+        nominal = f.output_yi * self.ppi_index
         self.firms_over_10yi_mask = f.alive & (nominal >= self.p.firms.big_firm_threshold_yi)
         self.town_firm_counts = {
             "firms": f.count_by(f.town, f.alive, self.nt),
@@ -954,7 +1079,7 @@ class XinhuiModel(mesa.Model):
         """National *key* little giants (重点小巨人): little giants with nominal output of at
         least ``LITTLE_GIANT_KEY_OUTPUT_YI`` (an assumed proxy; the designation is not by size)."""
         f = self.firms
-        big = f.output_yi * self.price_index >= LITTLE_GIANT_KEY_OUTPUT_YI
+        big = f.output_yi * self.ppi_index >= LITTLE_GIANT_KEY_OUTPUT_YI
         return int((f.alive & f.little_giant & big).sum())
 
     @property
@@ -975,13 +1100,13 @@ class XinhuiModel(mesa.Model):
 
     @property
     def gdp_growth_pct(self) -> float:
-        if self.year == BASE_YEAR:
+        if self.year == self.base_year:
             return float(self.base.targets.get("gdp_growth_pct", np.nan))
         return 100.0 * (self.gdp_yi / self.prev_gdp - 1.0)
 
     @property
     def weakest_town_growth_pct(self) -> float:
-        if self.year == BASE_YEAR:
+        if self.year == self.base_year:
             return float("nan")
         return float(100.0 * (self.town_gdp_yi / self.prev_town_gdp - 1.0).min())
 

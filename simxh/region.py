@@ -21,6 +21,7 @@ import copy
 import difflib
 import itertools
 import math
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from scipy.sparse.csgraph import connected_components, shortest_path
 from simxh.datafiles import RegionData, load_region_data
 from simxh.economics.access import market_access
 from simxh.errors import ConfigError, DataError
+from simxh.macro import MacroHistory, macro_history
 
 TRANSPORT = "transport"
 COOPERATION = "cooperation"
@@ -75,6 +77,8 @@ def derive_link(length_km: float | None, travel_min: float | None, straight_km: 
         derived = True
     return float(length_km), float(travel_min), derived
 
+
+_MACRO_HISTORIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 class Region:
     """The region's graph, with cached travel times and market access."""
@@ -166,6 +170,14 @@ class Region:
         return market_access(self.travel_times(), masses,
                              self.distance_decay if decay is None else decay,
                              self.self_time_min)
+
+    def macro_history(self) -> MacroHistory:
+        """The outside world's yearly series from ``macro.csv`` (built once, shared by copies)."""
+        hist = _MACRO_HISTORIES.get(self.data)
+        if hist is None:
+            hist = _MACRO_HISTORIES[self.data] = macro_history(self.data.macro,
+                                                              self.data.path("macro"))
+        return hist
 
     def node_masses(self) -> np.ndarray:
         """Base-year economic mass per node (亿元): town GDP unknown here, so towns get
@@ -268,6 +280,7 @@ def build_region(config: object | None = None, data: RegionData | None = None,
                     distance_decay=getattr(access, "distance_decay", 0.9),
                     self_time_min=getattr(access, "self_time_min", 10.0))
     _check_connected(region, links_file)
+    region.macro_history()  # validate the outside world's series with the rest of the data
     return region
 
 

@@ -78,6 +78,23 @@ CONSOLIDATED_SHARE = 0.3
 measurement): the total on disk is about 1.3 × the run files."""
 
 
+
+def uncertainty_sources(configs: list[Any], swept: list[str]) -> list[str]:
+    """What the replications' spread includes, for the charts and the brief to say."""
+    from simxh.posterior import SHIPPED
+
+    out = ["simulation noise (firms, projects, towns)"]
+    if any(c.macro.shocks for c in configs):
+        out.append("common macro shocks (outside growth and prices after the last observed "
+                   "year of macro.csv)")
+    if any(c.estimation.parameter_uncertainty and (c.estimation.posterior or SHIPPED.is_file())
+           for c in configs):
+        out.append("parameter uncertainty (one posterior draw per replication)")
+    if swept:
+        out.append("swept parameters: " + ", ".join(swept))
+    return out
+
+
 @dataclass(frozen=True)
 class SizeEstimate:
     """How big an experiment is before it starts: runs and bytes on disk."""
@@ -378,6 +395,8 @@ class Runner:
         m["replication_seeds"] = [replication_seed(exp.seed, r) for r in range(exp.replications)]
         m["design"] = {"kind": exp.design.kind, "points": len(self.points),
                        "columns": list(self.points.columns)}
+        m["uncertainty_sources"] = uncertainty_sources(list(self.configs.values()),
+                                                       list(self.points.columns))
         m["versions"] = package_versions()
         m["git"] = git_commit()
         m.setdefault("history", [])

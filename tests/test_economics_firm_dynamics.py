@@ -27,9 +27,25 @@ def test_mean_reversion_gives_the_stationary_dispersion():
 
 def test_investment_capital_and_labour_demand():
     va = np.array([10.0, 0.0])
-    inv = fd.investment_from_profits(va, 0.4, 0.6)
-    assert np.allclose(inv, [2.4, 0.0])
-    assert np.allclose(fd.investment_from_profits(va, 0.4, 0.6, 0.5), [1.2, 0.0])
+    # desired capital: φ·α·VA / (r + δ)
+    assert np.allclose(fd.desired_capital(va, 0.4, 0.2, 0.85), [17.0, 0.0])
+    k = np.array([17.0, 10.0])
+    desired = np.array([17.0, 8.0])
+    cap = np.full(2, 100.0)
+    # at its desired capital on the expected path a firm invests (δ + g)·K
+    inv = fd.investment_to_target(k, desired, 0.08, 0.3, cap, 1.0, True, 0.05)
+    assert inv[0] == pytest.approx((0.08 + 0.05) * 17.0)
+    # above its desired capital it closes a share of the gap (here: 0.08·10 + 0.05·10 − 0.3·2)
+    assert inv[1] == pytest.approx(0.8 + 0.5 - 0.6)
+    # labour shortage scales expansion, financing caps the total, never negative
+    assert fd.investment_to_target(k, desired, 0.08, 0.3, cap, 0.5, True, 0.05)[0] == \
+        pytest.approx(0.08 * 17.0 + 0.5 * 0.05 * 17.0)
+    assert np.allclose(fd.investment_to_target(k, desired, 0.08, 0.3, np.array([1.0, 1.0]),
+                                               1.0, True, 0.05), [1.0, 0.7])
+    assert np.all(fd.investment_to_target(k, np.zeros(2), 0.0, 1.0, cap) == 0.0)
+    # the what-if of no net investment: replacement only
+    assert np.allclose(fd.investment_to_target(k, desired * 3, 0.08, 0.3, cap, 1.0, False, 0.05),
+                       0.08 * k)
     assert np.allclose(fd.capital_accumulation(np.array([100.0]), np.array([10.0]), 0.08), [102.0])
     # (1 - α)·VA / w: 10亿 × 0.6 / 20万元 = 0.3万 workers
     assert fd.labour_demand(np.array([10.0]), np.array([20.0]), 0.4)[0] == pytest.approx(0.3)

@@ -75,7 +75,7 @@ KEY_PARAMETERS = (
     "attraction.max_project_yi", "attraction.competition_subsidy_share",
     "land.town_free_land_mu", "land.renewal_rate", "land.price_yi_per_mu",
     "fiscal.town_share", "fiscal.public_investment_share", "fiscal.village_spending_share",
-    "fiscal.interest_rate", "labour.migration_speed", "prices.deflator_growth",
+    "fiscal.interest_rate", "labour.migration_speed", "firms.demand_elasticity",
     "economy.residual_secondary_share", "production.public_capital_elasticity",
 )
 # District columns that are sums of the towns' columns.
@@ -195,11 +195,15 @@ def check_sums(m: XinhuiModel) -> None:
     assert m.population_wan.sum() == pytest.approx(m.population_wan_total, rel=1e-12)
     # fiscal revenue: the firms' taxes (by sector) + the other taxes, however they are shared
     fc = m.p.fiscal
-    profit = m.p.firms.capital_share * f.value_added_yi - m.p.firms.depreciation * f.capital_yi
+    fp = m.p.firms
+    profit = ((1.0 - fp.returns_to_scale * (1.0 - fp.capital_share)) * f.value_added_yi
+              - fp.depreciation * f.capital_yi)
     tax = m.base.tax_collection_factor * public.firm_local_taxes(
         f.value_added_yi, profit, fc.vat_rate, fc.vat_local_share, fc.cit_rate, fc.cit_local_share)
     tax_by_sector = np.bincount(f.sector[a], weights=tax[a], minlength=m.ns)
-    other = m.base.tax_collection_factor * fc.other_tax_rate * m.primary_tertiary_base().sum()
+    other = m.base.tax_collection_factor * public.non_firm_local_taxes(
+        m.tertiary_yi.sum(), m.residual_secondary_yi.sum(), gdp, fc.services_vat_rate,
+        fc.vat_local_share, fc.land_tax_rate, fc.other_tax_rate)
     revenue = tax_by_sector.sum() + other
     assert close(revenue, m.fiscal_revenue_yi, revenue), ("revenue not conserved by sharing",
                                                          revenue, m.fiscal_revenue_yi)

@@ -21,15 +21,16 @@ def laplace_log_drift_correction(shock_scale: float) -> float:
 def productivity_growth(
     log_productivity: np.ndarray, drift: float, shock_scale: float,
     laplace_draws: np.ndarray, renovation_gain: np.ndarray | float = 0.0,
-    mean_log_productivity: float = 0.0, mean_reversion: float = 0.0,
+    mean_log_productivity: np.ndarray | float = 0.0, mean_reversion: float = 0.0,
 ) -> np.ndarray:
     """Next year's log TFP: ``log A + g + c + ρ·(m − log A) + b·ε + renovation``, ε ~ Laplace(0, 1).
 
     Firm growth rates are tent-shaped (Laplace), not Gaussian (Stanley et al. 1996; Bottazzi &
-    Secchi 2003, 2006): the scale ``b`` = 0.1 (assumed; they report 0.1–0.2 for sales growth).
-    TFP is persistent but mean-reverting toward the cross-section mean ``m``: an AR(1) persistence
-    of about 0.8 (Foster, Haltiwanger & Syverson 2008) gives ρ = 0.2, so the dispersion of TFP is
-    stationary (sd = b·√2 / √(ρ(2 − ρ))). ``c`` makes ``g`` the mean growth of A itself.
+    Secchi 2003, 2006). TFP is persistent but mean-reverting toward each firm's own long-run
+    level ``m`` (its permanent productivity, which grows with the drift): an AR(1) persistence of
+    about 0.8 (Foster, Haltiwanger & Syverson 2008) gives ρ = 0.2, so the transitory part has a
+    stationary dispersion (sd = b·√2 / √(ρ(2 − ρ))) and the size distribution stays the
+    calibrated (Zipf) one. ``c`` makes ``g`` the mean growth of A itself.
     ``renovation_gain`` is the log gain of firms doing technology renovation this year.
     """
     return (log_productivity + drift + laplace_log_drift_correction(shock_scale)
@@ -44,17 +45,32 @@ def stationary_productivity_sd(shock_scale: float, mean_reversion: float) -> flo
     return float(shock_scale * np.sqrt(2.0) / np.sqrt(mean_reversion * (2.0 - mean_reversion)))
 
 
-def investment_from_profits(
-    value_added_yi: np.ndarray, capital_share: float = 0.4, reinvestment_share: float = 0.6,
-    labour_constraint: np.ndarray | float = 1.0,
-) -> np.ndarray:
-    """Gross investment (亿元) out of profits: ``s · α · VA`` scaled down where labour is short.
+def desired_capital(value_added_yi: np.ndarray, capital_share: float, user_cost: float,
+                    returns_to_scale: float = 1.0) -> np.ndarray:
+    """Capital (亿元) at which the marginal revenue product of capital ``φ·α·VA/K`` equals the
+    user cost of capital ``r + δ`` (Jorgenson 1963; Hall & Jorgenson 1967)."""
+    return returns_to_scale * capital_share * np.maximum(value_added_yi, 0.0) / user_cost
 
-    Retained-earnings finance dominates for Chinese private firms (Allen, Qian & Qian 2005; Guariglia,
-    Liu & Song 2011): the reinvestment share ``s`` = 0.6 is assumed. ``labour_constraint`` ∈ (0, 1]
-    is the share of planned expansion that local labour allows (1 when the labour pool is slack).
+
+def investment_to_target(
+    capital_yi: np.ndarray, desired_yi: np.ndarray, depreciation: float, speed: float,
+    financing_cap_yi: np.ndarray, labour_constraint: np.ndarray | float = 1.0,
+    net: bool = True, expected_growth: float = 0.0,
+) -> np.ndarray:
+    """Gross investment (亿元): replacement ``δK``, growth of capital at the demand growth the
+    firm expects ``g_e·K``, and a share ``speed`` of the gap to desired capital (an error-
+    correction accelerator: Chirinko 1993; partial adjustment, Caballero & Engel 1999), capped
+    by what the firm can finance.
+
+    A firm at its desired capital on the expected path invests ``(δ + g_e)·K``. Expansion (a
+    positive net amount) is scaled by ``labour_constraint`` ∈ (0, 1], the share of planned
+    expansion that local labour allows. ``net=False`` is the what-if of no net investment:
+    replacement only.
     """
-    return reinvestment_share * capital_share * np.maximum(value_added_yi, 0.0) * labour_constraint
+    net_yi = expected_growth * capital_yi + speed * (desired_yi - capital_yi)
+    net_yi = np.where(net_yi > 0, net_yi * labour_constraint, net_yi)
+    gross = depreciation * capital_yi + (net_yi if net else 0.0)
+    return np.clip(gross, 0.0, np.maximum(financing_cap_yi, 0.0))
 
 
 def capital_accumulation(
@@ -67,12 +83,15 @@ def capital_accumulation(
 
 def labour_demand(
     value_added_yi: np.ndarray, wage_wan_per_worker: np.ndarray, capital_share: float = 0.4,
+    returns_to_scale: float = 1.0,
 ) -> np.ndarray:
-    """Employment (万人) where the marginal product of labour equals the wage: ``(1-α)·VA / w``.
+    """Employment (万人) where the marginal revenue product of labour equals the wage:
+    ``φ·(1-α)·VA / w``.
 
     ``VA`` in 亿元 and ``w`` in 万元 per worker: ``(1-α)·VA·1e4 / w`` workers = ``(1-α)·VA / w`` 万人.
     """
-    return (1.0 - capital_share) * np.maximum(value_added_yi, 0.0) / wage_wan_per_worker
+    return (returns_to_scale * (1.0 - capital_share) * np.maximum(value_added_yi, 0.0)
+            / wage_wan_per_worker)
 
 
 def partial_adjustment(current: np.ndarray, target: np.ndarray, speed: float = 0.5) -> np.ndarray:

@@ -7,21 +7,25 @@ import numpy as np
 
 def cobb_douglas_value_added(
     productivity: np.ndarray, capital_yi: np.ndarray, employment_wan: np.ndarray,
-    capital_share: float = 0.4,
+    capital_share: float = 0.4, returns_to_scale: float = 1.0,
 ) -> np.ndarray:
-    """Firm value added (增加值, 亿元) ``A · K^α · L^(1-α)`` with constant returns.
+    """Firm value added (增加值, 亿元) ``(A · K^α · L^(1-α))^φ``.
 
     ``capital_share`` α = 0.4: China's capital income share of value added is about 0.4–0.5
-    (Bai, Hsieh & Qian 2006; Chow & Li 2002 use 0.4–0.6).
+    (Bai, Hsieh & Qian 2006; Chow & Li 2002 use 0.4–0.6). ``returns_to_scale`` φ < 1 are the
+    decreasing returns of a firm's revenue in its inputs (span of control, or a downward-sloping
+    demand curve): φ = 0.85 in Restuccia & Rogerson (2008) and Atkeson & Kehoe (2005). With
+    φ < 1 each firm has a finite optimal size, ∝ A^(φ/(1−φ)); φ = 1 is constant returns.
     """
     k = np.maximum(capital_yi, 0.0)
     lab = np.maximum(employment_wan, 0.0)
-    return productivity * k**capital_share * lab ** (1.0 - capital_share)
+    inputs = productivity * k**capital_share * lab ** (1.0 - capital_share)
+    return inputs if returns_to_scale == 1.0 else inputs**returns_to_scale
 
 
 def productivity_for_value_added(
     value_added_yi: np.ndarray, capital_yi: np.ndarray, employment_wan: np.ndarray,
-    capital_share: float = 0.4,
+    capital_share: float = 0.4, returns_to_scale: float = 1.0,
 ) -> np.ndarray:
     """The productivity ``A`` that makes :func:`cobb_douglas_value_added` return ``value_added_yi``.
 
@@ -29,7 +33,7 @@ def productivity_for_value_added(
     """
     denom = np.maximum(capital_yi, 1e-12) ** capital_share * np.maximum(
         employment_wan, 1e-12) ** (1.0 - capital_share)
-    return value_added_yi / denom
+    return np.maximum(value_added_yi, 0.0) ** (1.0 / returns_to_scale) / denom
 
 
 def mass_within_reach(

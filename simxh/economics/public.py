@@ -70,3 +70,16 @@ def deficit_demand_effect(borrowing_yi: float, multiplier: float = 1.8) -> float
     1.8 (Chodorow-Reich 2019, cross-regional multiplier).
     """
     return multiplier * max(borrowing_yi, 0.0)
+
+
+def non_firm_local_taxes(
+    tertiary_yi: np.ndarray, construction_yi: np.ndarray, gdp_yi: np.ndarray,
+    services_vat_rate: float = 0.05, vat_local_share: float = 0.5, land_tax_rate: float = 0.08,
+    other_tax_rate: float = 0.02,
+) -> np.ndarray:
+    """Local revenue (亿元) from the bases other than the firm agents: VAT on services (6%
+    statutory since 营改增 2016, half local), land and property taxes (契税, 土地增值税, 城镇土地
+    使用税, 耕地占用税) on construction activity, and other taxes on GDP. The rates are starting
+    values: the calibrated collection factor scales all local taxes to the base-year revenue."""
+    return (services_vat_rate * vat_local_share * tertiary_yi + land_tax_rate * construction_yi
+            + other_tax_rate * gdp_yi)

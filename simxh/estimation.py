@@ -1,0 +1,360 @@
+"""Estimation (参数估计): the free parameters fitted to the district's history by ABC-SMC.
+
+The model is started from an earlier base year (a config such as ``configs/hindcast.toml``,
+``run.start_year = 2015``) and run under the observed macro path. Its district table is compared
+with every figure of ``district.csv`` from the year after the base year to ``fit_until``
+(nominal GDP levels, real growth, sector shares, revenue, employment): see
+:func:`history_targets`. The priors are data (``simxh/data/priors.csv``, uniform, each with a
+source).
+
+Method: approximate Bayesian computation by sequential Monte Carlo (ABC-SMC: Toni et al. 2009;
+Beaumont et al. 2009; Del Moral et al. 2012) with **pyabc** (Schälte et al. 2022). pyabc was
+chosen over black-it (which returns a point estimate) and over the simulated method of moments
+with scipy's optimisers (a point estimate and a Hessian that a stochastic simulator makes
+unreliable) because the experiments need what ABC-SMC gives: a weighted sample of parameter
+sets that replication r can draw from. It adapts its tolerance, runs on local processes or a
+Dask cluster, and keeps every generation in an SQLite database, so an interrupted estimation
+resumes where it stopped.
+
+Each simulation's seed is a hash of its parameter values, so a simulation is a deterministic
+function of its parameters wherever it runs. pyabc's own proposals use numpy's global random
+state (the library's design; :func:`estimate` seeds it): a rerun with several workers gives
+a posterior that is the same in distribution, not to the last digit. The shipped posterior is
+data (``simxh/data/posterior.csv``), so runs that use it are exactly reproducible.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simxh.errors import DataError, UserError
+
+PRIORS = Path(__file__).resolve().parent / "data" / "priors.csv"
+
+# how far a simulated figure may be from an observed one before it counts as one unit of
+# distance: levels in log points, growth and shares in percentage points (the precision of the
+# published figures and of a proxy-allocated district, not a tuning choice per figure)
+SCALES = {"level": 0.03, "growth": 1.5, "mean_growth": 0.7, "share": 1.0}
+
+
+@dataclass(frozen=True)
+class Prior:
+    key: str
+    low: float
+    high: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Target:
+    """One observed district figure the model is fitted to (or checked against)."""
+
+    name: str          # "gdp_yi@2018"
+    key: str
+    year: int
+    value: float
+    kind: str          # level | growth | mean_growth | share
+    status: str
+    source: str
+    lower_bound: bool = False  # a figure given as "over X"
+
+    @property
+    def scale(self) -> float:
+        return SCALES[self.kind]
+
+
+def read_priors(path: Path | str | None = None, known_keys: set[str] | None = None
+                ) -> list[Prior]:
+    """The uniform priors (``key, low, high, status, source, notes``); DataError on bad rows."""
+    path = Path(path) if path else PRIORS
+    try:
+        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    except FileNotFoundError:
+        raise DataError("priors file is missing", file=path,
+                        expected="a CSV with key, low, high, status, source") from None
+    out = []
+    for i, row in enumerate(rows, start=2):
+        key = (row.get("key") or "").strip()
+        if known_keys is not None and key not in known_keys:
+            raise DataError("unknown parameter", file=path, line=i, key=key,
+                            expected="a dotted config key (simxh info --params)")
+        try:
+            low, high = float(row["low"]), float(row["high"])
+        except (KeyError, TypeError, ValueError):
+            raise DataError("bad prior bounds", file=path, line=i, key=key,
+                            value=(row.get("low"), row.get("high")),
+                            expected="numbers low < high") from None
+        if not (math.isfinite(low) and math.isfinite(high) and low < high):
+            raise DataError("bad prior bounds", file=path, line=i, key=key, value=(low, high),
+                            expected="finite numbers with low < high")
+        if not (row.get("source") or "").strip():
+            raise DataError("prior without a source", file=path, line=i, key=key,
+                            expected="the publication the range comes from")
+        out.append(Prior(key, low, high, row["source"].strip()))
+    if not out:
+        raise DataError("no priors", file=path, expected="one row per estimated parameter")
+    return out
+
+
+def history_targets(data: Any, base_year: int, last_year: int, first_year: int | None = None
+                    ) -> list[Target]:
+    """Every district figure of years ``first_year`` (default: after the base year) to
+    ``last_year`` that the district table can reproduce."""
+    first = base_year + 1 if first_year is None else first_year
+    df = data.district
+    out: list[Target] = []
+    years = pd.to_numeric(df["year"], errors="coerce").astype(float)
+    for key, value, year, status, source, notes in zip(
+            df["key"], df["value"], years, df["status"], df["source"],
+            df.get("notes", pd.Series([""] * len(df))), strict=True):
+        if not math.isfinite(year) or not first <= int(year) <= last_year or status == "assumed":
+            continue
+        year = int(year)
+        kind = {"gdp_yi": "level", "fiscal_revenue_yi": "level", "employment_wan": "level",
+                "gdp_growth_pct": "growth"}.get(key)
+        if key in ("gdp_primary_share_pct", "gdp_secondary_share_pct", "gdp_tertiary_share_pct"):
+            kind = "share"
+        if key == "gdp_growth_mean_pct" and year - 4 > base_year:
+            kind = "mean_growth"  # a five-year-plan average (years year−4 … year)
+        if kind is None:
+            continue
+        lower = isinstance(notes, str) and "lower bound" in notes
+        out.append(Target(f"{key}@{year}", key, year, float(value), kind, str(status),
+                          str(source), lower))
+    # sector levels of a year without share rows give shares
+    levels = {(t.key, t.year) for t in out}
+    for year in sorted({int(y) for y in years.dropna() if first <= y <= last_year}):
+        got = {s: _value(df, f"gdp_{s}_yi", year) for s in ("primary", "secondary", "tertiary")}
+        if all(v is not None for v in got.values()) and ("gdp_primary_share_pct",
+                                                          year) not in levels:
+            total = sum(got.values())
+            for s, v in got.items():
+                out.append(Target(f"gdp_{s}_share_pct@{year}", f"gdp_{s}_share_pct", year,
+                                  100.0 * v / total, "share", "derived",
+                                  "district.csv sector levels"))
+    return sorted(out, key=lambda t: (t.year, t.name))
+
+
+def _value(df: pd.DataFrame, key: str, year: int) -> float | None:
+    rows = df[(df["key"] == key) & (pd.to_numeric(df["year"], errors="coerce") == year)]
+    return float(rows["value"].iloc[0]) if len(rows) else None
+
+
+def simulated_values(district: pd.DataFrame, targets: list[Target]) -> dict[str, float]:
+    """The district table's value for each target (nominal where the figure is nominal)."""
+    d = district.set_index("year")
+    out = {}
+    for t in targets:
+        if t.kind == "mean_growth":
+            out[t.name] = float(d.loc[t.year - 4: t.year, "gdp_growth_pct"].mean())
+        elif t.kind == "share":
+            sector = t.key.split("_")[1]
+            out[t.name] = float(100.0 * d.at[t.year, f"gdp_{sector}_yi"] / d.at[t.year, "gdp_yi"])
+        elif t.key in ("gdp_yi", "fiscal_revenue_yi"):
+            out[t.name] = float(d.at[t.year, t.key] * d.at[t.year, "price_index"])
+        else:
+            out[t.name] = float(d.at[t.year, t.key])
+    return out
+
+
+def target_errors(sim: dict[str, float], targets: list[Target]) -> np.ndarray:
+    """Each target's error in units of its scale (0 for a lower bound that is met)."""
+    err = []
+    for t in targets:
+        s = sim[t.name]
+        if t.kind == "level":
+            e = math.log(max(s, 1e-9) / t.value) / t.scale
+        else:
+            e = (s - t.value) / t.scale
+        if t.lower_bound and e > 0:
+            e = 0.0
+        err.append(e)
+    return np.array(err)
+
+
+def distance(sim: dict[str, float], obs: dict[str, float], targets: list[Target]) -> float:
+    """Root mean square of the scaled errors (the ABC distance)."""
+    del obs  # the observed values are in the targets
+    e = target_errors(sim, targets)
+    if not np.all(np.isfinite(e)):
+        return float("inf")  # a failed simulation
+    return float(np.sqrt(np.mean(e**2)))
+
+
+def parameter_seed(params: dict[str, float]) -> int:
+    """A seed that is a stable function of the parameter values."""
+    text = ";".join(f"{k}={float(params[k]):.12g}" for k in sorted(params))
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=4).digest(), "little")
+
+
+@dataclass
+class Simulator:
+    """The hindcast as pyabc's model: parameters → the targets' simulated values."""
+
+    config: str
+    targets: list[Target]
+    overrides: dict[str, Any] = field(default_factory=dict)
+    failures: str = ""  # file where failed simulations are recorded (they count as rejected)
+
+    def __call__(self, params: dict[str, float]) -> dict[str, float]:
+        from simxh.simulation import simulate
+
+        values = {k: float(v) for k, v in dict(params).items()}
+        try:
+            res = simulate(self.config, seed=parameter_seed(values),
+                           overrides={**self.overrides, **values,
+                                      "estimation.parameter_uncertainty": False})
+        except Exception as exc:  # noqa: BLE001 - a failed simulation is rejected and recorded
+            if self.failures:
+                with open(self.failures, "a", encoding="utf-8") as fh:
+                    fh.write(f"{values}: {type(exc).__name__}: {exc}\n")
+            return {t.name: float("nan") for t in self.targets}
+        return simulated_values(res.district, self.targets)
+
+
+@dataclass
+class EstimationResult:
+    keys: list[str]
+    values: np.ndarray
+    weights: np.ndarray
+    generations: pd.DataFrame
+    simulations: int
+    seconds: float
+    meta: dict[str, str]
+
+
+def estimate(config: str | Path, out: str | Path, *, fit_until: int = 2023,
+             population: int = 200, generations: int = 8, workers: int = 1,
+             scheduler: str | None = None, max_minutes: float = 25.0, seed: int = 20151231,
+             priors: str | Path | None = None, overrides: dict[str, Any] | None = None,
+             log: Any = print) -> EstimationResult:
+    """Run (or resume) ABC-SMC; writes ``out/abc.db`` (every generation) and returns the last
+    generation's weighted sample."""
+    try:
+        import pyabc
+    except ModuleNotFoundError:
+        raise UserError("pyabc is not installed",
+                        expected="pip install 'simxh[calibrate]' (pyabc)") from None
+    import logging
+
+    from simxh.config import load_config, parameters
+    from simxh.region import build_region
+
+    cfg = load_config(config, overrides and [f"{k}={v}" for k, v in overrides.items()])
+    known = {p["key"] for p in parameters()}
+    prior_list = read_priors(priors, known)
+    base_year = int(cfg.run.start_year)
+    if not base_year < fit_until <= int(cfg.run.end_year):
+        raise UserError("fit window outside the config's years", key="--fit-until",
+                        value=fit_until,
+                        expected=f"a year in {base_year + 1}–{cfg.run.end_year}")
+    data = build_region(cfg).data
+    targets = history_targets(data, base_year, fit_until)
+    if len(targets) < len(prior_list):
+        raise UserError("too few observed figures to fit", key="--fit-until", value=fit_until,
+                        expected=f"at least {len(prior_list)} district figures after "
+                                 f"{base_year} (found {len(targets)})")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    db = out / "abc.db"
+    prior = pyabc.Distribution(**{p.key: pyabc.RV("uniform", p.low, p.high - p.low)
+                                  for p in prior_list})
+    sim = Simulator(str(Path(config).resolve()), targets,
+                    {**(overrides or {}), "run.end_year": fit_until},
+                    failures=str(out / "failures.log"))
+
+    def dist(x: dict, x0: dict) -> float:
+        return distance(x, x0, targets)
+
+    if scheduler:
+        from dask.distributed import Client
+
+        sampler = pyabc.sampler.DaskDistributedSampler(dask_client=Client(scheduler))
+    elif workers > 1:
+        sampler = pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
+    else:
+        sampler = pyabc.sampler.SingleCoreSampler()
+    logging.getLogger("ABC").setLevel(logging.WARNING)
+    logging.getLogger("Sampler").setLevel(logging.WARNING)
+    np.random.seed(seed)  # noqa: NPY002 - pyabc draws its proposals from the global state
+    abc = pyabc.ABCSMC(sim, prior, dist, population_size=population, sampler=sampler)
+    observed = {t.name: t.value for t in targets}
+    start = time.time()
+    if db.exists() and db.stat().st_size > 0:
+        history = abc.load(f"sqlite:///{db}", 1)
+        done = history.max_t + 1
+        log(f"resuming: {done} generation(s) in {db}")
+    else:
+        abc.new(f"sqlite:///{db}", observed)
+        done = 0
+    remaining = generations - done
+    history = abc.history
+    if remaining > 0:
+        # one run() call for all generations: pyabc adapts its tolerance between generations
+        # only within a call; its "ABC" logger reports each generation (shown as progress)
+        handler = _ProgressHandler(log, generations, start)
+        logging.getLogger("ABC").addHandler(handler)
+        logging.getLogger("ABC").setLevel(logging.INFO)
+        try:
+            history = abc.run(max_nr_populations=remaining,
+                              max_walltime=_minutes(max_minutes, start))
+        finally:
+            logging.getLogger("ABC").removeHandler(handler)
+        if time.time() - start > max_minutes * 60:
+            log("stopped at the time limit; run the same command again to continue")
+    pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0]
+    frame, w = history.get_distribution(m=0, t=history.max_t)
+    keys = [p.key for p in prior_list]
+    values = frame[keys].to_numpy(float)
+    meta = {
+        "method": f"ABC-SMC (pyabc {pyabc.__version__})",
+        "fit": f"{base_year}–{fit_until} district figures ({len(targets)} targets: "
+               + ", ".join(t.name for t in targets) + ")",
+        "config": str(Path(config)),
+        "population": str(population),
+        "generations": str(int(history.max_t) + 1),
+        "final_epsilon": f"{float(pops['epsilon'].iloc[-1]):.4f}",
+        "simulations": str(int(history.total_nr_simulations)),
+        "priors": "; ".join(f"{p.key} U({p.low:g}, {p.high:g})" for p in prior_list),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+    }
+    return EstimationResult(keys, values, np.asarray(w, float), pops,
+                            int(history.total_nr_simulations), time.time() - start, meta)
+
+
+class _ProgressHandler:
+    """Turns pyabc's per-generation log lines into one progress line each."""
+
+    def __new__(cls, log: Any, generations: int, start: float) -> Any:
+        import logging
+
+        class Handler(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                msg = record.getMessage()
+                if msg.startswith("t: "):
+                    t = msg.split(",")[0][3:]
+                    log(f"generation {int(t) + 1}/{generations}: {msg.split(',', 1)[1].strip()}"
+                        f" ({time.time() - start:.0f} s)")
+                elif "Stop" in msg or "stop" in msg:
+                    log(msg)
+
+        return Handler()
+
+
+def _minutes(limit: float, start: float) -> Any:
+    from datetime import timedelta
+
+    left = max(limit * 60 - (time.time() - start), 1.0)
+    return timedelta(seconds=left)

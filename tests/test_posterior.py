@@ -1,0 +1,110 @@
+"""Estimated parameters as data: the posterior file, its draws, and what a run records."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import simxh
+from simxh.config import load_config
+from simxh.errors import DataError
+from simxh.posterior import apply_posterior, read_posterior, write_posterior
+from simxh.rng import stream
+
+KEYS = ["firms.tfp_drift", "attraction.projects_per_year"]
+
+
+def _posterior(tmp_path: Path, values=((0.01, 20.0), (0.02, 30.0), (0.03, 40.0)),
+               weights=(0.2, 0.3, 0.5)) -> Path:
+    path = tmp_path / "posterior.csv"
+    write_posterior(path, KEYS, np.array(values), np.array(weights), {"method": "test"})
+    return path
+
+
+def test_roundtrip_and_summaries(tmp_path: Path) -> None:
+    post = read_posterior(_posterior(tmp_path))
+    assert post.keys == tuple(KEYS) and post.meta["method"] == "test"
+    assert post.weights.sum() == pytest.approx(1.0)
+    assert post.mean()["firms.tfp_drift"] == pytest.approx(0.2 * 0.01 + 0.3 * 0.02 + 0.5 * 0.03)
+    assert post.quantiles(0.05)["firms.tfp_drift"] == pytest.approx(0.01)
+    assert post.quantiles(0.95)["firms.tfp_drift"] == pytest.approx(0.03)
+    # draws follow the weights
+    counts = np.bincount([post.draw_index(stream(s, "posterior")) for s in range(3000)],
+                         minlength=3)
+    assert np.allclose(counts / 3000, [0.2, 0.3, 0.5], atol=0.03)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("draw,firms.tfp_drift\n0,0.1\n", "required column is missing"),
+    ("draw,weight,firms.no_such_thing\n0,1,0.1\n", "unknown parameter"),
+    ("draw,weight,firms.tfp_drift\n0,-1,0.1\n", "negative weight"),
+    ("draw,weight,firms.tfp_drift\n0,1,nan\n", "not a finite number"),
+    ("draw,weight,firms.tfp_drift\n0,1,abc\n", "not a number"),
+    ("draw,weight,firms.tfp_drift\n", "no draws"),
+    ("draw,weight,firms.tfp_drift\n0,0,0.1\n", "weights sum to zero"),
+])
+def test_bad_posterior_files_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text(text, encoding="utf-8")
+    from simxh.config import parameters
+
+    with pytest.raises(DataError, match=message) as err:
+        read_posterior(path, {p["key"] for p in parameters()})
+    assert "p.csv" in str(err.value)
+
+
+def test_bad_posterior_in_a_config_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "post.csv"
+    bad.write_text("draw,weight,firms.no_such_thing\n0,1,0.1\n", encoding="utf-8")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[estimation]\nposterior = "post.csv"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "simxh", "run", str(cfg), "--replications", "1",
+                           "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "unknown parameter" in proc.stderr and "firms.no_such_thing" in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not out.exists() or not any(out.rglob("*.parquet"))
+
+
+def test_missing_posterior_file_is_a_config_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[estimation]\nposterior = "nope.csv"\n', encoding="utf-8")
+    with pytest.raises(simxh.errors.ConfigError, match="posterior file not found"):
+        load_config(cfg)
+
+
+def test_draws_are_shared_by_seed_and_explicit_settings_win(tmp_path: Path) -> None:
+    path = _posterior(tmp_path)
+    cfg = load_config(None, [f"estimation.posterior={path}"])
+    a, da = apply_posterior(cfg, stream(7, "posterior"))
+    b, db = apply_posterior(cfg.with_overrides({"integration.enabled": True}),
+                            stream(7, "posterior"))
+    assert da == db and a.firms.tfp_drift == b.firms.tfp_drift  # same seed, same draw
+    assert a.firms.tfp_drift == [0.01, 0.02, 0.03][da]
+    fixed, _ = apply_posterior(cfg.with_overrides({"firms.tfp_drift": 0.005}),
+                               stream(7, "posterior"))
+    assert fixed.firms.tfp_drift == 0.005  # a setting the user made is not replaced
+    assert fixed.attraction.projects_per_year == [20.0, 30.0, 40.0][da]
+    mean, dm = apply_posterior(cfg.with_overrides({"estimation.parameter_uncertainty": False}),
+                               stream(7, "posterior"))
+    assert dm == -1 and mean.firms.tfp_drift == pytest.approx(0.023)
+
+
+def test_runs_record_their_draw_and_scenarios_share_it(tmp_path: Path) -> None:
+    path = _posterior(tmp_path)
+    over = {"estimation.posterior": str(path), "run.end_year": 2025}
+    draws = set()
+    for seed in range(6):
+        base = simxh.simulate(seed=seed, overrides=over).district
+        lever = simxh.simulate(seed=seed, overrides={**over, "attraction.effort": 1.0}).district
+        assert base["posterior_draw"].nunique() == 1
+        assert base["posterior_draw"].iloc[0] == lever["posterior_draw"].iloc[0]
+        draws.add(int(base["posterior_draw"].iloc[0]))
+    assert len(draws) > 1  # replications draw different parameter sets
+    off = simxh.simulate(seed=0, overrides={**over, "estimation.parameter_uncertainty": False})
+    assert set(off.district["posterior_draw"]) == {-1}
