@@ -405,6 +405,8 @@ def _parse_cell(path: Path, line: int, row_id: str, col: Col, text: str) -> Any:
             if number != int(number):
                 raise fail("not a whole number", _describe(col))
             number = int(number)
+            if abs(number) > 2**62:  # beyond what a table column of integers holds
+                raise fail("whole number too large", _describe(col))
         if col.positive and number <= 0:
             raise fail("must be positive", _describe(col))
         if col.minimum is not None and number < col.minimum:

@@ -111,7 +111,7 @@ CONFIG_CASES: list[tuple[str, str | bytes, str, list[str]]] = [
     ("table-given-for-number", "[network.detour_factor]\nx = 1\n", "network.detour_factor",
      ["wrong type", "{'x': 1}"]),
     ("out-of-range-year", "[run]\nend_year = 1999\n", "run.end_year",
-     ["out of range", "1999", "[2024, 2060]"]),
+     ["out of range", "1999", "[2016, 2060]"]),
     ("out-of-range-share", "[fiscal]\nvat_rate = 2.0\n", "fiscal.vat_rate",
      ["out of range", "2.0", "[0.0, 0.3]"]),
     ("out-of-range-count", "[firms]\ncount = 10\n", "firms.count",

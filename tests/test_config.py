@@ -53,7 +53,7 @@ def test_with_overrides_returns_new_config():
         ("[run]\nend_yaer = 2030\n", "run.end_yaer", ["unknown key", "did you mean 'end_year'"]),
         ("[runn]\nend_year = 2030\n", "runn", ["unknown section", "did you mean 'run'"]),
         ("[run]\nend_year = '2030'\n", "run.end_year", ["wrong type", "'2030'", "an integer"]),
-        ("[run]\nend_year = 1999\n", "run.end_year", ["out of range", "1999", "[2024, 2060]"]),
+        ("[run]\nend_year = 1999\n", "run.end_year", ["out of range", "1999", "[2016, 2060]"]),
         ("[network]\ndetour_factor = nan\n", "network.detour_factor", ["not a finite number"]),
         ("[network]\ndetour_factor = inf\n", "network.detour_factor", ["not a finite number"]),
         ("[network]\nspeed_road_kmh = -5.0\n", "network.speed_road_kmh", ["out of range", "-5.0"]),

@@ -72,7 +72,9 @@ def dumps(doc: dict[str, Any]) -> str:
     for key, table in doc.items():
         if isinstance(table, dict):
             lines.append(f"\n[{toml_key(key)}]")
-            lines += [f"{toml_key(k)} = {toml_value(v)}" for k, v in table.items()]
+            # an unset optional setting (None) is written by leaving the key out, as in TOML
+            lines += [f"{toml_key(k)} = {toml_value(v)}" for k, v in table.items()
+                      if v is not None]
     return "\n".join(lines) + "\n"
 
 

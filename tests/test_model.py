@@ -1,7 +1,6 @@
 """The model: Mesa structure, accounting invariants, determinism, stylised facts, speed."""
 
 import dataclasses
-import time
 
 import mesa
 import numpy as np
@@ -167,9 +166,3 @@ def test_no_travel_time_recomputation_without_network_change(region):
     m.run()
     assert m.region.recomputations == before
 
-
-def test_a_run_is_fast(region):
-    simulate(seed=0, region=region)
-    t = time.perf_counter()
-    simulate(seed=0, region=region)
-    assert time.perf_counter() - t < 1.0

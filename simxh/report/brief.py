@@ -281,7 +281,7 @@ def _tension(ctx: Context, score: pd.DataFrame) -> str:
     implied = score.dropna(subset=["implied_growth_pct"]).groupby("target", sort=False).first()
     for target, row in implied.iterrows():
         metric = ctx.names.target_rows.get(str(target), {}).get("metric")
-        if metric == "gdp_yi" and float(row["implied_growth_pct"]) > growth + 0.5:
+        if metric in ("gdp_yi", "gdp_nominal_yi") and float(row["implied_growth_pct"]) > growth + 0.5:
             return b("tension", ctx.lang, label=row["target_label"],
                      g=float(row["implied_growth_pct"]), base=growth)
     return ""

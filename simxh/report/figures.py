@@ -146,14 +146,26 @@ def fan_chart(ctx: Context) -> Figure:
     base = float(ref.get(base_year, table["p50"].iloc[0] if len(table) else np.nan))
     growth = target_value(ctx.data, "gdp_growth_pct")
     growth_pct = growth[0] if growth else None
-    gdp_target = target_value(ctx.data, "gdp_yi")
+    # a nominal target (gdp_nominal_yi) is drawn in real terms: divided by the reference
+    # scenario's median price index of its year (the runs' own price paths)
+    nominal = target_value(ctx.data, "gdp_nominal_yi")
+    gdp_target = nominal or target_value(ctx.data, "gdp_yi")
     if gdp_target and gdp_target[1] not in years:  # the target year is not simulated
         gdp_target = None
     table["plan_growth_yi"] = (base * (1 + growth_pct / 100) ** (table["year"] - base_year)
                                if growth_pct is not None else np.nan)
     table["target_yi"] = np.nan
+    table["target_nominal_yi"] = np.nan
     if gdp_target:
-        table.loc[table["year"] == gdp_target[1], "target_yi"] = gdp_target[0]
+        price = 1.0
+        if nominal and "price_index" in df.columns:
+            sel = (df["scenario"] == ctx.reference) & (df["year"] == gdp_target[1])
+            price = float(df.loc[sel, "price_index"].median())
+        at = table["year"] == gdp_target[1]
+        table.loc[at, "target_yi"] = gdp_target[0] / price
+        if nominal:
+            table.loc[at, "target_nominal_yi"] = gdp_target[0]
+        gdp_target = (gdp_target[0] / price, gdp_target[1])
 
     n = len(ctx.scenarios)
     nrows, ncols = _grid(n, 3 if n <= 6 else 4)
@@ -201,7 +213,8 @@ def fan_chart(ctx: Context) -> Figure:
     else:
         fig.legend(handles, labs, loc="outside right upper")
     _finish(fig, ctx, ctx.t("fan_title"))
-    out = table[["scenario", "year", *Q_COLUMNS, "plan_growth_yi", "target_yi"]]
+    out = table[["scenario", "year", *Q_COLUMNS, "plan_growth_yi", "target_yi",
+                 "target_nominal_yi"]]
     return Figure("fan_chart", fig, out.reset_index(drop=True))
 
 

@@ -43,6 +43,10 @@ WAN_ZH, WAN_EN = "万人", "10,000 people"
 
 METRICS: dict[str, MetricLabel] = {
     "gdp_yi": MetricLabel("地区生产总值", "GDP", YI_ZH, YI_EN, "GDP", "GDP"),
+    "gdp_nominal_yi": MetricLabel("地区生产总值（现价）", "GDP (current prices)", YI_ZH, YI_EN,
+                                  "现价GDP", "nominal GDP"),
+    "price_index": MetricLabel("GDP平减指数（基年=1）", "GDP deflator (base year = 1)", "", ""),
+    "outside_growth_pct": MetricLabel("外部经济实际增速", "Outside real growth", "%", "%"),
     "gdp_primary_yi": MetricLabel("第一产业增加值", "Primary-sector GDP", YI_ZH, YI_EN),
     "gdp_secondary_yi": MetricLabel("第二产业增加值", "Secondary-sector GDP", YI_ZH, YI_EN),
     "gdp_tertiary_yi": MetricLabel("第三产业增加值", "Tertiary-sector GDP", YI_ZH, YI_EN),
