@@ -198,6 +198,11 @@ class ReferenceModel(XinhuiModel):
         """The per-agent replacement of :func:`simxh.firms.step_firms` (same signature/return)."""
         t0 = time.perf_counter()
         self._sync_new_agents()
+        # the model's own code adds capital to some firms between firm steps (the tranches of
+        # projects that are still being built): the agents read it back
+        cap = f.capital_yi
+        for agent in self.agents_by_type[FirmAgent]:
+            agent.capital_yi = float(cap[agent.index])
         n = len(f)
         self.ref_fields, self.ref_draws = fields, draws
         self.ref_renovated = 0

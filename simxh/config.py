@@ -591,6 +591,11 @@ class FirmsSection:
                                            "(Restuccia & Rogerson 2008; Atkeson & Kehoe 2005)",
                                     doc="φ in VA = (A·K^α·L^(1−α))^φ: decreasing returns give "
                                         "each firm a finite optimal size")
+    expectation_years: int = param(3, min=1, max=10, unit="years", status="assumed",
+                                   source="firms extrapolate recent demand growth (adaptive "
+                                          "expectations; Gennaioli, Ma & Shleifer 2016)",
+                                   doc="years of outside growth averaged into the demand growth "
+                                       "firms plan capacity for")
     investment_speed: float = param(0.3, min=0.0, max=1.0, status="reported",
                                     source="partial adjustment of capital toward its desired "
                                            "level: 0.2–0.4 a year in firm investment panels "
@@ -877,6 +882,12 @@ class AttractionSection:
     realisation_share: float = param(0.2, min=0.0, max=1.0, status="assumed",
                                      doc="share of contracted investment that becomes capital",
                                      source="tuned (contracted investment is realised slowly and partly)")
+    ramp_years: int = param(3, min=1, max=10, unit="years", status="assumed",
+                            source="time to build: plant capacity is installed over several "
+                                   "years (Kydland & Prescott 1982; Koeva 2000: about 2 years "
+                                   "on average, longer for large projects)",
+                            doc="a started project's capital is installed in this many equal "
+                                "yearly tranches")
     approval_delay_years: int = param(2, min=0, max=10, status="assumed",
                                       doc="years from signing to production start (no integration)",
                                       source="modelling assumption (signing to production)")

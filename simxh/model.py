@@ -168,6 +168,8 @@ class XinhuiModel(mesa.Model):
         self.village_beautiful = base.village_beautiful.copy()
         self.village_demo = np.zeros(len(self.village_town), dtype=bool)
         self.pipeline: list[dict[str, Any]] = []   # signed projects waiting to start
+        # capital of started projects still to be installed: (firms, tranche a year, years left)
+        self.project_tranches: list[tuple[np.ndarray, np.ndarray, int]] = []
         self.land_renewed_mu = 0.0  # cumulative 工改 renewal (for the land balance)
         self.k_per_mu = float(self.firms.capital_yi.sum() / max(
             self.firms.land_mu[self.firms.land_mu > 0].sum(), 1e-9))
@@ -241,6 +243,7 @@ class XinhuiModel(mesa.Model):
             self._attract_projects()
         self.year = self.base_year
         self.land_sold_mu = 0.0
+        self._pending_tranches()
         # construction follows investment: its value added per 亿 of the base year's investment
         # (firms on the base year's growth path, projects, public and housing investment)
         f0 = self.firms
@@ -289,6 +292,25 @@ class XinhuiModel(mesa.Model):
             factor = float(np.prod(1.0 + g[np.clip(idx, 0, len(g) - 1)]))
             out[j] = out[j] / factor if int(year) > self.base_year else out[j] * factor
         return out
+
+    def _pending_tranches(self) -> None:
+        """Projects that started in the ``ramp_years − 1`` years before the base year still
+        install capital after it (steady state: each year installs one year's expected project
+        capital). Their firms are among the calibrated incumbents, which ones is not known: each
+        cohort's tranches go to a few incumbents drawn in proportion to capital."""
+        ramp = self.p.attraction.ramp_years
+        expected = self._expected_project_capital()
+        if ramp <= 1 or expected <= 0:
+            return
+        f = self.firms
+        alive = np.flatnonzero(f.alive)
+        g = self.streams.get("projects", "pending")
+        weights = f.capital_yi[alive] / f.capital_yi[alive].sum()
+        per_cohort = min(5, len(alive))  # a handful of projects start in a year (≈ 20–30)
+        for k in range(1, ramp):  # started k years before the base year: ramp − k tranches left
+            idx = g.choice(alive, size=per_cohort, replace=False, p=weights)
+            amount = np.full(per_cohort, expected / ramp / per_cohort)
+            self.project_tranches.append((idx, amount, ramp - k))
 
     def _expected_project_capital(self) -> float:
         """Expected capital a year's arriving projects install (亿元, base-year attractiveness)."""
@@ -444,9 +466,12 @@ class XinhuiModel(mesa.Model):
             expected_growth=self._expected_growth())
 
     def _expected_growth(self) -> float:
-        """Demand growth firms plan their capacity for: the outside markets' real growth this
-        year (macro path, China's real GDP)."""
-        return float(self.macro.growth_pct[self.macro.at(self.year)]) / 100.0
+        """Demand growth firms plan their capacity for: the outside markets' mean real growth
+        over the last ``firms.expectation_years`` years up to this one (macro path, China's real
+        GDP; adaptive expectations)."""
+        i = self.macro.at(self.year)
+        window = self.macro.growth_pct[max(0, i - self.p.firms.expectation_years + 1): i + 1]
+        return float(np.mean(window)) / 100.0
 
     @property
     def service_quality(self) -> np.ndarray:
@@ -554,14 +579,27 @@ class XinhuiModel(mesa.Model):
         median_la = np.median(f.log_productivity[alive])
         lk = f.capital_yi[alive].sum() / f.employment_wan[alive].sum()
         # attracted projects
+        # projects that started earlier install their next tranche of capital (time to build)
+        installed = 0.0
+        tranches = []
+        for idx, amount, left in self.project_tranches:
+            live = f.alive[idx]
+            f.capital_yi[idx[live]] += amount[live]
+            installed += float(amount[live].sum())
+            if left > 1:
+                tranches.append((idx, amount, left - 1))
+        self.project_tranches = tranches
+        ramp = self.p.attraction.ramp_years
         due = [pr for pr in self.pipeline if pr["start_year"] <= self.year]
         self.pipeline = [pr for pr in self.pipeline if pr["start_year"] > self.year]
         new_idx = []
+        self.investment_yi["projects"] = installed
         if due:
             g = self.streams.get("projects", "entry", self.year)
             z = g.standard_normal(len(due))
             cap = np.array([pr["investment"] * self.p.attraction.realisation_share for pr in due])
-            self.investment_yi["projects"] = float(cap.sum())
+            cap = cap / ramp  # the first of ``ramp`` equal tranches
+            self.investment_yi["projects"] += float(cap.sum())
             idx = f.append(
                 sector=np.array([pr["sector"] for pr in due]),
                 node=np.array([pr["node"] for pr in due]),
@@ -574,8 +612,8 @@ class XinhuiModel(mesa.Model):
                 from_project=np.ones(len(due), bool),
                 tax_partner_town=np.array([pr["partner"] for pr in due]))
             new_idx.append(idx)
-        else:
-            self.investment_yi["projects"] = 0.0
+            if ramp > 1:
+                self.project_tranches.append((idx, cap.copy(), ramp - 1))
         # organic births (mostly micro firms in the towns); none in the no-net-investment what-if
         g = self.streams.get("firms", "entry", self.year)
         n_new = int(g.poisson(fc.entry_rate * n_alive)) if self.p.economy.net_investment else 0

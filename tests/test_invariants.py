@@ -84,7 +84,8 @@ SUMMED = ("gdp_yi", "gdp_primary_yi", "gdp_secondary_yi", "gdp_tertiary_yi",
           "firms", "firms_above_scale", "hightech_firms", "little_giants",
           "firms_output_over_10yi", "investment_introduced_yi", "infrastructure_spend_yi")
 # Columns that are rates of change (may be negative); every other number is a level.
-GROWTH = ("gdp_growth_pct", "weakest_town_growth_pct")
+GROWTH = ("gdp_growth_pct", "weakest_town_growth_pct", "outside_growth_pct",
+          "posterior_draw")  # posterior_draw is -1 for the posterior mean
 
 # The network and access parameters (the region's travel times and market access), drawn in
 # some examples; the region is then rebuilt for the example.
