@@ -16,7 +16,18 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 SLOW_MODULES = frozenset({
-    # measured with `pytest --durations=0` on the project's 2-core VM (see Makefile test-fast)
+    # seconds per module from `pytest --durations=0` on the project's 2-core VM
+    "test_report.py",                       # 54 s: every figure in three formats
+    "test_invariants.py",                   # 45 s: many full model runs
+    "test_experiment_e2e.py",               # 45 s: experiments through the CLI, with workers
+    "test_runner.py",                       # 33 s: process pools, kills and resumes
+    "test_dask_faults.py", "test_dask.py",  # 34 s: local Dask clusters
+    "test_safety.py",                       # 13 s: subprocesses and signals
+    "test_config_properties.py",            # 12 s: hypothesis
+    "test_cli.py",                          # 10 s: subprocess CLI runs
+    "test_reliability_data_properties.py",  # 9 s: hypothesis
+    "test_notebook.py",                     # executes examples/quickstart.ipynb
+    "test_dashboard.py",                    # a Solara server and headless Chromium
 })
 
 
