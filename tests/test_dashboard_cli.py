@@ -48,7 +48,7 @@ def test_page_pieces_follow_the_model():
 
     import simxh
     from simxh.config import load_config
-    from simxh.dashboard import (district_figure, model_params, status_text, t, town_growth)
+    from simxh.dashboard import district_figure, model_params, status_text, t, town_growth
 
     config = load_config("configs/integration.toml")
     params = model_params(config, "zh")
