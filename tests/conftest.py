@@ -31,9 +31,28 @@ SLOW_MODULES = frozenset({
 })
 
 
+SLOW_TESTS = frozenset({
+    # single tests of otherwise quick modules that start a Python subprocess or a big import
+    "test_bad_input.py::test_real_entry_point_exits_2_cleanly",             # 6 s
+    "test_reliability_results_dir.py::test_closed_pipe_ends_quietly",       # 6 s (2 params)
+    "test_reliability_disk.py::test_disk_fault_is_a_clear_error_and_resumable",  # 5 s
+    "test_dashboard_cli.py::test_page_pieces_follow_the_model",             # 3 s: solara
+})
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With ``-m "not slow"`` the slow modules are not even imported (importing Dask,
+    hypothesis and the report's matplotlib stack costs seconds on two cores)."""
+    if config.getoption("markexpr", "").replace(" ", "") == "notslow" \
+            and collection_path.name in SLOW_MODULES:
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if item.path.name in SLOW_MODULES:
+        name = f"{item.path.name}::{item.originalname}"
+        if item.path.name in SLOW_MODULES or name in SLOW_TESTS:
             item.add_marker(pytest.mark.slow)
 
 

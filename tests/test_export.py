@@ -66,8 +66,10 @@ def test_export_xlsx_has_every_table_and_figure(quick_copy: Path, capsys):
     assert any("亿元" in str(cell) for row in labels for cell in row)
 
 
-def test_export_of_a_folder_without_summary_is_one_line_exit_2(quick_copy: Path, capsys):
-    assert main(["export", str(quick_copy), "--xlsx"]) == 2
+def test_export_of_a_folder_without_summary_is_one_line_exit_2(tmp_path: Path, capsys):
+    (tmp_path / "manifest.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "summary").mkdir()  # an empty summary folder: nothing to export either
+    assert main(["export", str(tmp_path), "--xlsx"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no summary tables" in err and "simxh compare" in err
 
