@@ -1,11 +1,12 @@
 # simxh — the two commands a newcomer needs:
 #   make run    set up (venv + install) and run the main job: the policy comparison and its brief
 #   make test   set up and run the checks (ruff) and the test suite; CI runs exactly this
+#   make test-fast   the tests not marked slow (tests/conftest.py), in under a minute
 VENV ?= .venv
 BIN := $(VENV)/bin
 WORKERS ?= 2
 
-.PHONY: setup run test lint clean
+.PHONY: setup run test test-fast lint clean
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -27,6 +28,9 @@ lint: setup
 
 test: lint
 	$(BIN)/python -m pytest
+
+test-fast: lint
+	$(BIN)/python -m pytest -m "not slow"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

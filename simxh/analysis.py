@@ -6,18 +6,24 @@ under ``DIR/summary/``:
 - ``summary.csv`` — per scenario, metric and year: n, mean, sd, median and quantiles;
 - ``paired_differences.csv`` — scenario minus reference, paired by (design point, replication),
   which is what common random numbers buy: mean, t-interval, n;
-- ``targets.csv`` — for every plan target and scenario, the probability of meeting it and the
-  growth rate the target implies from the base year;
+- ``targets.csv`` — for every plan target and scenario, the probability of meeting it (with a
+  Wilson score interval) and the growth rate the target implies from the base year;
 - ``equity.csv`` — the Theil index of GDP per capita (泰尔指数), its Gini, and the weakest
   town's growth, per scenario and year;
 - ``sensitivity.csv`` — Morris or Sobol indices (SALib) when the design allows, else Spearman
-  rank correlations between each uncertain parameter and each output.
+  rank correlations between each uncertain parameter and each output;
+- ``metadata.json`` — the confidence level of every interval in these tables and the sources of
+  uncertainty the runs sample (``uncertainty_sources``), so that reports label them honestly.
+
+The interval tables also carry the level in a ``confidence`` column. CSV files are written as
+UTF-8 with a byte-order mark (``utf-8-sig``) so that Excel opens the Chinese text correctly.
 
 Functions here take plain DataFrames, so they are tested against hand-computed values.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -95,6 +101,21 @@ def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, flo
         return mean, math.nan, math.nan, n
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / math.sqrt(n))
     return mean, mean - half, mean + half, n
+
+
+def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion ``successes / n`` (nan, nan when n = 0).
+
+    Unlike the normal approximation it stays inside [0, 1] and is not degenerate at 0 or 1
+    (Wilson 1927; Brown, Cai & DasGupta 2001)."""
+    if n <= 0:
+        return math.nan, math.nan
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    p = successes / n
+    denom = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def paired_differences(frame: pd.DataFrame, reference: str,
@@ -176,7 +197,7 @@ def _int_or_none(value: Any) -> int | None:
 
 
 def score_targets(frame: pd.DataFrame, targets: pd.DataFrame, *, base_year: int = 2023,
-                  reference: str | None = None) -> pd.DataFrame:
+                  reference: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
     """The probability that each scenario meets each plan target, over its runs.
 
     ``targets`` has an ``id`` index (or column) and columns metric, comparator, value, year,
@@ -187,8 +208,10 @@ def score_targets(frame: pd.DataFrame, targets: pd.DataFrame, *, base_year: int 
     after ``year`` (10 years for 2023–2033), i.e. the compound rate. Targets on metrics the
     model does not output are listed with probability NaN and a note.
 
-    Columns: scenario, target, metric, year, comparator, value, probability, n,
-    base_value, implied_growth_pct, note. ``implied_growth_pct`` is the annual growth from
+    Columns: scenario, target, metric, year, comparator, value, probability, probability_low,
+    probability_high, n, base_value, implied_growth_pct, note; ``probability_low``/``_high``
+    are the Wilson score interval of the probability at ``confidence`` (runs are independent
+    draws of the same scenario). ``implied_growth_pct`` is the annual growth from
     the base-year mean of the ``reference`` scenario (default: the first) to the target value
     (for growth targets, the target itself): a property of the target, the same for every
     scenario.
@@ -227,7 +250,8 @@ def score_targets(frame: pd.DataFrame, targets: pd.DataFrame, *, base_year: int 
         for scenario in scenarios:
             row = {"scenario": scenario, "target": target_id, "metric": metric,
                    "year": report_year, "comparator": comparator, "value": value,
-                   "probability": math.nan, "n": 0, "base_value": math.nan,
+                   "probability": math.nan, "probability_low": math.nan,
+                   "probability_high": math.nan, "n": 0, "base_value": math.nan,
                    "implied_growth_pct": math.nan, "note": problem or info}
             if problem:
                 rows.append(row)
@@ -251,6 +275,8 @@ def score_targets(frame: pd.DataFrame, targets: pd.DataFrame, *, base_year: int 
                     row["note"] = "some runs lack some target years"
             row["n"] = int(len(met))
             row["probability"] = float(np.mean(met)) if len(met) else math.nan
+            row["probability_low"], row["probability_high"] = wilson_interval(
+                int(np.sum(met)), len(met), confidence)
             assert base is not None
             base_values = base[metric]
             if len(base_values):
@@ -262,7 +288,8 @@ def score_targets(frame: pd.DataFrame, targets: pd.DataFrame, *, base_year: int 
                                                                base_year, report_year)
             rows.append(row)
     return pd.DataFrame(rows, columns=["scenario", "target", "metric", "year", "comparator",
-                                       "value", "probability", "n", "base_value",
+                                       "value", "probability", "probability_low",
+                                       "probability_high", "n", "base_value",
                                        "implied_growth_pct", "note"])
 
 
@@ -431,7 +458,8 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
     if isinstance(targets, str):
         targets = load_targets(experiment.targets)
     if targets is not None:
-        tables["targets"] = score_targets(district, targets, reference=reference)
+        tables["targets"] = score_targets(district, targets, reference=reference,
+                                          confidence=confidence)
     tables["equity"] = equity_table(district, years, confidence)
     if design_cols:
         unit = None
@@ -443,11 +471,58 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
         tables["sensitivity"] = sensitivity_indices(
             district, points, experiment.design.kind, unit, metrics, years,
             second_order=experiment.design.second_order, seed=experiment.seed % 2**31)
+    for name in ("paired_differences", "targets", "equity"):  # the level beside its intervals
+        if name in tables:
+            tables[name] = tables[name].assign(confidence=confidence)
     if write:
         store.summary_dir.mkdir(exist_ok=True)
         for name, table in tables.items():
-            table.to_csv(store.summary_dir / f"{name}.csv", index=False)
+            write_csv(table, store.summary_dir / f"{name}.csv")
+        meta = {"confidence": confidence, "reference": reference,
+                "uncertainty_sources": uncertainty_sources(manifest),
+                "metrics": metrics, "years": [int(y) for y in years],
+                "tables": sorted(f"{name}.csv" for name in tables)}
+        (store.summary_dir / SUMMARY_METADATA).write_text(
+            json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return tables
+
+
+SUMMARY_METADATA = "metadata.json"
+CSV_ENCODING = "utf-8-sig"
+"""CSV files simxh writes: UTF-8 with a byte-order mark, so Excel reads the Chinese text."""
+
+SIMULATION_NOISE = "simulation_noise"
+PARAMETER_UNCERTAINTY = "parameters"
+
+
+def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``table`` as CSV in UTF-8 with a BOM (readers: :func:`read_csv`, pandas, Excel)."""
+    table.to_csv(path, index=False, encoding=CSV_ENCODING)
+    return Path(path)
+
+
+def read_csv(path: str | Path, **kw: Any) -> pd.DataFrame:
+    """Read a CSV simxh wrote (with or without a BOM)."""
+    return pd.read_csv(path, encoding=CSV_ENCODING, **kw)
+
+
+def uncertainty_sources(manifest: dict[str, Any]) -> list[str]:
+    """What the spread between runs samples: the manifest's ``uncertainty_sources`` (top
+    level or in the experiment's spec) if it lists them, else ``simulation_noise`` (firm-level
+    random draws) plus ``parameters`` when the design samples uncertain parameters."""
+    exp = manifest.get("experiment") if isinstance(manifest.get("experiment"), dict) else {}
+    spec = exp.get("spec") if isinstance(exp.get("spec"), dict) else {}
+    for source in (manifest, exp, spec):
+        listed = source.get("uncertainty_sources")
+        if isinstance(listed, str):
+            listed = [listed]
+        if isinstance(listed, list) and listed:
+            return [str(x) for x in listed]
+    out = [SIMULATION_NOISE]
+    design = manifest.get("design") if isinstance(manifest.get("design"), dict) else {}
+    if spec.get("uncertainties") or [c for c in design.get("columns") or [] if c != "point"]:
+        out.append(PARAMETER_UNCERTAINTY)
+    return out
 
 
 def widest_interval(frame: pd.DataFrame, reference: str, metric: str, year: int,

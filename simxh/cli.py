@@ -25,7 +25,8 @@ _DISK_ERRORS = {errno.EACCES: "permission denied", errno.EPERM: "operation not p
                 errno.ELOOP: "too many symbolic links"}
 """File-system errors that are the user's environment, not a bug: one line, exit 2."""
 
-COMMANDS = ("info", "validate", "run", "status", "compare", "report", "calibrate")
+COMMANDS = ("info", "validate", "run", "status", "compare", "report", "export", "dashboard",
+            "calibrate")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1174,5 +1174,7 @@ def parameters(cls: type | None = None, prefix: str = "") -> list[dict[str, Any]
             out.append({"key": path, "default": _plain(getattr(default, f.name)),
                         "unit": meta.get("unit", ""), "min": meta.get("min"),
                         "max": meta.get("max"), "status": meta.get("status", ""),
-                        "source": meta.get("source", ""), "doc": meta.get("doc", "")})
+                        "source": meta.get("source", ""), "doc": meta.get("doc", ""),
+                        "choices": meta.get("choices"),
+                        "min_exclusive": meta.get("min_exclusive", False)})
     return out

@@ -62,6 +62,45 @@ TOWN_REPORTERS = (
 )
 
 
+TOWN_REPORTER_PREFIX = "town_"
+"""Town reporters are named ``town_<column>`` (``town_gdp_yi``) so that ``mesa.batch_run``,
+which merges a model's and its agents' values into one row, keeps the district's ``gdp_yi``;
+:func:`simxh.simulation.result_tables` names the towns table's columns without the prefix."""
+
+LEVER_KEYWORDS = {
+    "integration": "integration.enabled", "pairing": "pairing.enabled",
+    "infrastructure": "infrastructure.enabled", "tech_renovation": "tech_renovation.enabled",
+    "attraction_effort": "attraction.effort", "tfp_drift": "firms.tfp_drift",
+    "end_year": "run.end_year",
+}
+"""``XinhuiModel``'s scalar keyword parameters (for ``mesa.batch_run`` and SolaraViz) and the
+dotted config key each sets; None keeps the config's value."""
+
+
+def lever_overrides(overrides: Any, **levers: Any) -> Any:
+    """``overrides`` (a mapping, ``key=value`` strings or one such string) plus the scalar
+    lever keywords that are not None, as one dotted-key mapping (or ``overrides`` unchanged)."""
+    from simxh.config import SET_SOURCE, parse_override
+    from simxh.errors import ConfigError
+
+    if isinstance(overrides, str):
+        if "=" not in overrides:  # mesa.batch_run iterates a dict given as a parameter's values
+            raise ConfigError("malformed override", file=SET_SOURCE, value=overrides,
+                              expected="a {dotted.key: value} dict or 'key=value' string (in "
+                              "mesa.batch_run parameters, wrap a dict in a list: "
+                              "{'overrides': [{...}]})")
+        overrides = [overrides]
+    chosen = {LEVER_KEYWORDS[k]: v for k, v in levers.items() if v is not None}
+    if not chosen:
+        return overrides
+    merged: dict[str, Any] = {}
+    if overrides:
+        merged.update(overrides.items() if hasattr(overrides, "items")
+                      else map(parse_override, overrides))
+    merged.update(chosen)
+    return merged
+
+
 _REPORTER_ALIASES = {
     "population_wan": lambda m: m.population_wan_total,
     "firms": lambda m: m.firms_count,
@@ -87,15 +126,22 @@ class XinhuiModel(mesa.Model):
 
     def __init__(self, config: Any = None, *, seed: int | None = None, rng: Any = None,
                  overrides: Any = None, region: Region | None = None,
-                 label: str = "", replication: int = 0) -> None:
+                 label: str = "", replication: int = 0, integration: bool | None = None,
+                 pairing: bool | None = None, infrastructure: bool | None = None,
+                 tech_renovation: bool | None = None, attraction_effort: float | None = None,
+                 tfp_drift: float | None = None, end_year: int | None = None) -> None:
         if seed is not None and rng is not None:
             raise ValueError("pass either seed or rng, not both")
         super().__init__(rng=seed if seed is not None else rng)
         self.seed = int(self._seed)
         self.streams = Streams(self.seed)
         # estimated parameters: this replication's posterior draw (the same in every scenario)
-        self.config, self.posterior_draw = apply_posterior(coerce_config(config, overrides),
-                                                           self.streams.get("posterior"))
+        self.config, self.posterior_draw = apply_posterior(
+            coerce_config(config, lever_overrides(
+                overrides, integration=integration, pairing=pairing,
+                infrastructure=infrastructure, tech_renovation=tech_renovation,
+                attraction_effort=attraction_effort, tfp_drift=tfp_drift, end_year=end_year)),
+            self.streams.get("posterior"))
         self.p = _Params(self.config)
         self.label = label
         self.replication = replication
@@ -105,8 +151,10 @@ class XinhuiModel(mesa.Model):
         self.region = (region if region is not None else build_region(self.config)).copy()
         self._setup()
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: _REPORTER_ALIASES.get(name, name) for name in DISTRICT_REPORTERS},
-            agenttype_reporters={Town: {name: name for name in TOWN_REPORTERS}},
+            model_reporters={"year": "year", **{name: _REPORTER_ALIASES.get(name, name)
+                                                for name in DISTRICT_REPORTERS}},
+            agenttype_reporters={Town: {"town": "town_id", **{
+                TOWN_REPORTER_PREFIX + name: name for name in TOWN_REPORTERS}}},
         )
         self.datacollector.collect(self)
         self.collected_years = [self.year]

@@ -10,7 +10,7 @@ import pandas as pd
 
 from simxh.agents import Town
 from simxh.config import coerce_config
-from simxh.model import DISTRICT_REPORTERS, TOWN_REPORTERS, XinhuiModel
+from simxh.model import DISTRICT_REPORTERS, TOWN_REPORTER_PREFIX, TOWN_REPORTERS, XinhuiModel
 from simxh.region import Region, build_region
 
 ID_COLUMNS = ("scenario", "replication", "seed", "year")
@@ -59,7 +59,8 @@ def simulate(config: Any = None, seed: int = 0, overrides: Any = None, *, scenar
 
 def result_tables(model: XinhuiModel, *, scenario: str = "", replication: int = 0
                   ) -> SimulationResult:
-    """The district and town tables from a model's DataCollector."""
+    """The district and town tables from a model's DataCollector (the Town agents'
+    ``town_<column>`` reporters become the towns table's ``<column>``)."""
     years = model.collected_years
     dc = model.datacollector
     # each table is built from one dict of columns: inserting columns one by one made pandas
@@ -80,5 +81,5 @@ def result_tables(model: XinhuiModel, *, scenario: str = "", replication: int = 
     towns = pd.DataFrame({
         "scenario": scenario, "replication": replication, "seed": model.seed,
         "year": year[rows], "town": town[rows],
-        **{name: raw[name].to_numpy()[rows] for name in TOWN_REPORTERS}})
+        **{name: raw[TOWN_REPORTER_PREFIX + name].to_numpy()[rows] for name in TOWN_REPORTERS}})
     return SimulationResult(district=district, towns=towns)

@@ -155,7 +155,7 @@ def write_report(directory: str | Path, *, lang: str = "zh", formats: Iterable[s
                 skipped.append(name)
                 continue
             stem = out_dir / fig.name
-            fig.data.to_csv(stem.with_suffix(".csv"), index=False)
+            fig.data.to_csv(stem.with_suffix(".csv"), index=False, encoding="utf-8-sig")
             tables[fig.name] = stem.with_suffix(".csv")
             fig.caption = fig.figure.get_suptitle() or fig.name
             written[fig.name] = T.save_figure(fig.figure, stem, fmts)

@@ -32,15 +32,18 @@ _B: dict[str, tuple[str, str]] = {
                    "Only one scenario: there are no paired differences to report."),
     "outcome": ("指标", "Outcome"),
     "scenario": ("情景", "Scenario"),
-    "diff": ("平均差异 [95%区间]", "Mean difference [95% interval]"),
+    "diff": ("平均差异 [{pct}置信区间]", "Mean difference [{pct} confidence interval]"),
     "n": ("配对数", "Pairs"),
-    "headline": ("{year}年地区生产总值：{best}比{ref}高{mean}亿元（95%区间{lo}至{hi}）。",
-                 "GDP in {year}: {best} exceeds {ref} by {mean} (100 million yuan; 95% interval "
-                 "{lo} to {hi})."),
+    "headline": ("{year}年地区生产总值：{best}比{ref}高{mean}亿元（{pct}置信区间{lo}至{hi}）。",
+                 "GDP in {year}: {best} exceeds {ref} by {mean} (100 million yuan; {pct} "
+                 "confidence interval {lo} to {hi})."),
     "headline_neg": ("{year}年地区生产总值：没有情景显著高于{ref}。",
                      "GDP in {year}: no scenario is above {ref} beyond its interval."),
     "gdp_level": ("{year}年地区生产总值中位数（亿元）", "Median GDP in {year} (100 million yuan)"),
     "scorecard": ("规划目标达成概率", "Plan targets: probability of meeting them"),
+    "scorecard_ci": ("概率后括号内为{pct} Wilson置信区间（{n}次模拟中达成目标的比例）。",
+                     "Brackets: the {pct} Wilson score interval of each probability (the share "
+                     "of {n} runs that meet the target)."),
     "scorecard_none": ("未找到目标表（summary/targets.csv）。", "No target table (summary/targets.csv)."),
     "target": ("目标", "Target"),
     "implied": ("隐含年均增速", "Implied growth a year"),
@@ -61,9 +64,15 @@ _B: dict[str, tuple[str, str]] = {
     "cav_unknown": ("未能读取数据文件的来源标记，无法统计假设值的数量。",
                     "The data files' provenance could not be read, so assumed inputs are not "
                     "counted."),
-    "cav_reps": ("每个情景{r}次重复；区间反映模拟的随机性与所抽样的参数不确定性，不包括模型结构误差。",
-                 "{r} replications per scenario; intervals reflect the simulation's randomness "
-                 "and the sampled parameter uncertainty, not errors in the model's structure."),
+    "cav_reps": ("每个情景{r}次重复；置信区间为{pct}水平。", "{r} replications per scenario; "
+                 "confidence intervals are at the {pct} level."),
+    "cav_sources": ("不确定性来源：图表中的区间与分布带只反映{sources}，不包括{missing}。",
+                    "Sources of uncertainty: the bands and intervals reflect {sources}; they do "
+                    "not include {missing}."),
+    "cav_sources_all": ("不确定性来源：图表中的区间与分布带反映{sources}。",
+                        "Sources of uncertainty: the bands and intervals reflect {sources}."),
+    "only": ("（仅此一项）", " only"),
+    "and": ("、", ", "),
     "cav_prices": ("金额为2023年不变价；名义目标按物价假设换算。",
                    "Money is in real 2023 prices; nominal targets are converted with the price "
                    "assumption."),
@@ -85,6 +94,32 @@ _NOTES: dict[str, dict[str, str]] = {
     "target year outside the simulated years": {"zh": "未评分：目标年份超出模拟期",
                                                 "en": "not scored: year not simulated"},
 }
+
+
+# Sources of uncertainty an experiment's spread can sample (manifest ``uncertainty_sources``).
+SOURCES: dict[str, tuple[str, str]] = {
+    "simulation_noise": ("企业层面的模拟随机性", "firm-level simulation noise"),
+    "parameters": ("参数不确定性（按实验设计抽样）", "parameter uncertainty (the sampled design)"),
+    "macro": ("宏观环境的不确定性", "macroeconomic uncertainty"),
+    "structure": ("模型结构的不确定性", "uncertainty in the model's structure"),
+}
+
+
+def sources_sentence(sources: Sequence[str], lang: str) -> str:
+    """'the bands reflect firm-level simulation noise only; they do not include ...'."""
+    known = [s for s in sources if s in SOURCES]
+    names = [SOURCES[s][0 if lang == "zh" else 1] if s in SOURCES else str(s) for s in sources]
+    text = b("and", lang).join(names) if names else SOURCES["simulation_noise"][lang == "en"]
+    if len(names) <= 1:
+        text += b("only", lang)
+    missing = [SOURCES[k][0 if lang == "zh" else 1].split("（")[0].split(" (")[0]
+               for k in SOURCES if k not in known]
+    if not missing:
+        return b("cav_sources_all", lang, sources=text)
+    last = "或" if lang == "zh" else " or "
+    joined = missing[0] if len(missing) == 1 else \
+        b("and", lang).join(missing[:-1]) + last + missing[-1]
+    return b("cav_sources", lang, sources=text, missing=joined)
 
 
 def b(key: str, lang: str, **fmt: Any) -> str:
@@ -173,8 +208,8 @@ def write_brief(ctx: Context, figures: Sequence[Figure], formats: Sequence[str],
                 label = label.replace("（%）", "（百分点）").replace("(%)", "(percentage points)")
             rows.append([f"{label} {r.year}", ctx.scenario(r.scenario),
                          f"{_fmt(r.mean)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]", f"{int(r.n)}"])
-        out.append(_md_table([b("outcome", lang), b("scenario", lang), b("diff", lang),
-                              b("n", lang)], rows))
+        out.append(_md_table([b("outcome", lang), b("scenario", lang),
+                              b("diff", lang, pct=ctx.pct), b("n", lang)], rows))
     for name in ("fan_chart", "paired_differences"):
         if name in by_name:
             out += ["", _embed(by_name[name], formats)]
@@ -201,12 +236,15 @@ def write_brief(ctx: Context, figures: Sequence[Figure], formats: Sequence[str],
                              _NOTES.get(note, {}).get(lang, note or L.text("not_scored", lang)),
                              *["–" for _ in scen]])
                 continue
+            lows = part.set_index("scenario")["probability_low"]
+            highs = part.set_index("scenario")["probability_high"]
             rows.append([ctx.names.target_label(str(target), lang),
                          "–" if pd.isna(g) else (f"{g:.1f}%" if g > 0
                                                   else L.text("met_at_base", lang)),
-                         *[("–" if pd.isna(probs.get(s)) else f"{probs.get(s) * 100:.0f}%")
-                           for s in scen]])
+                         *[_probability(probs.get(s), lows.get(s), highs.get(s)) for s in scen]])
         out.append(_md_table(header, rows))
+        if score["probability_low"].notna().any():
+            out += ["", b("scorecard_ci", lang, pct=ctx.pct, n=int(score["n"].max()))]
         tension = _tension(ctx, score)
         if tension:
             out += ["", tension]
@@ -238,7 +276,8 @@ def write_brief(ctx: Context, figures: Sequence[Figure], formats: Sequence[str],
                             dn=dn, dm=dm, cn=cn, cm=cm))
     else:
         out.append("- " + b("cav_unknown", lang))
-    out.append("- " + b("cav_reps", lang, r=res.replications))
+    out.append("- " + b("cav_reps", lang, r=res.replications, pct=ctx.pct))
+    out.append("- " + sources_sentence(res.uncertainty_sources, lang))
     if res.design_points > 1:
         out.append("- " + b("cav_design", lang, k=res.design_points))
     out.append("- " + b("cav_prices", lang))
@@ -250,6 +289,15 @@ def write_brief(ctx: Context, figures: Sequence[Figure], formats: Sequence[str],
     return path
 
 
+def _probability(p: Any, low: Any, high: Any) -> str:
+    """'62% [45–77%]' (the Wilson interval in brackets when there is one)."""
+    if p is None or pd.isna(p):
+        return "–"
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return f"{p * 100:.0f}%"
+    return f"{p * 100:.0f}% [{low * 100:.0f}–{high * 100:.0f}%]"
+
+
 def _headline(ctx: Context, table: pd.DataFrame) -> str:
     gdp = table[(table["metric"] == "gdp_yi") & (table["year"] == ctx.year)]
     ref = ctx.scenario(ctx.reference)
@@ -259,6 +307,7 @@ def _headline(ctx: Context, table: pd.DataFrame) -> str:
     if best["ci_low"] <= 0:
         return b("headline_neg", ctx.lang, year=ctx.year, ref=ref)
     return b("headline", ctx.lang, year=ctx.year, best=ctx.scenario(best["scenario"]), ref=ref,
+             pct=ctx.pct,
              mean=_fmt(best["mean"]), lo=_fmt(best["ci_low"]), hi=_fmt(best["ci_high"]))
 
 

@@ -45,6 +45,16 @@ class Context:
     def t(self, key: str, **fmt: Any) -> str:
         return L.text(key, self.lang, **fmt)
 
+    @property
+    def pct(self) -> str:
+        """The confidence level of the intervals as a percentage ('90%'), from the results."""
+        return percent(self.results.confidence)
+
+
+def percent(level: float) -> str:
+    """0.9 → '90%', 0.975 → '97.5%'."""
+    return f"{round(100 * float(level), 2):g}%"
+
 
 @dataclass
 class Figure:
@@ -306,8 +316,9 @@ def paired_differences(ctx: Context) -> Figure | None:
         ax.margins(x=0.15)
     n = int(table["n"].min()) if "n" in table and len(table) else 0
     ref = ctx.scenario(ctx.reference)
-    title = ctx.t("paired_title") + (f"（{ref}，{ctx.t('ci95')}，n={n}）" if ctx.lang == "zh"
-                                     else f" ({ref}; {ctx.t('ci95')}, n = {n})")
+    ci = ctx.t("ci", pct=ctx.pct)
+    title = ctx.t("paired_title") + (f"（{ref}，{ci}，n={n}）" if ctx.lang == "zh"
+                                     else f" ({ref}; {ci}, n = {n})")
     _finish(fig, ctx, title)
     return Figure("paired_differences", fig, table)
 
@@ -676,12 +687,14 @@ def _edge_point(cx: float, cy: float, x: float, y: float, xlim: tuple[float, flo
 def scorecard_table(ctx: Context) -> pd.DataFrame:
     """The rows of ``targets.csv`` for the selected scenarios, in the targets file's order."""
     targets = ctx.results.targets
-    cols = ["scenario", "target", "target_label", "year", "probability", "n",
-            "implied_growth_pct", "note"]
+    cols = ["scenario", "target", "target_label", "year", "probability", "probability_low",
+            "probability_high", "confidence", "n", "implied_growth_pct", "note"]
     if targets is None or targets.empty:
         return pd.DataFrame(columns=cols)
     rows = targets[targets["scenario"].isin(ctx.scenarios)].copy()
-    for col, empty in (("implied_growth_pct", np.nan), ("note", "")):
+    rows["confidence"] = ctx.results.confidence
+    for col, empty in (("implied_growth_pct", np.nan), ("note", ""), ("probability_low", np.nan),
+                       ("probability_high", np.nan)):
         if col not in rows:
             rows[col] = empty
     order = [t for t in ctx.names.target_rows if t in set(rows["target"])] + [
@@ -728,6 +741,12 @@ def target_scorecard(ctx: Context) -> Figure | None:
     fig, axes = _new_figure(T.DOUBLE_COLUMN_IN, 1.2 + cell_h * len(targets))
     ax = axes[0, 0]
     values = grid.to_numpy(dtype=float)
+    lows = table.pivot_table(index="target", columns="scenario", values="probability_low",
+                             aggfunc="first", dropna=False).reindex(index=targets, columns=scen)
+    highs = table.pivot_table(index="target", columns="scenario", values="probability_high",
+                              aggfunc="first", dropna=False).reindex(index=targets, columns=scen)
+    lo_v, hi_v = lows.to_numpy(dtype=float), highs.to_numpy(dtype=float)
+    with_ci = bool(np.isfinite(lo_v).any())
     ax.imshow(np.ma.masked_invalid(values), cmap=plt.get_cmap("cividis"), vmin=0, vmax=1,
               aspect="auto")
     ax.grid(False)
@@ -736,7 +755,15 @@ def target_scorecard(ctx: Context) -> Figure | None:
             v = values[i, j]
             text = "–" if np.isnan(v) else f"{v * 100:.0f}%"
             colour = T.GREY if np.isnan(v) else ("black" if v > 0.55 else "white")
-            ax.text(j, i, text, ha="center", va="center", fontsize=T.SMALL_SIZE, color=colour)
+            if with_ci and np.isfinite(lo_v[i, j]) and np.isfinite(hi_v[i, j]):
+                ax.text(j - 0.08, i, text, ha="right", va="center", fontsize=T.SMALL_SIZE,
+                        color=colour)
+                ax.text(j - 0.04, i, f"{lo_v[i, j] * 100:.0f}–{hi_v[i, j] * 100:.0f}",
+                        ha="left", va="center", fontsize=T.SMALL_SIZE - 1.5, color=colour,
+                        gid="wilson")
+            else:
+                ax.text(j, i, text, ha="center", va="center", fontsize=T.SMALL_SIZE,
+                        color=colour)
     implied = table.groupby("target", sort=False)["implied_growth_pct"].first()
     labels_by_target = table.groupby("target", sort=False)["target_label"].first()
     ax.set_yticks(range(len(targets)))
@@ -756,8 +783,12 @@ def target_scorecard(ctx: Context) -> Figure | None:
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.tick_params(length=0)
-    title = ctx.t("scorecard_title") + (f"（n={int(table['n'].max())}）" if ctx.lang == "zh"
-                                        else f" (n = {int(table['n'].max())})")
+    n = int(table["n"].max())
+    wilson = ctx.t("wilson", pct=ctx.pct) if with_ci else ""
+    if ctx.lang == "zh":
+        title = ctx.t("scorecard_title") + f"（n={n}" + (f"；{wilson}" if wilson else "") + "）"
+    else:
+        title = ctx.t("scorecard_title") + f" (n = {n}" + (f"; {wilson}" if wilson else "") + ")"
     _finish(fig, ctx, title)
     return Figure("target_scorecard", fig, table)
 

@@ -40,6 +40,38 @@ class Results:
     targets: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
     design_columns: list[str] = field(default_factory=list)
+    summary_meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def confidence(self) -> float:
+        """The confidence level of the intervals in ``summary/`` (``simxh compare
+        --confidence``): from ``summary/metadata.json``, else the tables' ``confidence``
+        column, else 0.95 (the default of ``simxh compare``)."""
+        level = self.summary_meta.get("confidence")
+        if level is None:
+            for table in (self.paired, self.targets):
+                if table is not None and "confidence" in table.columns and len(table):
+                    level = table["confidence"].dropna().iloc[0] if \
+                        table["confidence"].notna().any() else None
+                    if level is not None:
+                        break
+        try:
+            level = float(level) if level is not None else 0.95
+        except (TypeError, ValueError):
+            return 0.95
+        return level if 0 < level < 1 else 0.95
+
+    @property
+    def uncertainty_sources(self) -> list[str]:
+        """What the spread between runs samples (see :func:`simxh.analysis.uncertainty_sources`):
+        the manifest's own list first, then what ``simxh compare`` recorded."""
+        from simxh.analysis import SIMULATION_NOISE, uncertainty_sources
+
+        found = uncertainty_sources(self.manifest)
+        listed = self.summary_meta.get("uncertainty_sources")
+        if found == [SIMULATION_NOISE] and isinstance(listed, list) and listed:
+            return [str(x) for x in listed]
+        return found
 
     # ---- manifest accessors (tolerant of the store's layout) ---------------------------
 
@@ -183,11 +215,22 @@ def _design_columns(manifest: Mapping[str, Any], names: list[str]) -> list[str]:
     return [k for k in dict.fromkeys(keys) if k in names]
 
 
+def _read_meta(summary: Path) -> dict[str, Any]:
+    """``summary/metadata.json`` (written by ``simxh compare``); {} when absent or unreadable
+    (older results: the report then assumes compare's defaults)."""
+    path = summary / "metadata.json"
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
 def _read_csv(path: Path) -> pd.DataFrame | None:
     if not path.is_file():
         return None
     try:
-        return pd.read_csv(path)
+        return pd.read_csv(path, encoding="utf-8-sig")
     except (ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError/EmptyDataError too
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserError(f"not a readable CSV table ({reason[:160]})", file=path,
@@ -242,6 +285,7 @@ def load_results(directory: str | Path) -> Results:
         targets=_read_csv(summary / "targets.csv"),
         sensitivity=_read_csv(summary / "sensitivity.csv"),
         design_columns=design,
+        summary_meta=_read_meta(summary),
     )
 
 
@@ -258,4 +302,5 @@ def ensure_summaries(results: Results) -> Results:
     results.paired = _read_csv(summary / "paired_differences.csv")
     results.targets = _read_csv(summary / "targets.csv")
     results.sensitivity = _read_csv(summary / "sensitivity.csv")
+    results.summary_meta = _read_meta(summary)
     return results

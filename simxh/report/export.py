@@ -1,0 +1,182 @@
+"""``simxh export DIR --xlsx``: a results directory's tables as one Excel workbook.
+
+The workbook holds, one sheet each, the ``simxh compare`` tables (summary, paired differences,
+targets, equity, sensitivity when present) and the data CSV of every figure ``simxh report``
+drew, plus an ``about`` sheet (experiment, confidence level, uncertainty sources). Sheet names
+are readable and at most 31 characters (Excel's limit); headers carry units (``gdp_yi
+[亿元 100 million yuan]``) and tables in long form get a ``unit`` column beside ``metric``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simxh.errors import UserError
+
+SUMMARY_SHEETS = (("summary", "summary"), ("paired_differences", "paired differences"),
+                  ("targets", "targets"), ("equity", "equity"), ("sensitivity", "sensitivity"))
+"""(CSV name in DIR/summary, sheet name), in workbook order."""
+
+FIGURE_SHEETS = {"fan_chart": "fig fan chart", "paired_differences": "fig paired differences",
+                 "town_trajectories": "fig town trajectories", "network_map": "fig network map",
+                 "target_scorecard": "fig target scorecard", "equity": "fig equity",
+                 "sensitivity": "fig sensitivity"}
+MAX_SHEET_NAME = 31
+
+# Units of column-name suffixes (the store's naming: money in 亿元, people in 万人).
+SUFFIX_UNITS = (("_yi", "亿元 100 million yuan"), ("_wan", "万人 10,000 people"),
+                ("_pct", "%"), ("_yuan", "元 yuan"), ("_min", "minutes"), ("_mu", "亩 mu"),
+                ("_km2", "km²"), ("_pt2", "pt²"))
+PROBABILITY_COLUMNS = ("probability", "probability_low", "probability_high", "confidence")
+FIGURE_UNITS = {"fan_chart": "gdp_yi"}  # figures whose quantile columns are of one metric
+
+
+def metric_unit(metric: str) -> str:
+    """'亿元 100 million yuan' for gdp_yi (the report's labels, else the name's suffix)."""
+    from simxh.report import labels as L
+
+    label = L.METRICS.get(metric)
+    if label is not None and (label.unit_zh or label.unit_en):
+        zh, en = label.unit_zh, label.unit_en
+        return zh if zh == en or not en else f"{zh} {en}".strip()
+    for suffix, unit in SUFFIX_UNITS:
+        if metric.endswith(suffix):
+            return unit
+    return ""
+
+
+def column_unit(column: str) -> str:
+    """The unit of a wide column: a metric (``gdp_yi``), a metric with a statistic
+    (``theil_gdp_per_capita_ci_low``, ``gdp_yi_median``) or a probability."""
+    if column == "confidence":
+        return "level 0–1"
+    if column in PROBABILITY_COLUMNS:
+        return "share 0–1"
+    if column in ("lon", "lat", "lon2", "lat2"):
+        return "°"
+    for stat in ("", "_mean", "_median", "_ci_low", "_ci_high", "_sd"):
+        if stat and not column.endswith(stat):
+            continue
+        base = column[: len(column) - len(stat)] if stat else column
+        unit = metric_unit(base)
+        if unit:
+            return unit
+    return ""
+
+
+def with_units(table: pd.DataFrame, metric: str | None = None) -> pd.DataFrame:
+    """The table with a ``unit`` column after ``metric`` (long tables) and units in the
+    headers of wide value columns. ``metric`` names the metric of unlabelled value columns
+    (a figure's p05…p95)."""
+    out = table.copy()
+    if "metric" in out.columns and "unit" not in out.columns:
+        out.insert(out.columns.get_loc("metric") + 1, "unit",
+                   [metric_unit(str(m)) for m in out["metric"]])
+    renamed = {}
+    for col in out.columns:
+        unit = column_unit(str(col))
+        if not unit and metric and re.fullmatch(r"p\d\d", str(col)):
+            unit = metric_unit(metric)
+        if unit:
+            renamed[col] = f"{col} [{unit}]"
+    return out.rename(columns=renamed)
+
+
+def sheet_name(text: str, taken: set[str]) -> str:
+    """An Excel-safe sheet name (no []:*?/\\, at most 31 characters), unique in ``taken``."""
+    name = re.sub(r"[\[\]:*?/\\]", " ", text).strip()[:MAX_SHEET_NAME] or "sheet"
+    base, k = name, 2
+    while name.lower() in {t.lower() for t in taken}:
+        tail = f" {k}"
+        name = base[: MAX_SHEET_NAME - len(tail)] + tail
+        k += 1
+    taken.add(name)
+    return name
+
+
+def _read(path: Path) -> pd.DataFrame:
+    from simxh.analysis import read_csv
+
+    try:
+        return read_csv(path)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UserError(f"not a readable CSV table ({str(exc).strip()[:120]})", file=path,
+                        expected="a table written by 'simxh compare' or 'simxh report'") from None
+
+
+def _about(root: Path) -> pd.DataFrame:
+    rows: list[tuple[str, Any]] = [("results directory", str(root))]
+    try:
+        manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    exp = manifest.get("experiment") if isinstance(manifest.get("experiment"), dict) else {}
+    rows += [("experiment", exp.get("name", "")), ("reference", manifest.get("reference", "")),
+             ("scenarios", ", ".join(map(str, manifest.get("scenarios", []) or []))),
+             ("replications", manifest.get("replications", "")),
+             ("seed", manifest.get("seed", ""))]
+    try:
+        meta = json.loads((root / "summary" / "metadata.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = {}
+    from simxh.analysis import uncertainty_sources
+
+    rows += [("confidence level of the intervals", meta.get("confidence", 0.95)),
+             ("uncertainty sources", ", ".join(meta.get("uncertainty_sources")
+                                              or uncertainty_sources(manifest))),
+             ("money", "亿元 = 100 million yuan, real 2023 prices"),
+             ("people", "万人 = 10,000 people"),
+             ("probabilities", "shares from 0 to 1")]
+    return pd.DataFrame(rows, columns=["item", "value"]).astype({"value": str})
+
+
+def export_xlsx(directory: str | Path, out: str | Path | None = None) -> tuple[Path, list[str]]:
+    """Write the workbook; returns its path and the sheet names. ``out`` defaults to
+    ``DIR/<experiment name or folder name>.xlsx``."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise UserError("no such results directory", file=root,
+                        expected="a directory written by 'simxh run'")
+    summary = root / "summary"
+    found = [(summary / f"{name}.csv", sheet) for name, sheet in SUMMARY_SHEETS
+             if (summary / f"{name}.csv").is_file()]
+    if not found:
+        raise UserError("no summary tables to export (DIR/summary/*.csv missing)", file=root,
+                        expected="a results directory analysed by 'simxh compare DIR'")
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError:
+        raise UserError("writing .xlsx needs openpyxl", key="--xlsx",
+                        expected="pip install 'simxh[excel]'") from None
+    figures = root / "figures"
+    for stem, sheet in FIGURE_SHEETS.items():
+        if (figures / f"{stem}.csv").is_file():
+            found.append((figures / f"{stem}.csv", sheet))
+    path = Path(out) if out else root / f"{root.resolve().name}.xlsx"
+    if path.suffix.lower() != ".xlsx":
+        raise UserError("not an .xlsx file name", key="--out", value=str(path),
+                        expected="a path ending in .xlsx")
+    taken: set[str] = set()
+    names: list[str] = []
+    tables = [(sheet_name("about", taken), _about(root))]
+    for csv, sheet in found:
+        table = _read(csv)
+        metric = FIGURE_UNITS.get(csv.stem) if csv.parent == figures else None
+        tables.append((sheet_name(sheet, taken), with_units(table, metric)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, table in tables:
+            table.to_excel(writer, sheet_name=name, index=False)
+            sheet = writer.sheets[name]
+            sheet.freeze_panes = "A2"
+            for i, col in enumerate(table.columns, start=1):
+                width = max([len(str(col))] + [len(str(v)) for v in table[col].head(50)])
+                sheet.column_dimensions[sheet.cell(1, i).column_letter].width = \
+                    min(max(width + 2, 8), 48)
+            names.append(name)
+    return path, names

@@ -1,0 +1,65 @@
+"""The hindcast: ``simxh run configs/hindcast.toml --replications 20`` against the district's
+history, with the shipped posterior (each replication draws its own parameter set)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simxh.config import load_config
+from simxh.estimation import history_targets
+from simxh.posterior import SHIPPED, read_posterior
+from simxh.region import build_region
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def hindcast(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    out = tmp_path_factory.mktemp("hindcast") / "h"
+    proc = subprocess.run([sys.executable, "-m", "simxh", "run",
+                           str(ROOT / "configs" / "hindcast.toml"), "--replications", "20",
+                           "--out", str(out), "--workers", "2"],
+                          capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return pd.read_parquet(out / "district.parquet")
+
+
+def test_the_shipped_posterior_is_estimated_on_history_to_2023() -> None:
+    post = read_posterior(SHIPPED)
+    assert post.meta["method"].startswith("ABC-SMC")
+    assert "2015–2023" in post.meta["fit"]
+    # every draw is used by some replication with a positive weight
+    assert (post.weights > 0).all() and post.weights.sum() == pytest.approx(1.0)
+
+
+def test_hindcast_reproduces_the_districts_gdp(hindcast: pd.DataFrame) -> None:
+    data = build_region(load_config()).data
+    levels = [t for t in history_targets(data, 2014, 2023) if t.key == "gdp_yi"]
+    assert {t.year for t in levels} >= {2015, 2018, 2020, 2023}
+    for t in levels:
+        v = hindcast.loc[hindcast.year == t.year, "gdp_nominal_yi"].to_numpy()
+        median, lo, hi = np.median(v), np.quantile(v, 0.05), np.quantile(v, 0.95)
+        tolerance = 0.01 if t.year == 2023 else 0.03
+        if t.lower_bound:  # "over 800亿": the band reaches it and the median is not far below
+            assert hi >= t.value and median >= t.value * (1 - tolerance), (t.name, median)
+        else:
+            assert abs(median / t.value - 1) <= tolerance, (t.name, median)
+            assert lo <= t.value <= hi or t.year == 2015, (t.name, lo, hi)
+
+
+def test_hindcast_2023_sector_shares_within_two_points(hindcast: pd.DataFrame) -> None:
+    at = hindcast[hindcast.year == 2023]
+    for sector, observed in (("primary", 7.1), ("secondary", 50.6), ("tertiary", 42.3)):
+        share = float(np.median(100 * at[f"gdp_{sector}_yi"] / at["gdp_yi"]))
+        assert abs(share - observed) <= 2.0, (sector, share)
+
+
+def test_hindcast_runs_draw_from_the_posterior(hindcast: pd.DataFrame) -> None:
+    draws = hindcast.groupby("replication")["posterior_draw"].first()
+    assert draws.min() >= 0 and draws.nunique() > 5
