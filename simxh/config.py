@@ -702,9 +702,11 @@ class LabourSection:
                                       source="modelling assumption")
     natural_growth: float = param(0.002, min=-0.05, max=0.05, status="assumed",
                                   source="Guangdong natural growth ≈ 0.2–0.5% (2021–2023)")
-    migration_speed: float = param(0.1, min=0.0, max=1.0, status="assumed",
-                                   source="Harris & Todaro 1970; Blanchard & Katz 1992",
-                                   doc="net migration per unit of log wage premium")
+    migration_speed: float = estimated(
+        "labour.migration_speed", 0.1, min=0.0, max=1.0,
+        source="prior: 0.05–0.2 per unit of log wage premium a year (Harris & Todaro 1970; "
+               "Blanchard & Katz 1992)",
+        doc="net migration per unit of log wage premium")
 
 
 @section("economy")

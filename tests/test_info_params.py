@@ -19,7 +19,10 @@ def test_params_lists_every_parameter_with_its_metadata(capsys):
     listed = [line.split()[0] for line in out[2:]]
     assert listed == keys
     row = next(line for line in out if line.startswith("firms.tfp_drift "))
-    assert "0.02" in row and "[-0.05, 0.1]" in row and "assumed" in row and "Brandt" in row
+    meta = next(p for p in parameters() if p["key"] == "firms.tfp_drift")
+    # an estimated parameter: its posterior mean, its range, "estimated" and the interval
+    assert f"{meta['default']:g}" in row and "[-0.05, 0.1]" in row and "Brandt" in row
+    assert meta["status"] in row and meta["status"] in ("estimated", "assumed")
     row = next(line for line in out if line.startswith("firms.above_scale_threshold_yi "))
     assert "亿元" in row and ">= 0" in row and "official" in row
     assert not any("*" in line.split()[1] for line in out[2:])  # the baseline is the default
