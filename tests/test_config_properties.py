@@ -305,8 +305,13 @@ def test_random_set_overrides_load_or_fail_cleanly(overrides):
 # --------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def exp_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """experiments/ and configs/ side by side, so '../configs/x.toml' resolves."""
+    """experiments/ and configs/ side by side in a project (a pyproject.toml), so that
+    '../configs/x.toml' resolves and is allowed (paths may not leave their project). Without
+    the project file every unmutated experiment was refused, and whether any mutant loaded
+    depended on which examples Hypothesis drew, which changes with the local modules it has
+    seen (its constants pool): the 'both outcomes' check then failed or passed by chance."""
     folder = tmp_path_factory.mktemp("exp_mutants")
+    (folder / "pyproject.toml").write_text("[project]\nname = 'mutants'\n", encoding="utf-8")
     shutil.copytree(ROOT / "configs", folder / "configs")
     (folder / "experiments").mkdir()
     return folder / "experiments"

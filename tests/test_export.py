@@ -10,8 +10,6 @@ import pytest
 from simxh.cli import main
 from simxh.report.export import column_unit, sheet_name, with_units
 
-openpyxl = pytest.importorskip("openpyxl")
-
 
 def test_sheet_names_are_excel_safe_unique_and_short():
     taken: set[str] = set()
@@ -37,6 +35,8 @@ def test_units_go_into_headers_and_a_unit_column():
 
 @pytest.mark.slow
 def test_export_xlsx_has_every_table_and_figure(quick_copy: Path, capsys):
+    import openpyxl  # the excel extra, in the test extra: missing is a failure
+
     from simxh.report import write_report
 
     assert main(["compare", str(quick_copy), "--confidence", "0.9"]) == 0
