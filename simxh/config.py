@@ -624,7 +624,9 @@ class FirmsSection:
     hiring_speed: float = param(0.5, min=0.0, max=1.0, status="assumed",
                                 source="employment half-life ≈ 1 yr (Hamermesh 1993)")
     exit_base_rate: float = param(0.06, min=0.0, max=0.5, status="assumed",
-                                  source="tuned to 5–20% exit (Bartelsman et al. 2005)")
+                                  source="set by hand so firm exit lies in the 5–20% a year of Bartelsman, "
+                                         "Scarpetta & Schivardi 2005; not estimated (no district "
+                                         "firm-dynamics data)")
     exit_size_elasticity: float = param(0.25, min=0.0, max=2.0, status="assumed",
                                         source="exit falls with size (Dunne et al. 1989)")
     exit_productivity_elasticity: float = param(1.0, min=0.0, max=5.0, status="assumed",
@@ -633,8 +635,8 @@ class FirmsSection:
                                          source="20–40% of entrants fail within 2 years "
                                                 "(Bartelsman et al. 2005)")
     entry_rate: float = param(0.08, min=0.0, max=0.5, status="assumed",
-                              source="micro-firm births, tuned so entry lies in 5–20% "
-                                     "(Bartelsman et al. 2005)",
+                              source="micro-firm births, set by hand so entry lies in 5–20% a year "
+                                     "(Bartelsman et al. 2005); not estimated (no district data)",
                               doc="organic (non-project) entrants per firm per year")
     above_scale_threshold_yi: float = param(0.2, min=0.0, unit="亿元", status="official",
                                             source="NBS 规模以上 threshold: 2000万元 revenue (2011)")
@@ -647,7 +649,9 @@ class FirmsSection:
                                           source="modelling assumption (R&D capacity needs some scale)")
     hightech_max_rate: float = param(0.08, min=0.0, max=1.0, status="assumed",
                                      doc="peak annual certification chance of a productive firm",
-                                     source="tuned: stock grows ~4–5%/yr from 550 (2023), in line with Guangdong's 2019–2023 high-tech growth")
+                                     source="set by hand so the stock grows ~4–5%/yr from 550 (2023), "
+                                            "like Guangdong's 2019–2023 high-tech growth; not "
+                                            "estimated (no district series of the count)")
     hightech_loss_rate: float = param(0.04, min=0.0, max=1.0, status="assumed",
                                       source="3-year certificates, most renewed (assumed)")
     little_giants_initial: int = param(6, min=0, status="assumed",
@@ -883,7 +887,9 @@ class AttractionSection:
                                   source="凤山湖 200亿 battery project")
     realisation_share: float = param(0.2, min=0.0, max=1.0, status="assumed",
                                      doc="share of contracted investment that becomes capital",
-                                     source="tuned (contracted investment is realised slowly and partly)")
+                                     source="set by hand (contracted investment is realised slowly "
+                                            "and partly); not estimated: it trades off exactly "
+                                            "against the estimated projects_per_year")
     ramp_years: int = param(3, min=1, max=10, unit="years", status="assumed",
                             source="time to build: plant capacity is installed over several "
                                    "years (Kydland & Prescott 1982; Koeva 2000: about 2 years "

@@ -19,15 +19,26 @@ from simxh.region import build_region
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def hindcast(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
-    out = tmp_path_factory.mktemp("hindcast") / "h"
+def _run(out: Path, *extra: str) -> pd.DataFrame:
     proc = subprocess.run([sys.executable, "-m", "simxh", "run",
                            str(ROOT / "configs" / "hindcast.toml"), "--replications", "20",
-                           "--out", str(out), "--workers", "2"],
+                           "--out", str(out), "--workers", "2", *extra],
                           capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return pd.read_parquet(out / "district.parquet")
+
+
+@pytest.fixture(scope="module")
+def hindcast(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """The default: each replication draws its own parameter set (parameter uncertainty)."""
+    return _run(tmp_path_factory.mktemp("hindcast") / "h")
+
+
+@pytest.fixture(scope="module")
+def hindcast_mean(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """The posterior mean: the band is the model's own noise."""
+    return _run(tmp_path_factory.mktemp("hindcast_mean") / "h",
+                "--set", "estimation.parameter_uncertainty=false")
 
 
 def test_the_shipped_posterior_is_estimated_on_history_to_2023() -> None:
@@ -38,26 +49,39 @@ def test_the_shipped_posterior_is_estimated_on_history_to_2023() -> None:
     assert (post.weights > 0).all() and post.weights.sum() == pytest.approx(1.0)
 
 
-def test_hindcast_reproduces_the_districts_gdp(hindcast: pd.DataFrame) -> None:
+def _check_gdp(runs: pd.DataFrame, tolerance_2023: float) -> None:
     data = build_region(load_config()).data
     levels = [t for t in history_targets(data, 2014, 2023) if t.key == "gdp_yi"]
     assert {t.year for t in levels} >= {2015, 2018, 2020, 2023}
     for t in levels:
-        v = hindcast.loc[hindcast.year == t.year, "gdp_nominal_yi"].to_numpy()
+        v = runs.loc[runs.year == t.year, "gdp_nominal_yi"].to_numpy()
         median, lo, hi = np.median(v), np.quantile(v, 0.05), np.quantile(v, 0.95)
-        tolerance = 0.01 if t.year == 2023 else 0.03
+        tolerance = tolerance_2023 if t.year == 2023 else 0.03
         if t.lower_bound:  # "over 800亿": the band reaches it and the median is not far below
             assert hi >= t.value and median >= t.value * (1 - tolerance), (t.name, median)
         else:
             assert abs(median / t.value - 1) <= tolerance, (t.name, median)
-            assert lo <= t.value <= hi or t.year == 2015, (t.name, lo, hi)
+            assert lo <= t.value <= hi, (t.name, lo, hi)
 
 
-def test_hindcast_2023_sector_shares_within_two_points(hindcast: pd.DataFrame) -> None:
-    at = hindcast[hindcast.year == 2023]
-    for sector, observed in (("primary", 7.1), ("secondary", 50.6), ("tertiary", 42.3)):
-        share = float(np.median(100 * at[f"gdp_{sector}_yi"] / at["gdp_yi"]))
-        assert abs(share - observed) <= 2.0, (sector, share)
+def test_hindcast_with_parameter_uncertainty_covers_every_gdp_figure(hindcast) -> None:
+    """20 posterior draws: every sourced GDP figure inside the 90 % band, medians within 3 %
+    (the median of 20 draws has a sampling error of about 2 %, so 2023's is not within 1 %:
+    −2.4 % measured; docs/validation.md)."""
+    _check_gdp(hindcast, 0.03)
+
+
+def test_hindcast_at_the_posterior_mean_reproduces_the_districts_gdp(hindcast_mean) -> None:
+    """The posterior mean: medians within 3 % of each figure and 2023 within 1 %."""
+    _check_gdp(hindcast_mean, 0.01)
+
+
+def test_hindcast_2023_sector_shares_within_two_points(hindcast, hindcast_mean) -> None:
+    for runs in (hindcast, hindcast_mean):
+        at = runs[runs.year == 2023]
+        for sector, observed in (("primary", 7.1), ("secondary", 50.6), ("tertiary", 42.3)):
+            share = float(np.median(100 * at[f"gdp_{sector}_yi"] / at["gdp_yi"]))
+            assert abs(share - observed) <= 2.0, (sector, share)
 
 
 def test_hindcast_runs_draw_from_the_posterior(hindcast: pd.DataFrame) -> None:
