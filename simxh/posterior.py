@@ -192,6 +192,8 @@ def apply_posterior(config: object, rng: np.random.Generator) -> tuple[object, i
         path = str(SHIPPED)
     else:
         return config, -1
+    if not est.parameter_uncertainty and path == str(SHIPPED):
+        return config, -1  # the defaults are already the shipped posterior's mean
     post = load_posterior(path)
     if est.parameter_uncertainty:
         draw = post.draw_index(rng)

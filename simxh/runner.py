@@ -80,18 +80,20 @@ measurement): the total on disk is about 1.3 × the run files."""
 
 
 def uncertainty_sources(configs: list[Any], swept: list[str]) -> list[str]:
-    """What the replications' spread includes, for the charts and the brief to say."""
+    """What the replications' spread includes, as the codes the brief and the charts name
+    (``simxh.report.brief.SOURCES``): ``simulation_noise``, ``macro`` (common shocks after the
+    last observed year), ``posterior`` (one estimated parameter set per replication) and
+    ``parameters`` (a design sweeps parameters)."""
     from simxh.posterior import SHIPPED
 
-    out = ["simulation noise (firms, projects, towns)"]
+    out = ["simulation_noise"]
     if any(c.macro.shocks for c in configs):
-        out.append("common macro shocks (outside growth and prices after the last observed "
-                   "year of macro.csv)")
+        out.append("macro")
     if any(c.estimation.parameter_uncertainty and (c.estimation.posterior or SHIPPED.is_file())
            for c in configs):
-        out.append("parameter uncertainty (one posterior draw per replication)")
-    if swept:
-        out.append("swept parameters: " + ", ".join(swept))
+        out.append("posterior")
+    if [c for c in swept if c != "point"]:
+        out.append("parameters")
     return out
 
 

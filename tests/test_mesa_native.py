@@ -56,10 +56,13 @@ def test_lever_keywords_map_to_their_dotted_keys():
     values = {"integration": True, "pairing": True, "infrastructure": True,
               "tech_renovation": True, "attraction_effort": 0.7, "tfp_drift": 0.03,
               "end_year": 2026}
-    model = simxh.XinhuiModel(seed=1, **values)
-    expected = simxh.load_config(None, {LEVER_KEYWORDS[k]: v for k, v in values.items()})
+    # (at the posterior mean: with parameter uncertainty the run's config also holds its draw)
+    mean = {"estimation.parameter_uncertainty": False}
+    model = simxh.XinhuiModel(seed=1, overrides=mean, **values)
+    expected = simxh.load_config(None, {**mean, **{LEVER_KEYWORDS[k]: v
+                                                   for k, v in values.items()}})
     assert model.config == expected
-    assert simxh.XinhuiModel(seed=1).config == simxh.load_config()
+    assert simxh.XinhuiModel(seed=1, overrides=mean).config == simxh.load_config(None, mean)
     # None keeps the config's value; a keyword wins over the same key in overrides
     m = simxh.XinhuiModel("configs/integration.toml", seed=1, pairing=None,
                           overrides={"integration.enabled": False}, integration=True)
