@@ -371,7 +371,7 @@ def draw_firms(n: int, node_va: np.ndarray, node_town: np.ndarray, sector_p: np.
     return firms, float(total_va)
 
 
-SPIN_UP_YEARS = 15
+SPIN_UP_YEARS = 25
 """Years of firm dynamics run before the base year (the process forgets its start in ~10)."""
 
 
