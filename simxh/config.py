@@ -1117,28 +1117,30 @@ def _build_root(data: Mapping[str, Any], source_file: str | None,
     return cfg
 
 
+def _resolve_path(section: Any, ctx: _Context, key: str, is_folder: bool) -> Any:
+    """Make the path ``section.<field>`` (dotted ``key``) absolute, relative to the file that
+    set it, and check that it exists (a folder or a file)."""
+    name = key.rpartition(".")[2]
+    value = getattr(section, name)
+    if not value:
+        return section
+    file = ctx.file_for(key)
+    path = resolve_config_path(value, file=file, key=key)
+    if not (path.is_dir() if is_folder else path.is_file()):
+        what = "data folder" if is_folder else "file"
+        raise ConfigError(f"{what} not found", file=file, key=key, value=value,
+                          expected=f"an existing {'folder' if is_folder else 'file'} ({path})")
+    return dataclasses.replace(section, **{name: str(path)})
+
+
 def _resolve_data_dir(region: Any, ctx: _Context) -> Any:
-    """Make ``region.data_dir`` absolute, relative to the file that set it, and check it."""
-    if not region.data_dir:
-        return region
-    file = ctx.file_for("region.data_dir")
-    folder = resolve_config_path(region.data_dir, file=file, key="region.data_dir")
-    if not folder.is_dir():
-        raise ConfigError("data folder not found", file=file, key="region.data_dir",
-                          value=region.data_dir, expected=f"an existing folder ({folder})")
-    return dataclasses.replace(region, data_dir=str(folder))
+    """``region.data_dir``: an existing folder, relative to the file that set it."""
+    return _resolve_path(region, ctx, "region.data_dir", is_folder=True)
 
 
 def _resolve_posterior(est: Any, ctx: _Context) -> Any:
-    """Make ``estimation.posterior`` absolute, relative to the file that set it, and check it."""
-    if not est.posterior:
-        return est
-    file = ctx.file_for("estimation.posterior")
-    path = resolve_config_path(est.posterior, file=file, key="estimation.posterior")
-    if not path.is_file():
-        raise ConfigError("posterior file not found", file=file, key="estimation.posterior",
-                          value=est.posterior, expected=f"an existing CSV file ({path})")
-    return dataclasses.replace(est, posterior=str(path))
+    """``estimation.posterior``: an existing posterior file, relative to the file that set it."""
+    return _resolve_path(est, ctx, "estimation.posterior", is_folder=False)
 
 
 def load_config(path: str | Path | None = None,

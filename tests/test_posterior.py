@@ -74,7 +74,7 @@ def test_bad_posterior_in_a_config_exits_2_and_writes_nothing(tmp_path: Path) ->
 def test_missing_posterior_file_is_a_config_error(tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
     cfg.write_text('[estimation]\nposterior = "nope.csv"\n', encoding="utf-8")
-    with pytest.raises(simxh.errors.ConfigError, match="posterior file not found"):
+    with pytest.raises(simxh.errors.ConfigError, match="file not found"):
         load_config(cfg)
 
 
