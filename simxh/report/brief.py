@@ -99,7 +99,7 @@ _NOTES: dict[str, dict[str, str]] = {
 # Sources of uncertainty an experiment's spread can sample (manifest ``uncertainty_sources``).
 SOURCES: dict[str, tuple[str, str]] = {
     "simulation_noise": ("企业层面的模拟随机性", "firm-level simulation noise"),
-    "parameters": ("参数不确定性（按实验设计抽样）", "parameter uncertainty (the sampled design)"),
+    "parameters": ("扫描参数的不确定性（按实验设计抽样）", "parameter uncertainty (the sampled design)"),
     "macro": ("宏观环境的不确定性（最后观测年之后的共同冲击）",
               "macroeconomic uncertainty (common shocks after the last observed year)"),
     "posterior": ("估计参数的不确定性（每次重复抽取一组后验参数）",
