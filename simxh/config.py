@@ -615,8 +615,9 @@ class FirmsSection:
                                source="stationary log-TFP dispersion b·√2/√(ρ(2−ρ)) equal to the "
                                       "base-year dispersion implied by the Zipf size law (Axtell "
                                       "2001) at φ = 0.85, ρ = 0.2 (sd 0.176); firm VA growth "
-                                      "rates then have a Laplace scale ≈ 0.1, as Bottazzi & "
-                                      "Secchi 2006 report for sales growth (0.1–0.2)",
+                                      "rates then have a Laplace scale of 0.075 (measured), "
+                                      "a little below the 0.1–0.2 Bottazzi & Secchi 2006 "
+                                      "report for sales growth",
                                doc="Laplace scale of yearly log-TFP shocks")
     mean_reversion: float = param(0.2, min=0.0, max=1.0, status="reported",
                                   source="TFP AR(1) persistence ≈ 0.8 (Foster, Haltiwanger & Syverson 2008)",
