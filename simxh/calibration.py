@@ -40,8 +40,7 @@ MODEL_SECTIONS = ("firms", "production", "labour", "economy", "land", "fiscal", 
 """The config sections the model reads (declared in ``simxh/config.py``)."""
 MU_PER_KM2 = 1500.0
 NON_PARK_INDUSTRY_MU_PER_PERSON = 0.05  # assumed weight of industry outside parks, per resident
-CAPITAL_INTENSITY_SD = 0.4
-MAX_FIRM_SHARE = 0.05  # cap on one firm's share of total firm output (assumed)  # assumed lognormal dispersion of K/VA across firms
+MAX_FIRM_SHARE = 0.05  # cap on one firm's share of total firm output (assumed)
 
 
 def model_section(config: object, name: str) -> object:

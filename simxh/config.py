@@ -744,9 +744,9 @@ class EconomySection:
                                             doc="share of secondary VA not in firm agents: "
                                                 "construction (建筑业), which follows investment",
                                             source="construction ≈ 10–12% of secondary VA in Guangdong counties plus micro firms (assumed)")
-    net_investment: bool = param(True, doc="false = the what-if of no net investment: firms, "
-                                           "public capital and housing only replace depreciation, "
-                                           "no projects arrive and no firms are born")
+    net_investment: bool = param(True, doc="false = the what-if of no net investment: firms "
+                                           "and public capital only replace depreciation, no "
+                                           "projects arrive and no firms are born")
     housing_investment_share: float = param(0.08, min=0.0, max=0.5, status="reported",
                                             source="residential investment ≈ 7–10% of GDP in "
                                                    "China 2015–2023 (Rogoff & Yang 2021)",

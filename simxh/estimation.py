@@ -251,7 +251,7 @@ def estimate(config: str | Path, out: str | Path, *, fit_until: int = 2023,
     from simxh.config import load_config, parameters
     from simxh.region import build_region
 
-    cfg = load_config(config, overrides and [f"{k}={v}" for k, v in overrides.items()])
+    cfg = load_config(config, overrides)
     known = {p["key"] for p in parameters()}
     prior_list = read_priors(priors, known)
     base_year = int(cfg.run.start_year)
@@ -303,7 +303,7 @@ def estimate(config: str | Path, out: str | Path, *, fit_until: int = 2023,
     if remaining > 0:
         # one run() call for all generations: pyabc adapts its tolerance between generations
         # only within a call; its "ABC" logger reports each generation (shown as progress)
-        handler = _ProgressHandler(log, generations, start)
+        handler = _progress_handler(log, generations, start)
         logging.getLogger("ABC").addHandler(handler)
         logging.getLogger("ABC").setLevel(logging.INFO)
         try:
@@ -334,23 +334,21 @@ def estimate(config: str | Path, out: str | Path, *, fit_until: int = 2023,
                             int(history.total_nr_simulations), time.time() - start, meta)
 
 
-class _ProgressHandler:
-    """Turns pyabc's per-generation log lines into one progress line each."""
+def _progress_handler(log: Any, generations: int, start: float) -> Any:
+    """A logging handler that turns pyabc's per-generation lines into one progress line each."""
+    import logging
 
-    def __new__(cls, log: Any, generations: int, start: float) -> Any:
-        import logging
+    class Handler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            msg = record.getMessage()
+            if msg.startswith("t: "):
+                t = msg.split(",")[0][3:]
+                log(f"generation {int(t) + 1}/{generations}: {msg.split(',', 1)[1].strip()}"
+                    f" ({time.time() - start:.0f} s)")
+            elif "stop" in msg.lower():
+                log(msg)
 
-        class Handler(logging.Handler):
-            def emit(self, record: logging.LogRecord) -> None:
-                msg = record.getMessage()
-                if msg.startswith("t: "):
-                    t = msg.split(",")[0][3:]
-                    log(f"generation {int(t) + 1}/{generations}: {msg.split(',', 1)[1].strip()}"
-                        f" ({time.time() - start:.0f} s)")
-                elif "Stop" in msg or "stop" in msg:
-                    log(msg)
-
-        return Handler()
+    return Handler()
 
 
 def _minutes(limit: float, start: float) -> Any:

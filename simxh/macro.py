@@ -55,9 +55,6 @@ class MacroHistory:
     def last_outlook(self) -> int:
         return int(self.years[-1])
 
-    def observed_years(self) -> np.ndarray:
-        return self.years[self.years <= self.last_observed]
-
 
 def _series(df: pd.DataFrame, series: str, region: str, kind: str | None = None) -> pd.Series:
     sel = (df["series"] == series) & (df["region"] == region)

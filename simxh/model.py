@@ -839,7 +839,7 @@ class XinhuiModel(mesa.Model):
         self.citrus_yi = self.base.citrus_yi * self.agri_tfp[0]
         self.other_primary_yi = self.base.other_primary_yi * self.agri_tfp[1]
         # construction (建筑业) follows investment; last year's debt-financed spending adds demand
-        self.investment_yi["public"] = float(np.sum(getattr(self, "public_investment_yi", 0.0)))
+        self.investment_yi["public"] = float(self.public_investment_yi.sum())
         self.investment_yi["housing"] = ec.housing_investment_share * self.gdp_yi  # last year's
         total_investment = float(sum(self.investment_yi.values()))
         self.residual_secondary_yi = (self.base_residual * total_investment
