@@ -52,8 +52,11 @@ DISTRICT_REPORTERS = (
     "weakest_town_growth_pct", "gini_gdp_per_capita", "gdp_growth_pct", "tech_renovation_firms",
     "towns_fiscal_over_5yi_share", "beautiful_village_share", "demo_villages",
     "villages_collective_over_2000wan", "mean_access_min", "debt_yi", "little_giants_key",
-    "gdp_nominal_yi", "price_index", "outside_growth_pct", "posterior_draw",
+    "gdp_nominal_yi", "price_index", "outside_growth_pct", "posterior_draw", "lever_spend_yi",
 )
+LEVER_SPEND_ITEMS = ("tech_renovation", "attraction_effort", "integration", "pairing",
+                    "infrastructure")
+"""District budget items (``spend_<item>`` in the ledger) that pay for the policy levers."""
 TOWN_REPORTERS = (
     "zone", "gdp_yi", "gdp_primary_yi", "gdp_secondary_yi", "gdp_tertiary_yi",
     "industrial_output_yi", "fiscal_revenue_yi", "employment_wan", "population_wan", "firms",
@@ -1220,6 +1223,16 @@ class XinhuiModel(mesa.Model):
     @property
     def debt_yi(self) -> float:
         return float(self.government.debt_yi)
+
+    @property
+    def lever_spend_yi(self) -> float:
+        """Money the levers actually paid this year (亿元, the budget's prices), after rationing: the
+        district's renovation subsidies, attraction effort, integration platforms, pairing and
+        infrastructure, plus what the towns paid in pairing transfers and competition subsidies."""
+        led, tl = self.government.ledger, self.government.town_ledger
+        district = sum(led.get(f"spend_{k}", 0.0) for k in LEVER_SPEND_ITEMS)
+        towns = sum(float(np.sum(tl.get(f"out_{k}", 0.0))) for k in ("pairing", "competition_subsidy"))
+        return float(district + towns)
 
     # ------------------------------------------------------------------------------ checks
     def _land_total(self) -> float:
