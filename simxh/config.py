@@ -624,10 +624,12 @@ class FirmsSection:
                                   doc="pull of log TFP toward the cross-section mean per year")
     hiring_speed: float = param(0.5, min=0.0, max=1.0, status="assumed",
                                 source="employment half-life ≈ 1 yr (Hamermesh 1993)")
-    exit_base_rate: float = param(0.06, min=0.0, max=0.5, status="assumed",
-                                  source="set by hand so firm exit lies in the 5–20% a year of Bartelsman, "
-                                         "Scarpetta & Schivardi 2005; not estimated (no district "
-                                         "firm-dynamics data)")
+    exit_base_rate: float = estimated(
+        "firms.exit_base_rate", 0.06, min=0.0, max=0.5,
+        source="prior U(0.02, 0.12): exit rates of 5–20% a year (Bartelsman, Scarpetta & "
+               "Schivardi 2005); no district firm-dynamics series, identified only through "
+               "growth",
+        doc="yearly exit chance of a firm of median size and productivity")
     exit_size_elasticity: float = param(0.25, min=0.0, max=2.0, status="assumed",
                                         source="exit falls with size (Dunne et al. 1989)")
     exit_productivity_elasticity: float = param(1.0, min=0.0, max=5.0, status="assumed",
@@ -635,10 +637,11 @@ class FirmsSection:
     young_exit_multiplier: float = param(2.0, min=1.0, max=5.0, status="reported",
                                          source="20–40% of entrants fail within 2 years "
                                                 "(Bartelsman et al. 2005)")
-    entry_rate: float = param(0.08, min=0.0, max=0.5, status="assumed",
-                              source="micro-firm births, set by hand so entry lies in 5–20% a year "
-                                     "(Bartelsman et al. 2005); not estimated (no district data)",
-                              doc="organic (non-project) entrants per firm per year")
+    entry_rate: float = estimated(
+        "firms.entry_rate", 0.08, min=0.0, max=0.5,
+        source="prior U(0.02, 0.15): entry rates of 5–20% a year (Bartelsman et al. 2005); "
+               "identified only through growth",
+        doc="organic (non-project) entrants per firm per year")
     above_scale_threshold_yi: float = param(0.2, min=0.0, unit="亿元", status="official",
                                             source="NBS 规模以上 threshold: 2000万元 revenue (2011)")
     big_firm_threshold_yi: float = param(10.0, min=0.0, unit="亿元", status="official",
@@ -648,11 +651,11 @@ class FirmsSection:
     hightech_min_output_yi: float = param(0.1, min=0.0, unit="亿元", status="assumed",
                                           doc="smallest firm output that can seek certification",
                                           source="modelling assumption (R&D capacity needs some scale)")
-    hightech_max_rate: float = param(0.08, min=0.0, max=1.0, status="assumed",
-                                     doc="peak annual certification chance of a productive firm",
-                                     source="set by hand so the stock grows ~4–5%/yr from 550 (2023), "
-                                            "like Guangdong's 2019–2023 high-tech growth; not "
-                                            "estimated (no district series of the count)")
+    hightech_max_rate: float = estimated(
+        "firms.hightech_max_rate", 0.08, min=0.0, max=1.0,
+        source="prior U(0.02, 0.2), assumed (no source for a certification chance); the "
+               "district history has no high-tech count series, so the data barely move it",
+        doc="peak annual certification chance of a productive firm")
     hightech_loss_rate: float = param(0.04, min=0.0, max=1.0, status="assumed",
                                       source="3-year certificates, most renewed (assumed)")
     little_giants_initial: int = param(6, min=0, status="assumed",
@@ -865,6 +868,12 @@ class EstimationSection:
                   "every scenario); false = the posterior mean")
     posterior: str = param("", doc="posterior file (CSV); empty = the one shipped with simxh. "
                                    "Relative to the config file that sets it.")
+    posterior_sampling: str = param(
+        "stratified", choices=("stratified", "random"),
+        doc="stratified: replication r takes the posterior draw at cumulative weight "
+            "radical_inverse(r+1) (van der Corput), so any 2^k−1 replications spread evenly "
+            "over the posterior; random: each run draws from the weights with its posterior "
+            "stream")
 
 
 # ---- model levers (all off in the baseline) ----
@@ -886,11 +895,11 @@ class AttractionSection:
                                          source="heavy-tailed like firm sizes (Axtell 2001)")
     max_project_yi: float = param(200.0, min=1.0, unit="亿元", status="reported",
                                   source="凤山湖 200亿 battery project")
-    realisation_share: float = param(0.2, min=0.0, max=1.0, status="assumed",
-                                     doc="share of contracted investment that becomes capital",
-                                     source="set by hand (contracted investment is realised slowly "
-                                            "and partly); not estimated: it trades off exactly "
-                                            "against the estimated projects_per_year")
+    realisation_share: float = estimated(
+        "attraction.realisation_share", 0.2, min=0.0, max=1.0,
+        source="prior U(0.1, 0.5), assumed (no source for Jiangmen's 履约 rate); it trades off "
+               "against projects_per_year, whose product with it the data identify",
+        doc="share of contracted investment that becomes capital")
     ramp_years: int = param(3, min=1, max=10, unit="years", status="assumed",
                             source="time to build: plant capacity is installed over several "
                                    "years (Kydland & Prescott 1982; Koeva 2000: about 2 years "

@@ -129,7 +129,7 @@ class XinhuiModel(mesa.Model):
 
     def __init__(self, config: Any = None, *, seed: int | None = None, rng: Any = None,
                  overrides: Any = None, region: Region | None = None,
-                 label: str = "", replication: int = 0, integration: bool | None = None,
+                 label: str = "", replication: int | None = None, integration: bool | None = None,
                  pairing: bool | None = None, infrastructure: bool | None = None,
                  tech_renovation: bool | None = None, attraction_effort: float | None = None,
                  tfp_drift: float | None = None, end_year: int | None = None) -> None:
@@ -144,10 +144,10 @@ class XinhuiModel(mesa.Model):
                 overrides, integration=integration, pairing=pairing,
                 infrastructure=infrastructure, tech_renovation=tech_renovation,
                 attraction_effort=attraction_effort, tfp_drift=tfp_drift, end_year=end_year)),
-            self.streams.get("posterior"))
+            self.streams.get("posterior"), replication)
         self.p = _Params(self.config)
         self.label = label
-        self.replication = replication
+        self.replication = 0 if replication is None else replication
         self.base_year = int(self.config.run.start_year)
         self.year = self.base_year
         self.end_year = int(self.config.run.end_year)

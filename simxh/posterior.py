@@ -6,9 +6,12 @@
 (method, data, date, number of simulations). simxh ships one (``simxh/data/posterior.csv``);
 the config's ``estimation.posterior`` may point to another.
 
-A run with ``estimation.parameter_uncertainty = true`` uses draw ``i`` chosen from the weights
-with the run's ``posterior`` stream: replication r has the same seed, so the same draw, in every
-scenario, and comparisons stay paired. Only parameters the user did not set (in a config file or
+A run with ``estimation.parameter_uncertainty = true`` uses one draw ``i``: replication r of an
+experiment takes the draw at cumulative weight ``radical_inverse(r + 1)`` of the rows in file
+order (stratified sampling: any first 2^k − 1 replications cover the posterior evenly, so a
+median over 20 replications is not at the mercy of which draws came up); a single run without
+a replication number draws from the weights with its ``posterior`` stream. Replication r has
+the same draw in every scenario, so comparisons stay paired. Only parameters the user did not set (in a config file or
 with ``--set``) take the draw's value.
 """
 
@@ -46,14 +49,34 @@ class Posterior:
         return {k: weighted_quantile(self.values[:, j], self.weights, q)
                 for j, k in enumerate(self.keys)}
 
-    def draw_index(self, rng: np.random.Generator) -> int:
-        """One draw's index, chosen with probability equal to its weight."""
-        u = rng.random()
+    def draw_index(self, rng: np.random.Generator, replication: int | None = None) -> int:
+        """One draw's index, chosen with probability equal to its weight.
+
+        With a ``replication`` number the draw is stratified: replication r takes the draw at
+        the cumulative weight ``radical_inverse(r + 1)`` (0.5, 0.25, 0.75, 0.125, …), so the
+        first 2^k − 1 replications of any experiment spread evenly over the weighted rows, in
+        the file's order (``simxh calibrate`` sorts them by the draw's simulated GDP). Without
+        one (a single run, ``mesa.batch_run``, the dashboard) ``rng`` draws it at random.
+        """
+        u = rng.random() if replication is None else radical_inverse(replication + 1)
         return int(min(np.searchsorted(np.cumsum(self.weights), u, side="right"),
                        len(self.weights) - 1))
 
     def draw(self, i: int) -> dict[str, float]:
         return {k: float(self.values[i, j]) for j, k in enumerate(self.keys)}
+
+
+def radical_inverse(n: int, base: int = 2) -> float:
+    """The van der Corput sequence: ``n``'s digits in ``base`` mirrored about the point
+    (1 → 0.5, 2 → 0.25, 3 → 0.75, 4 → 0.125, …; Niederreiter 1992, ch. 3)."""
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    value, scale = 0.0, 1.0 / base
+    while n:
+        n, digit = divmod(n, base)
+        value += digit * scale
+        scale /= base
+    return value
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -186,11 +209,14 @@ def shipped_summary() -> dict[str, dict[str, object]]:
             for k in post.keys}
 
 
-def apply_posterior(config: object, rng: np.random.Generator) -> tuple[object, int]:
+def apply_posterior(config: object, rng: np.random.Generator, replication: int | None = None
+                    ) -> tuple[object, int]:
     """``config`` with its estimated parameters taken from the posterior, and the draw used.
 
-    With ``estimation.parameter_uncertainty`` on, one draw is chosen with ``rng`` (the run's
-    ``posterior`` stream: the same draw for the same seed, whatever the scenario); off, the
+    With ``estimation.parameter_uncertainty`` on, one draw is chosen: stratified by
+    ``replication`` when ``estimation.posterior_sampling = "stratified"`` (the default) and a
+    replication number is given, else with ``rng`` (the run's ``posterior`` stream). Either
+    way the draw is the same for the same replication, whatever the scenario. Off, the
     posterior mean is used and the draw is −1. Parameters the config or an override set
     explicitly keep their value. Without a posterior file the config is returned unchanged
     (draw −1).
@@ -206,7 +232,8 @@ def apply_posterior(config: object, rng: np.random.Generator) -> tuple[object, i
         return config, -1  # the defaults are already the shipped posterior's mean
     post = load_posterior(path)
     if est.parameter_uncertainty:
-        draw = post.draw_index(rng)
+        stratified = est.posterior_sampling == "stratified"
+        draw = post.draw_index(rng, replication if stratified else None)
         values = post.draw(draw)
     else:
         draw, values = -1, post.mean()

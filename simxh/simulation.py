@@ -42,8 +42,12 @@ class SimulationResult(NamedTuple):
 
 
 def simulate(config: Any = None, seed: int = 0, overrides: Any = None, *, scenario: str = "",
-             replication: int = 0, region: Region | None = None) -> SimulationResult:
+             replication: int | None = None, region: Region | None = None) -> SimulationResult:
     """Run the model from the calibrated 2023 state to ``run.end_year``.
+
+    ``replication`` is the run's number in an experiment: it picks the stratified posterior
+    draw (:func:`simxh.posterior.apply_posterior`); without it the draw is random from the
+    seed, and the tables say replication 0.
 
     ``config`` is None (the baseline), a TOML path or a Config; ``overrides`` dotted keys
     (``{"integration.enabled": True}``). The same seed gives identical tables. ``region`` may be
@@ -54,7 +58,7 @@ def simulate(config: Any = None, seed: int = 0, overrides: Any = None, *, scenar
     model = XinhuiModel(cfg, seed=int(seed), region=region or shared_region(cfg), label=scenario,
                         replication=replication)
     model.run()
-    return result_tables(model, scenario=scenario, replication=replication)
+    return result_tables(model, scenario=scenario, replication=model.replication)
 
 
 def result_tables(model: XinhuiModel, *, scenario: str = "", replication: int = 0

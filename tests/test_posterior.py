@@ -108,3 +108,43 @@ def test_runs_record_their_draw_and_scenarios_share_it(tmp_path: Path) -> None:
     assert len(draws) > 1  # replications draw different parameter sets
     off = simxh.simulate(seed=0, overrides={**over, "estimation.parameter_uncertainty": False})
     assert set(off.district["posterior_draw"]) == {-1}
+
+
+def test_radical_inverse_is_the_van_der_corput_sequence() -> None:
+    from simxh.posterior import radical_inverse
+
+    assert [radical_inverse(n) for n in range(8)] == [0.0, 0.5, 0.25, 0.75, 0.125, 0.625,
+                                                      0.375, 0.875]
+    assert radical_inverse(5, base=3) == pytest.approx(2 / 3 + 1 / 9)  # 5 = 12 in base 3
+    with pytest.raises(ValueError):
+        radical_inverse(-1)
+
+
+def test_stratified_draws_spread_over_the_weights_whatever_the_seed(tmp_path: Path) -> None:
+    values = [(0.001 * i, 10.0 + i) for i in range(16)]
+    path = _posterior(tmp_path, values=values, weights=[1.0] * 16)
+    cfg = load_config(None, [f"estimation.posterior={path}"])
+    post = read_posterior(path)
+    for k in (1, 2, 3, 4):
+        n = 2**k - 1  # the first 2^k − 1 replications take every (16 / 2^k)-th row
+        idx = sorted(post.draw_index(stream(0, "posterior"), r) for r in range(n))
+        assert idx == [16 // 2**k * (j + 1) for j in range(n)]
+    # the draw depends on the replication only: same replication, any seed, any scenario
+    for r in range(5):
+        draws = {apply_posterior(cfg, stream(seed, "posterior"), r)[1] for seed in range(6)}
+        assert len(draws) == 1
+    # random sampling ignores the replication number and follows the seed
+    rand = cfg.with_overrides({"estimation.posterior_sampling": "random"})
+    draws = {apply_posterior(rand, stream(seed, "posterior"), 0)[1] for seed in range(40)}
+    assert len(draws) > 5
+    assert apply_posterior(rand, stream(3, "posterior"), 0)[1] == \
+        apply_posterior(rand, stream(3, "posterior"), 9)[1]
+
+
+def test_an_experiment_uses_stratified_draws(tmp_path: Path) -> None:
+    path = _posterior(tmp_path, values=[(0.001 * i, 10.0 + i) for i in range(16)],
+                      weights=[1.0] * 16)
+    over = {"estimation.posterior": str(path), "run.end_year": 2024}
+    got = [int(simxh.simulate(seed=100 + r, replication=r, overrides=over)
+               .district["posterior_draw"].iloc[0]) for r in range(3)]
+    assert got == [8, 4, 12]  # cumulative weight 0.5, 0.25, 0.75

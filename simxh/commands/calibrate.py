@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from simxh.config import load_config, parse_override
-    from simxh.estimation import estimate
+    from simxh.estimation import estimate, order_by_gdp
     from simxh.posterior import write_posterior
     from simxh.validation import predictive_fit
 
@@ -63,8 +63,13 @@ def handle(args: argparse.Namespace) -> int:
                    generations=args.generations, workers=args.workers,
                    scheduler=args.scheduler, max_minutes=args.max_minutes, seed=args.seed,
                    overrides=overrides)
-    meta = {**res.meta, "wall_time_s": f"{res.seconds:.0f}"}
-    write_posterior(out / "posterior.csv", res.keys, res.values, res.weights, meta)
+    meta = {**res.meta, "wall_time_s": f"{res.seconds:.0f}",
+            "order": f"rows sorted by each draw's simulated nominal GDP in {args.fit_until} "
+                     "(its own seed), for stratified draws"}
+    order = order_by_gdp(args.config, res.keys, res.values, args.fit_until, overrides,
+                         workers=args.workers)
+    write_posterior(out / "posterior.csv", res.keys, res.values[order], res.weights[order],
+                    meta)
     res.generations.to_csv(out / "generations.csv", index=False)
     if args.predictive:
         fit = predictive_fit(args.config, out / "posterior.csv", args.fit_until,
