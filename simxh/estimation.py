@@ -51,6 +51,11 @@ SCALES = {"level": 0.03, "growth": 1.5, "mean_growth": 0.7, "share": 1.0,
           "soft_level": 0.25}
 
 
+MIN_TARGETS = 3
+"""Fewer observed figures than this and a fit is refused (with fewer figures than parameters
+it runs, and says that the posterior of some parameters will stay close to their prior)."""
+
+
 @dataclass(frozen=True)
 class Prior:
     key: str
@@ -290,10 +295,13 @@ def estimate(config: str | Path, out: str | Path, *, fit_until: int = 2023,
                         expected=f"a year in {base_year + 1}–{cfg.run.end_year}")
     data = build_region(cfg).data
     targets = history_targets(data, base_year, fit_until)
-    if len(targets) < len(prior_list):
+    if len(targets) < MIN_TARGETS:
         raise UserError("too few observed figures to fit", key="--fit-until", value=fit_until,
-                        expected=f"at least {len(prior_list)} district figures after "
+                        expected=f"at least {MIN_TARGETS} district figures after "
                                  f"{base_year} (found {len(targets)})")
+    if len(targets) < len(prior_list):
+        log(f"note: {len(targets)} figures for {len(prior_list)} parameters: the data cannot "
+            "identify them all, and the posterior of some will stay close to the prior")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     db = out / "abc.db"

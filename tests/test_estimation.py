@@ -91,6 +91,7 @@ def test_calibrate_writes_a_posterior_and_resumes(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr[-2000:]
     post = read_posterior(out / "posterior.csv", {p["key"] for p in parameters()})
     assert len(post.weights) == 10 and post.weights.sum() == pytest.approx(1.0)
+    assert "stratified" in post.meta["order"]
     assert post.meta["method"].startswith("ABC-SMC") and post.meta["generations"] == "1"
     assert (out / "fit.csv").read_text(encoding="utf-8").startswith("target,")
     again = _calibrate(out, "--generations", "2")
@@ -104,4 +105,14 @@ def test_calibrate_bad_input_exits_2(tmp_path: Path) -> None:
                           str(ROOT / "configs" / "hindcast.toml"), "--out", str(tmp_path / "o"),
                           "--fit-until", "2040"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "--fit-until" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_calibrate_refuses_a_window_with_too_few_figures(tmp_path: Path) -> None:
+    pytest.importorskip("pyabc")
+    bad = subprocess.run([sys.executable, "-m", "simxh", "calibrate",
+                          str(ROOT / "configs" / "hindcast.toml"), "--out", str(tmp_path / "o"),
+                          "--fit-until", "2016"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2, bad.stderr
+    assert "too few observed figures" in bad.stderr and "Traceback" not in bad.stderr
     assert not (tmp_path / "o").exists()
