@@ -348,7 +348,7 @@ def estimate(config: str | Path, out: str | Path, *, fit_until: int = 2023,
                               max_walltime=_minutes(max_minutes, start))
         finally:
             logging.getLogger("ABC").removeHandler(handler)
-        if time.time() - start > max_minutes * 60:
+        if history.max_t + 1 < generations and time.time() - start > max_minutes * 60:
             log("stopped at the time limit; run the same command again to continue")
     pops = history.get_all_populations()
     pops = pops[pops["t"] >= 0]
