@@ -394,6 +394,7 @@ def sensitivity_indices(frame: pd.DataFrame, points: pd.DataFrame, design_kind: 
 DEFAULT_DISCOUNT_RATE = 0.08
 DISCOUNT_RATE_SOURCE = ("China's social discount rate of 8% (社会折现率): NDRC & MOHURD, "
                         "建设项目经济评价方法与参数（第三版）, 2006")
+DISCOUNT_RATE_SOURCE_ZH = "国家发展改革委、建设部《建设项目经济评价方法与参数》（第三版，2006）规定的社会折现率8%"
 COST_COLUMN = "lever_spend_yi"
 """The money the levers actually paid each year, after budget rationing (亿元, 2023 prices)."""
 COST_EPS = 1e-6
