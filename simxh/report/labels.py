@@ -199,7 +199,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "cost_axis": ("政策实际支出（折现，亿元）", "lever money paid (discounted, 100 million yuan)"),
     "effect_axis": ("{metric}差异", "{metric} difference"),
     "discounted": ("按年{rate}折现至{year}年", "discounted at {rate} a year to {year}"),
-    "per_yi": ("每亿元", "per 亿"),
+    "per_yi": ("每亿元", "per 100 million yuan"),
     "better_lower": ("越低越好", "lower is better"),
     "better_higher": ("越高越好", "higher is better"),
     # axes and legends
