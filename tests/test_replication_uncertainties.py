@@ -133,6 +133,7 @@ def test_runner_overrides_carry_the_draw(exp_path: Path, tmp_path: Path) -> None
     assert pinned.overrides["access.distance_decay"] == 0.9
 
 
+@pytest.mark.slow  # 10 s: a process pool
 def test_identical_with_one_and_two_workers(exp_path: Path, tmp_path: Path) -> None:
     exp = load_experiment(exp_path)
     run_experiment(exp, tmp_path / "one", workers=1, run_fn=fake_simulate, progress="off")

@@ -17,7 +17,8 @@ from simxh.report import figures as F
 from simxh.report import prepare, theme, write_report
 
 FIGURES = ("fan_chart", "paired_differences", "town_trajectories", "network_map",
-           "target_scorecard", "equity", "sensitivity")
+           "target_scorecard", "equity", "sensitivity", "rank_probabilities",
+           "cost_effectiveness")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
