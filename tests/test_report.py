@@ -290,7 +290,8 @@ def test_single_scenario_run_skips_the_comparisons(tmp_path):
     root = make_results(tmp_path / "one", replications=3, end_year=2030,
                         scenarios={"baseline": (0, 0)})
     report = write_report(root, lang="en", formats=["png"])
-    assert report.skipped == ["paired_differences", "sensitivity"]
+    assert report.skipped == ["paired_differences", "sensitivity", "rank_probabilities",
+                              "cost_effectiveness"]
     fan = pd.read_csv(root / "figures" / "fan_chart.csv")
     assert fan["target_yi"].isna().all()  # 2033 is not simulated: no target marker
     assert "run `simxh compare` first" not in (root / "brief.md").read_text(encoding="utf-8")
