@@ -1113,7 +1113,7 @@ def cost_effectiveness(ctx: Context) -> Figure | None:
                   if np.isfinite(row.ci_low) and np.isfinite(row.ci_high) else "")
             note = f"{row.effect_per_yi:.2g}{ci} {ctx.t('per_yi')}"
         else:
-            note = "–"
+            note = ctx.t("no_net_cost")
         ax.annotate(note, (row.cost_yi, row.effect), xytext=(4, 3),
                     textcoords="offset points", fontsize=T.SMALL_SIZE - 0.5, color=colour)
     ax.set_xlabel(ctx.t("cost_axis"))

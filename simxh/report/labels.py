@@ -200,6 +200,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "effect_axis": ("{metric}差异", "{metric} difference"),
     "discounted": ("按年{rate}折现至{year}年", "discounted at {rate} a year to {year}"),
     "per_yi": ("每亿元", "per 100 million yuan"),
+    "no_net_cost": ("无净成本：比值无定义", "no net cost: ratio undefined"),
     "better_lower": ("越低越好", "lower is better"),
     "better_higher": ("越高越好", "higher is better"),
     # axes and legends
