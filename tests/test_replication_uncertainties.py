@@ -229,3 +229,23 @@ def test_shipped_policy_comparison_draws_lever_effects() -> None:
             "attraction.effort_elasticity", "firms.renovation_gain"} <= keys
     assert exp.design.kind == "none"
     assert all(u.source for u in exp.replication_uncertainties)  # each cites its source
+
+
+def test_brief_lists_the_drawn_parameters_with_their_sources() -> None:
+    from types import SimpleNamespace
+
+    from simxh.report.brief import _drawn_lines
+
+    uncs = [{"key": "firms.renovation_gain", "distribution": "uniform", "low": 0.0,
+             "high": 0.085, "per": "replication", "source": "Liu & Mao 2019"},
+            {"key": "production.access_elasticity", "distribution": "triangular", "low": 0.0,
+             "mode": 0.08, "high": 0.15, "per": "replication"},
+            {"key": "access.distance_decay", "distribution": "uniform", "low": 0.6,
+             "high": 1.2, "per": "point"}]
+    for lang, word in (("en", "renovation TFP gain"), ("zh", "技改生产率增益")):
+        ctx = SimpleNamespace(lang=lang, results=SimpleNamespace(
+            experiment={"uncertainties": uncs}))
+        lines = _drawn_lines(ctx)
+        assert len(lines) == 2  # the design uncertainty is not a per-replication draw
+        assert word in lines[0] and "0–0.085" in lines[0] and "Liu & Mao 2019" in lines[0]
+        assert "triangular 0–0.15, mode 0.08" in lines[1]

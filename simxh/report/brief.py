@@ -33,6 +33,11 @@ _B: dict[str, tuple[str, str]] = {
     "crn": ("各情景的第r次重复使用相同的随机数（公共随机数），差异按重复配对计算。",
             "Replication r uses the same random numbers in every scenario (common random "
             "numbers), so differences are paired by replication."),
+    "drawn": ("以下政策效果参数在每次重复中抽取一次（各情景共用同一抽样值），区间来自准实验文献或标明为假设"
+              "（来源见 docs/ODD.md“Lever effect ranges”）：",
+              "These lever effect parameters are drawn once per replication (the same value in "
+              "every scenario of the replication), from quasi-experimental literature ranges or "
+              "marked assumed (sources: docs/ODD.md, \"Lever effect ranges\"):"),
     "key": ("主要结果：与参照情景的差异", "Key results: differences from the reference"),
     "key_none": ("未找到配对差异表（summary/paired_differences.csv），请先运行 `simxh compare`。",
                  "No paired-difference table (summary/paired_differences.csv): run "
@@ -222,6 +227,9 @@ def write_brief(ctx: Context, figures: Sequence[Figure], formats: Sequence[str],
                  r=res.replications, seed=seed, y0=years[0] if years else "–",
                  y1=years[-1] if years else "–"))
     out.append(b("crn", lang))
+    drawn = _drawn_lines(ctx)
+    if drawn:
+        out += ["", b("drawn", lang), ""] + drawn
     out += ["", f"**{b('scenarios', lang)}**", ""]
     info = res.scenario_info()
     for scen in ctx.scenarios:
@@ -484,3 +492,29 @@ def _ce_lines(ctx: Context) -> list[str]:
 
 def _fmt_ratio(value: Any) -> str:
     return "–" if value is None or pd.isna(value) else f"{value:.3g}"
+
+
+def _drawn_lines(ctx: Context) -> list[str]:
+    """One line per per-replication uncertainty of the experiment: its label, distribution and
+    range, and its source as the experiment file gives it."""
+    lang = ctx.lang
+    out = []
+    for u in ctx.results.experiment.get("uncertainties") or []:
+        if not isinstance(u, dict) or u.get("per") != "replication":
+            continue
+        key = str(u.get("key", ""))
+        label = L.kind_label(L.PARAMETERS, key, lang) if key in L.PARAMETERS else key
+        dist = str(u.get("distribution", "uniform"))
+        if u.get("values") is not None:
+            rng = ", ".join(map(str, u["values"]))
+        elif dist == "triangular":
+            rng = f"{u.get('low'):g}–{u.get('high'):g}, mode {u.get('mode'):g}"
+        elif dist == "normal":
+            rng = f"mean {u.get('mean'):g}, sd {u.get('sd'):g}"
+        else:
+            rng = f"{u.get('low'):g}–{u.get('high'):g}"
+        line = f"- {label} (`{key}`): {dist} {rng}"
+        if u.get("source"):
+            line += f" — {u['source']}"
+        out.append(line)
+    return out
