@@ -388,6 +388,189 @@ def sensitivity_indices(frame: pd.DataFrame, points: pd.DataFrame, design_kind: 
 
 
 # --------------------------------------------------------------------------------------------
+# Cost-effectiveness and rank probabilities
+# --------------------------------------------------------------------------------------------
+
+DEFAULT_DISCOUNT_RATE = 0.08
+DISCOUNT_RATE_SOURCE = ("China's social discount rate of 8% (社会折现率): NDRC & MOHURD, "
+                        "建设项目经济评价方法与参数（第三版）, 2006")
+DISCOUNT_RATE_SOURCE_ZH = "国家发展改革委、建设部《建设项目经济评价方法与参数》（第三版，2006）规定的社会折现率8%"
+COST_COLUMN = "lever_spend_yi"
+"""The money the levers actually paid each year, after budget rationing (亿元, 2023 prices)."""
+COST_EPS = 1e-6
+"""A mean discounted cost at or below this (亿元, i.e. 100 yuan) counts as no cost: the effect
+per 亿 is then undefined (NaN), never infinite."""
+BOOTSTRAP_SAMPLES = 2000
+CE_COLUMNS = ["scenario", "reference", "metric", "year", "effect", "cost_yi", "effect_per_yi",
+              "ci_low", "ci_high", "n"]
+RANK_COLUMNS = ["scenario", "metric", "year", "rank", "probability"]
+LOWER_IS_BETTER = frozenset({
+    "theil_gdp_per_capita", "gini_gdp_per_capita", "mean_access_min", "debt_yi",
+    COST_COLUMN,
+})
+"""Metrics where a lower value is better (inequality, travel time, debt, money spent); every
+other metric (GDP, revenue, jobs, firms, growth) ranks higher-is-better, unless a plan target
+on it (``targets.csv``) says ``<``/``<=``."""
+
+
+def metric_direction(metric: str, targets: pd.DataFrame | None = None) -> int:
+    """+1 if a higher value of ``metric`` is better, −1 if a lower one is: a plan target's
+    comparator on the metric decides when there is one, else :data:`LOWER_IS_BETTER`."""
+    if targets is not None and {"metric", "comparator"} <= set(targets.columns):
+        comps = {str(c).strip() for c in targets.loc[targets["metric"] == metric, "comparator"]}
+        if comps and comps <= {"<", "<="}:
+            return -1
+        if comps and comps <= {">", ">="}:
+            return 1
+    return -1 if metric in LOWER_IS_BETTER else 1
+
+
+def discounted_cost(spend_diff: pd.DataFrame, base_year: int, rate: float) -> pd.DataFrame:
+    """Cumulative discounted cost to each year: ``spend_diff`` has one row per pair unit and
+    one column per year (the scenario's lever money minus the reference's, 亿元); the result
+    has the same shape, holding Σ_{base_year < t ≤ year} diff_t / (1 + rate)^(t − base_year)
+    (0 at and before the base year: its money is the calibrated starting point)."""
+    years = np.asarray(spend_diff.columns, dtype=int)
+    factor = np.where(years > base_year, (1.0 + rate) ** -(years - base_year).astype(float), 0.0)
+    values = spend_diff.to_numpy(dtype=float) * factor[None, :]
+    return pd.DataFrame(np.nancumsum(values, axis=1), index=spend_diff.index,
+                        columns=spend_diff.columns)
+
+
+def bootstrap_ratio_interval(effect: np.ndarray, cost: np.ndarray, confidence: float,
+                             rng: np.random.Generator, samples: int = BOOTSTRAP_SAMPLES
+                             ) -> tuple[float, float]:
+    """Percentile interval of mean(effect)/mean(cost) by a paired bootstrap (pair units are
+    resampled with replacement, effect and cost together). (nan, nan) with fewer than two
+    pairs, or when some resample's mean cost is at or below :data:`COST_EPS` (the ratio is then
+    unbounded, so no finite interval covers it)."""
+    n = len(effect)
+    if n < 2:
+        return math.nan, math.nan
+    idx = rng.integers(0, n, size=(samples, n))
+    cost_b = cost[idx].mean(axis=1)
+    if np.any(cost_b <= COST_EPS):
+        return math.nan, math.nan
+    ratio = effect[idx].mean(axis=1) / cost_b
+    lo, hi = np.quantile(ratio, [(1 - confidence) / 2, (1 + confidence) / 2])
+    return float(lo), float(hi)
+
+
+def cost_effectiveness(frame: pd.DataFrame, reference: str,
+                       metrics: Sequence[str] | None = None, years: Sequence[int] | None = None,
+                       *, discount_rate: float = DEFAULT_DISCOUNT_RATE,
+                       confidence: float = 0.95, base_year: int | None = None,
+                       seed: int = 0, samples: int = BOOTSTRAP_SAMPLES) -> pd.DataFrame:
+    """Effect per 亿元 of lever money, each scenario against the reference.
+
+    Per pair unit (design point, replication): the effect is the scenario's ``metric`` in
+    ``year`` minus the reference's (common random numbers), the cost the discounted sum over
+    the years after ``base_year`` (default: the first year in the table) up to ``year`` of the
+    scenario's ``lever_spend_yi`` minus the reference's, at ``discount_rate`` (to the base
+    year). ``effect`` and ``cost_yi`` are their means over pairs, ``effect_per_yi`` the ratio of
+    the means (NaN when the mean cost is at or below :data:`COST_EPS`), and ``ci_low``/``ci_high``
+    a paired bootstrap percentile interval of that ratio at ``confidence`` (``samples``
+    resamples, seeded from ``seed``, the scenario, metric and year: deterministic).
+
+    Columns: :data:`CE_COLUMNS`. Empty when the table has no ``lever_spend_yi``.
+    """
+    from simxh.rng import stream
+
+    if COST_COLUMN not in frame.columns:
+        return pd.DataFrame(columns=CE_COLUMNS)
+    all_years = sorted(int(y) for y in frame["year"].unique())
+    base = int(base_year if base_year is not None else all_years[0])
+    sel, metrics = _select(frame, metrics, years)
+    wanted_years = sorted(int(y) for y in sel["year"].unique())
+    scenarios = list(dict.fromkeys(frame["scenario"]))
+    if reference not in scenarios:
+        raise UserError("unknown reference scenario", value=reference,
+                        expected="one of " + ", ".join(scenarios))
+    keys = [k for k in PAIR_KEYS if k in frame.columns]
+    spend = frame.pivot_table(index=["scenario", *keys], columns="year", values=COST_COLUMN,
+                              aggfunc="first")
+    values = sel.set_index(["scenario", *keys, "year"])[metrics]
+    rows: list[dict[str, Any]] = []
+    ref_spend = spend.loc[reference]
+    ref_values = values.xs(reference, level="scenario")
+    for scenario in scenarios:
+        if scenario == reference:
+            continue
+        diff = spend.loc[scenario] - ref_spend
+        cost = discounted_cost(diff.dropna(how="all"), base, discount_rate)
+        effect_all = values.xs(scenario, level="scenario") - ref_values
+        for metric in metrics:
+            for year in wanted_years:
+                try:
+                    eff = effect_all[metric].xs(year, level="year")
+                except KeyError:
+                    continue
+                c = cost[year] if year in cost.columns else pd.Series(dtype=float)
+                pair = pd.concat([eff.rename("effect"), c.rename("cost")], axis=1,
+                                 join="inner").dropna()
+                e, k = pair["effect"].to_numpy(float), pair["cost"].to_numpy(float)
+                n = len(pair)
+                mean_e = float(e.mean()) if n else math.nan
+                mean_c = float(k.mean()) if n else math.nan
+                ratio = mean_e / mean_c if n and mean_c > COST_EPS else math.nan
+                lo = hi = math.nan
+                if math.isfinite(ratio):
+                    rng = stream(seed, "bootstrap", scenario, metric, int(year))
+                    lo, hi = bootstrap_ratio_interval(e, k, confidence, rng, samples)
+                rows.append({"scenario": scenario, "reference": reference, "metric": metric,
+                             "year": int(year), "effect": mean_e, "cost_yi": mean_c,
+                             "effect_per_yi": ratio, "ci_low": lo, "ci_high": hi, "n": n})
+    return pd.DataFrame(rows, columns=CE_COLUMNS)
+
+
+def rank_probabilities(frame: pd.DataFrame, metrics: Sequence[str] | None = None,
+                       years: Sequence[int] | None = None,
+                       directions: dict[str, int] | None = None) -> pd.DataFrame:
+    """The probability that each scenario ranks 1st, 2nd, … on each metric and year.
+
+    Within each pair unit (design point, replication) the scenarios are ranked on the metric
+    (1 = best; ``directions[metric]`` +1 ranks higher values first, −1 lower values first;
+    default :func:`metric_direction`); units lacking a scenario's value are left out. Exactly
+    equal values share their ranks evenly (two scenarios tied for 1st get probability ½ each of
+    rank 1 and of rank 2), so for each metric and year the probabilities of every scenario sum
+    to 1 over ranks, and those of every rank sum to 1 over scenarios.
+
+    Columns: :data:`RANK_COLUMNS`.
+    """
+    frame, metrics = _select(frame, metrics, years)
+    scenarios = list(dict.fromkeys(frame["scenario"]))
+    keys = [k for k in PAIR_KEYS if k in frame.columns]
+    s = len(scenarios)
+    rows: list[dict[str, Any]] = []
+    for metric in metrics:
+        sign = (directions or {}).get(metric, metric_direction(metric))
+        wide = frame.pivot_table(index=[*keys, "year"], columns="scenario", values=metric,
+                                 aggfunc="first", dropna=False)
+        wide = wide.reindex(columns=scenarios).dropna(how="any")
+        for year, part in wide.groupby(level="year", sort=True):
+            w = sign * part.to_numpy(dtype=float)  # units × scenarios, larger is better
+            if not len(w):
+                continue
+            better = (w[:, None, :] > w[:, :, None]).sum(axis=2)   # units × scenarios
+            ties = (w[:, None, :] == w[:, :, None]).sum(axis=2)
+            r = np.arange(s)[None, None, :]
+            share = np.where((r >= better[:, :, None]) & (r < (better + ties)[:, :, None]),
+                             1.0 / ties[:, :, None], 0.0)
+            prob = share.mean(axis=0)                              # scenarios × ranks
+            for j, scenario in enumerate(scenarios):
+                for rank in range(s):
+                    rows.append({"scenario": scenario, "metric": metric, "year": int(year),
+                                 "rank": rank + 1, "probability": float(prob[j, rank])})
+    out = pd.DataFrame(rows, columns=RANK_COLUMNS)
+    if not out.empty:
+        out["_s"] = out["scenario"].map({n: i for i, n in enumerate(scenarios)})
+        out["_m"] = out["metric"].map({m: i for i, m in enumerate(metrics)})
+        out = out.sort_values(["_s", "_m", "year", "rank"]).drop(columns=["_s", "_m"])
+        out = out.reset_index(drop=True)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # The whole comparison
 # --------------------------------------------------------------------------------------------
 
@@ -413,11 +596,14 @@ def load_targets(selection: Sequence[str] | str = "all") -> pd.DataFrame | None:
 def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
             years: Sequence[int] | None = None, reference: str | None = None,
             confidence: float = 0.95, targets: pd.DataFrame | None | str = "auto",
+            discount_rate: float = DEFAULT_DISCOUNT_RATE,
             write: bool = True) -> dict[str, pd.DataFrame]:
     """Analyse the store at ``root``; returns the tables and writes them to ``root/summary``.
 
     Metrics and years default to the experiment's ``outputs`` and ``years`` (else every
     output and year); the reference defaults to the experiment's reference scenario.
+    ``discount_rate`` discounts the lever money of ``cost_effectiveness.csv`` (default 8%,
+    :data:`DISCOUNT_RATE_SOURCE`).
     """
     from simxh.experiment import experiment_from_spec
     from simxh.store import Store, read_table
@@ -444,7 +630,8 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
     points = read_table(design_path) if design_path.exists() or has_design else \
         pd.DataFrame({"point": [0]})
     design_cols = [c for c in points.columns if c != "point"]
-    all_metrics = metric_columns(district, design_cols)
+    drawn_cols = [u.key for u in experiment.replication_uncertainties]
+    all_metrics = metric_columns(district, design_cols + drawn_cols)
     metrics = list(metrics or experiment.outputs or all_metrics)
     years = list(years or experiment.years or sorted(district["year"].unique().tolist()))
     reference = reference or manifest.get("reference") or experiment.reference.name
@@ -461,13 +648,21 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
         tables["targets"] = score_targets(district, targets, reference=reference,
                                           confidence=confidence)
     tables["equity"] = equity_table(district, years, confidence)
+    if district["scenario"].nunique() > 1:
+        table_targets = targets if isinstance(targets, pd.DataFrame) else None
+        directions = {m: metric_direction(m, table_targets) for m in metrics}
+        base_year = int(district["year"].min())
+        tables["cost_effectiveness"] = cost_effectiveness(
+            district, reference, metrics, years, discount_rate=discount_rate,
+            confidence=confidence, base_year=base_year, seed=experiment.seed)
+        tables["rank_probabilities"] = rank_probabilities(district, metrics, years, directions)
     if design_cols:
         unit = None
         if experiment.design.kind in ("morris", "saltelli"):
             from simxh.design import unit_sample
 
             seed = experiment.seed if experiment.design.seed is None else experiment.design.seed
-            unit = unit_sample(experiment.design, experiment.uncertainties, seed)
+            unit = unit_sample(experiment.design, experiment.point_uncertainties, seed)
         tables["sensitivity"] = sensitivity_indices(
             district, points, experiment.design.kind, unit, metrics, years,
             second_order=experiment.design.second_order, seed=experiment.seed % 2**31)
@@ -482,6 +677,20 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
                 "uncertainty_sources": uncertainty_sources(manifest),
                 "metrics": metrics, "years": [int(y) for y in years],
                 "tables": sorted(f"{name}.csv" for name in tables)}
+        if "cost_effectiveness" in tables:
+            meta["cost_effectiveness"] = {
+                "discount_rate": discount_rate, "discount_rate_source": DISCOUNT_RATE_SOURCE,
+                "discounted_to": base_year, "cost": COST_COLUMN,
+                "cost_available": COST_COLUMN in district.columns,
+                "interval": f"paired bootstrap percentile interval of the ratio of means "
+                            f"({BOOTSTRAP_SAMPLES} resamples of the pair units, seeded from "
+                            f"the experiment seed)",
+                "undefined_below_yi": COST_EPS}
+            meta["rank_probabilities"] = {
+                "directions": {m: ("higher" if d > 0 else "lower") + " is better"
+                               for m, d in directions.items()},
+                "ties": "exactly equal values share their ranks evenly",
+                "units": "design point × replication"}
         (store.summary_dir / SUMMARY_METADATA).write_text(
             json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return tables
@@ -493,6 +702,7 @@ CSV_ENCODING = "utf-8-sig"
 
 SIMULATION_NOISE = "simulation_noise"
 PARAMETER_UNCERTAINTY = "parameters"
+LEVER_EFFECTS = "lever_effects"
 
 
 def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
@@ -520,7 +730,11 @@ def uncertainty_sources(manifest: dict[str, Any]) -> list[str]:
             return [str(x) for x in listed]
     out = [SIMULATION_NOISE]
     design = manifest.get("design") if isinstance(manifest.get("design"), dict) else {}
-    if spec.get("uncertainties") or [c for c in design.get("columns") or [] if c != "point"]:
+    uncs = [u for u in spec.get("uncertainties") or [] if isinstance(u, dict)]
+    if any(u.get("per") == "replication" for u in uncs):
+        out.append(LEVER_EFFECTS)
+    if any(u.get("per", "point") == "point" for u in uncs) or \
+            [c for c in design.get("columns") or [] if c != "point"]:
         out.append(PARAMETER_UNCERTAINTY)
     return out
 

@@ -107,7 +107,7 @@ def factorial_values(u: Uncertainty, levels: int) -> list[Any]:
 def design_points(experiment: Experiment) -> pd.DataFrame:
     """The design points: one row per point (index ``point`` from 0), one column per
     uncertainty key. With no uncertainties, one point with no columns."""
-    design, uncs = experiment.design, experiment.uncertainties
+    design, uncs = experiment.design, experiment.point_uncertainties
     if design.kind == "none" or not uncs:
         return pd.DataFrame(index=pd.RangeIndex(1, name=POINT))
     if design.kind == "factorial":
@@ -135,3 +135,24 @@ def n_points(design: Design, k: int) -> int:
     if design.kind == "saltelli":
         return design.samples * (2 * k + 2 if design.second_order else k + 2)
     return design.samples
+
+
+REPLICATION_STREAM = "uncertainty"
+"""The stream (``simxh.rng``) of a replication's seed that per-replication uncertainties are
+drawn from, one sub-stream per key (adding an uncertainty does not change the others' draws)."""
+
+
+def replication_draws(uncertainties: Sequence[Uncertainty], seed: int) -> dict[str, Any]:
+    """The values of the per-replication uncertainties for the replication with model seed
+    ``seed`` (:func:`simxh.runner.replication_seed`): one uniform draw per key from the named
+    stream ``("uncertainty", key)`` of that seed, mapped through the key's quantile function
+    (:func:`from_unit`). The same seed gives the same values, so every scenario and design point
+    of a replication shares them (common random numbers)."""
+    from simxh.rng import stream
+
+    out: dict[str, Any] = {}
+    for u in uncertainties:
+        unit = stream(seed, REPLICATION_STREAM, u.key).random(1)
+        value = from_unit(u, unit)[0]
+        out[u.key] = value.item() if isinstance(value, np.generic) else value
+    return out

@@ -34,6 +34,10 @@ from simxh.errors import ConfigError
 
 DESIGN_KINDS = ("none", "factorial", "lhs", "sobol", "morris", "saltelli")
 DISTRIBUTIONS = ("uniform", "loguniform", "normal", "triangular")
+PER = ("point", "replication")
+"""How often an uncertainty is drawn: at every design ``point`` (sampled by the design), or
+once per ``replication`` (from a named stream of the replication's seed, shared by every
+scenario and design point of that replication: common random numbers)."""
 
 _TOP_KEYS = ("experiment", "scenarios", "design", "uncertainties", "adaptive")
 _EXPERIMENT_KEYS = ("name", "description", "seed", "replications", "end_year", "outputs",
@@ -41,7 +45,7 @@ _EXPERIMENT_KEYS = ("name", "description", "seed", "replications", "end_year", "
 _SCENARIO_KEYS = ("name", "config", "reference", "set", "description")
 _DESIGN_KEYS = ("kind", "samples", "levels", "second_order", "seed")
 _UNCERTAINTY_KEYS = ("key", "low", "high", "values", "distribution", "mean", "sd", "mode",
-                     "integer", "name")
+                     "integer", "name", "per", "source")
 _ADAPTIVE_KEYS = ("metric", "year", "width", "max_replications", "batch")
 _PATH_KEYS = ("region.data_dir",)  # config keys holding paths
 
@@ -70,6 +74,13 @@ class Uncertainty:
     mode: float | None = None
     values: tuple[Any, ...] | None = None
     integer: bool = False
+    per: str = "point"
+    source: str = ""
+
+    @property
+    def per_replication(self) -> bool:
+        """Drawn once per replication (not a design dimension)."""
+        return self.per == "replication"
 
     @property
     def column(self) -> str:
@@ -131,6 +142,16 @@ class Experiment:
     def reference(self) -> Scenario:
         return next(s for s in self.scenarios if s.reference)
 
+    @property
+    def point_uncertainties(self) -> tuple[Uncertainty, ...]:
+        """The uncertainties the design samples (one value per design point)."""
+        return tuple(u for u in self.uncertainties if not u.per_replication)
+
+    @property
+    def replication_uncertainties(self) -> tuple[Uncertainty, ...]:
+        """The uncertainties drawn once per replication (``per = "replication"``)."""
+        return tuple(u for u in self.uncertainties if u.per_replication)
+
     def scenario_overrides(self, scenario: Scenario) -> dict[str, Any]:
         """The overrides a scenario's runs get before the design point's (end year first)."""
         out: dict[str, Any] = {}
@@ -152,6 +173,12 @@ class Experiment:
         for key in ("replications", "adaptive", "file", "file_sha256", "description",
                     "outputs", "years", "targets"):
             data.pop(key, None)
+        for unc in data.get("uncertainties", []):
+            # added with per-replication draws: an older store (every uncertainty a design
+            # dimension, no source) keeps its identity, so it can still be resumed
+            if unc.get("per") == "point":
+                unc.pop("per")
+            unc.pop("source", None)
         for scenario in data["scenarios"]:
             # where a config file lives does not matter (its resolved content is hashed by
             # the runner), so a moved checkout can still resume
@@ -429,6 +456,8 @@ def _uncertainties(data: dict[str, Any], ck: _Checker,
         name = ck.string(item["key"], f"{key}.key")
         if name in {u.key for u in out}:
             raise ck.fail("duplicate uncertainty", f"{key}.key", name, "each key once")
+        per = ck.choice(item.get("per", "point"), f"{key}.per", PER)
+        source = str(ck.string(item["source"], f"{key}.source")) if "source" in item else ""
         if "values" in item:
             values = ck.list_of(item["values"], f"{key}.values")
             if not values:
@@ -439,7 +468,8 @@ def _uncertainties(data: dict[str, Any], ck: _Checker,
                               item[extra[0]], "either values = [...] or a distribution")
             if name in _PATH_KEYS:
                 values = list(_path_values(values, ck, key, name, path or Path("experiment")))
-            out.append(Uncertainty(key=name, distribution="values", values=tuple(values)))
+            out.append(Uncertainty(key=name, distribution="values", values=tuple(values),
+                                   per=per, source=source))
             continue
         if name in _PATH_KEYS:
             raise ck.fail("a path cannot be sampled from a range", f"{key}.key", name,
@@ -477,12 +507,14 @@ def _uncertainties(data: dict[str, Any], ck: _Checker,
             get["mode"] = mode
         out.append(Uncertainty(key=name, distribution=dist, low=lo, high=hi,
                                mean=get.get("mean"), sd=get.get("sd"), mode=get.get("mode"),
-                               integer=integer))
+                               integer=integer, per=per, source=source))
     return tuple(out)
 
 
 def _design(data: dict[str, Any], ck: _Checker,
             uncertainties: tuple[Uncertainty, ...]) -> Design:
+    # per-replication uncertainties are drawn by the runner, not sampled by the design
+    uncertainties = tuple(u for u in uncertainties if not u.per_replication)
     raw = ck.table(data.get("design", {}), "design")
     ck.keys(raw, _DESIGN_KEYS, "design")
     default_kind = "factorial" if uncertainties else "none"
@@ -492,7 +524,7 @@ def _design(data: dict[str, Any], ck: _Checker,
                       "one of " + ", ".join(DESIGN_KINDS[1:]))
     if kind != "none" and not uncertainties:
         raise ck.fail("a design needs [[uncertainties]]", "design.kind", kind,
-                      "kind = 'none', or add [[uncertainties]] tables")
+                      "kind = 'none', or add [[uncertainties]] tables with per = 'point'")
     samples = raw.get("samples", 0)
     if kind in ("lhs", "sobol", "morris", "saltelli"):
         if "samples" not in raw:

@@ -26,7 +26,7 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
-from simxh.design import POINT, design_points, point_overrides
+from simxh.design import POINT, design_points, point_overrides, replication_draws
 from simxh.errors import UserError
 from simxh.executors import Executor, WorkerFailure, check_executor_options, make_executor
 from simxh.experiment import Experiment, validate_experiment_configs
@@ -79,10 +79,17 @@ measurement): the total on disk is about 1.3 × the run files."""
 
 
 
-def uncertainty_sources(configs: list[Any], swept: list[str]) -> list[str]:
+LEVER_EFFECTS = "lever_effects"
+"""The ``uncertainty_sources`` code of per-replication uncertainties (``per = "replication"``:
+the lever effect ranges from the literature in ``experiments/policy_comparison.toml``)."""
+
+
+def uncertainty_sources(configs: list[Any], swept: list[str],
+                        drawn: list[str] | tuple[str, ...] = ()) -> list[str]:
     """What the replications' spread includes, as the codes the brief and the charts name
     (``simxh.report.brief.SOURCES``): ``simulation_noise``, ``macro`` (common shocks after the
-    last observed year), ``posterior`` (one estimated parameter set per replication) and
+    last observed year), ``posterior`` (one estimated parameter set per replication),
+    ``lever_effects`` (parameters ``drawn`` once per replication, shared by the scenarios) and
     ``parameters`` (a design sweeps parameters)."""
     from simxh.posterior import SHIPPED
 
@@ -92,6 +99,8 @@ def uncertainty_sources(configs: list[Any], swept: list[str]) -> list[str]:
     if any(c.estimation.parameter_uncertainty and (c.estimation.posterior or SHIPPED.is_file())
            for c in configs):
         out.append("posterior")
+    if drawn:
+        out.append(LEVER_EFFECTS)
     if [c for c in swept if c != "point"]:
         out.append("parameters")
     return out
@@ -154,7 +163,7 @@ def count_design_points(experiment: Experiment) -> int:
     """The number of design points, computed without sampling them."""
     from simxh.design import n_points
 
-    design, uncs = experiment.design, experiment.uncertainties
+    design, uncs = experiment.design, experiment.point_uncertainties
     if design.kind == "none" or not uncs:
         return 1
     if design.kind == "factorial":
@@ -234,6 +243,8 @@ class RunTask:
     design: dict[str, Any]
     seed: int
     run_fn: RunFn = simulate_run
+    drawn: dict[str, Any] = field(default_factory=dict)
+    """The per-replication uncertainties' values this run used (recorded as columns)."""
 
     @property
     def run_id(self) -> str:
@@ -261,7 +272,7 @@ def _decorate(frame: pd.DataFrame, task: RunTask) -> pd.DataFrame:
     frame["replication"] = task.key.replication
     frame["seed"] = task.seed
     frame[POINT] = task.key.point
-    for key, value in task.design.items():
+    for key, value in {**task.drawn, **task.design}.items():
         frame[key] = value
     lead = ["scenario", POINT, "replication", "seed"]
     frame = frame[lead + [c for c in frame.columns if c not in lead]]
@@ -363,11 +374,17 @@ class Runner:
     def task(self, key: RunKey) -> RunTask:
         scenario = self.experiment.scenarios[key.scenario]
         design = point_overrides(self.points, key.point)
-        overrides = {**self.experiment.scenario_overrides(scenario), **design}
+        seed = replication_seed(self.experiment.seed, key.replication)
+        own = self.experiment.scenario_overrides(scenario)
+        # per-replication draws: the same in every scenario of the replication; a key the
+        # scenario sets itself (its `set` table or --set) wins, as it does over the posterior
+        drawn = replication_draws(self.experiment.replication_uncertainties, seed)
+        applied = {k: v for k, v in drawn.items() if k not in scenario.overrides}
+        overrides = {**own, **applied, **design}
+        used = {k: overrides.get(k, v) for k, v in drawn.items()}
         return RunTask(key=key, scenario=scenario.name, config=scenario.config,
-                       overrides=overrides, design=design,
-                       seed=replication_seed(self.experiment.seed, key.replication),
-                       run_fn=self.run_fn)
+                       overrides=overrides, design=design, seed=seed, run_fn=self.run_fn,
+                       drawn=used)
 
     def todo(self, keys: list[RunKey]) -> list[RunKey]:
         """The runs to execute: not done and not failed; with ``retry_failed`` only the failed
@@ -397,8 +414,10 @@ class Runner:
         m["replication_seeds"] = [replication_seed(exp.seed, r) for r in range(exp.replications)]
         m["design"] = {"kind": exp.design.kind, "points": len(self.points),
                        "columns": list(self.points.columns)}
+        drawn = [u.key for u in exp.replication_uncertainties]
+        m["replication_uncertainties"] = drawn
         m["uncertainty_sources"] = uncertainty_sources(list(self.configs.values()),
-                                                       list(self.points.columns))
+                                                       list(self.points.columns), drawn)
         m["versions"] = package_versions()
         m["git"] = git_commit()
         m.setdefault("history", [])

@@ -116,10 +116,11 @@ def test_brief_reads_uncertainty_sources_from_the_manifest(quick_copy: Path, cap
 def test_sources_sentence_lists_what_is_missing():
     text = sources_sentence(["simulation_noise"], "en")
     assert "firm-level simulation noise only" in text
-    assert ("parameter uncertainty, macroeconomic uncertainty, estimated-parameter uncertainty "
-            "or uncertainty in the model's") in text
+    assert ("parameter uncertainty, macroeconomic uncertainty, estimated-parameter uncertainty, "
+            "uncertainty in the levers' effect sizes or uncertainty in the model's") in text
     assert "not include" not in sources_sentence(
-        ["simulation_noise", "parameters", "macro", "posterior", "structure"], "en")
+        ["simulation_noise", "parameters", "macro", "posterior", "lever_effects", "structure"],
+        "en")
 
 
 @pytest.mark.slow

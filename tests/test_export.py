@@ -31,6 +31,9 @@ def test_units_go_into_headers_and_a_unit_column():
     assert column_unit("weakest_town_growth_pct_mean") == "%"
     assert list(with_units(pd.DataFrame({"p05": [1.0]}), "gdp_yi").columns) == [
         "p05 [亿元 100 million yuan]"]
+    # effect per 亿 is not a sum of money: its unit is the metric's per 亿元
+    assert column_unit("effect_per_yi") == "metric unit per 亿元 of lever money"
+    assert column_unit("cost_yi") == "亿元 100 million yuan"
 
 
 @pytest.mark.slow
@@ -48,7 +51,9 @@ def test_export_xlsx_has_every_table_and_figure(quick_copy: Path, capsys):
     names = book.sheetnames
     for wanted in ("about", "summary", "paired differences", "targets", "equity",
                    "fig fan chart", "fig paired differences", "fig town trajectories",
-                   "fig network map", "fig target scorecard", "fig equity"):
+                   "fig network map", "fig target scorecard", "fig equity",
+                   "cost-effectiveness", "rank probabilities", "fig rank probabilities",
+                   "fig cost-effectiveness"):
         assert wanted in names, names
     assert all(len(n) <= 31 for n in names)
     about = {row[0]: row[1] for row in book["about"].iter_rows(min_row=2, values_only=True)}

@@ -17,7 +17,8 @@ from simxh.report import figures as F
 from simxh.report import prepare, theme, write_report
 
 FIGURES = ("fan_chart", "paired_differences", "town_trajectories", "network_map",
-           "target_scorecard", "equity", "sensitivity")
+           "target_scorecard", "equity", "sensitivity", "rank_probabilities",
+           "cost_effectiveness")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -289,7 +290,8 @@ def test_single_scenario_run_skips_the_comparisons(tmp_path):
     root = make_results(tmp_path / "one", replications=3, end_year=2030,
                         scenarios={"baseline": (0, 0)})
     report = write_report(root, lang="en", formats=["png"])
-    assert report.skipped == ["paired_differences", "sensitivity"]
+    assert report.skipped == ["paired_differences", "sensitivity", "rank_probabilities",
+                              "cost_effectiveness"]
     fan = pd.read_csv(root / "figures" / "fan_chart.csv")
     assert fan["target_yi"].isna().all()  # 2033 is not simulated: no target marker
     assert "run `simxh compare` first" not in (root / "brief.md").read_text(encoding="utf-8")

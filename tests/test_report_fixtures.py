@@ -72,6 +72,7 @@ def make_results(root: Path, *, replications: int = 8, end_year: int = 2035,
                         "gini_gdp_per_capita": 0.2 + theil[i],
                         "hightech_firms": 550 + 12 * (year - 2023) * (1 + extra),
                         "population_wan": pop[i].sum(),
+                        "lever_spend_yi": 1.0 + 3.0 * extra + 0.1 * shocks[i] * 10,
                     })
                     for j, town in enumerate(TOWNS):
                         town_rows.append({
@@ -131,6 +132,11 @@ def write_summaries(root: Path, district: pd.DataFrame, design_points: int) -> N
     targets = targets.where(targets.notna(), None)  # nullable ints: pd.NA → None
     analysis.score_targets(district, targets).to_csv(
         summary / "targets.csv", index=False)
+    if district["scenario"].nunique() > 1:
+        analysis.cost_effectiveness(district, "baseline", metrics).to_csv(
+            summary / "cost_effectiveness.csv", index=False)
+        analysis.rank_probabilities(district, metrics).to_csv(
+            summary / "rank_probabilities.csv", index=False)
     if design_points > 1:
         rows = []
         for metric in ("gdp_yi", "theil_gdp_per_capita"):

@@ -13,8 +13,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="compare scenarios: summaries, paired differences, targets, equity, sensitivity",
         description="Analyse a results directory and write CSV tables to DIR/summary/: "
         "summary.csv, paired_differences.csv (paired by replication: common random numbers), "
-        "targets.csv, equity.csv and, for designs with uncertainties, sensitivity.csv. "
-        "Prints the paired differences.",
+        "targets.csv, equity.csv, cost_effectiveness.csv (effect per 亿元 of lever money, "
+        "discounted), rank_probabilities.csv (the chance each scenario ranks 1st, 2nd, …) and, "
+        "for designs with uncertainties, sensitivity.csv. Prints the paired differences.",
     )
     p.add_argument("dir", metavar="DIR", help="results directory written by 'simxh run'")
     p.add_argument("--metric", dest="metrics", action="append", metavar="NAME",
@@ -26,6 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "experiment's)")
     p.add_argument("--confidence", type=float, default=0.95, metavar="P",
                    help="confidence level of the intervals (default 0.95)")
+    p.add_argument("--discount-rate", type=float, default=None, metavar="R",
+                   help="yearly rate discounting the lever money in cost_effectiveness.csv "
+                   "to the base year (default 0.08: China's social discount rate, NDRC & "
+                   "MOHURD 建设项目经济评价方法与参数 第三版 2006)")
     p.set_defaults(func=handle)
 
 
@@ -36,6 +41,12 @@ def handle(args: argparse.Namespace) -> int:
     if not 0 < args.confidence < 1:
         raise UserError("out of range", key="--confidence", value=args.confidence,
                         expected="a number in (0, 1)")
+    from simxh.analysis import DEFAULT_DISCOUNT_RATE
+
+    rate = DEFAULT_DISCOUNT_RATE if args.discount_rate is None else args.discount_rate
+    if not (0 <= rate < 1) or rate != rate:
+        raise UserError("out of range", key="--discount-rate", value=args.discount_rate,
+                        expected="a number in [0, 1), e.g. 0.08 for 8% a year")
     from simxh.commands.status import status
 
     info = status(args.dir, check_files=False)
@@ -44,7 +55,8 @@ def handle(args: argparse.Namespace) -> int:
               f"{info['planned']}; the tables cover the {info['done']} finished runs "
               f"consolidated so far (finish with: simxh run ... --resume)")
     tables = compare(args.dir, metrics=args.metrics, years=args.years,
-                     reference=args.reference, confidence=args.confidence)
+                     reference=args.reference, confidence=args.confidence,
+                     discount_rate=rate)
     pairs = tables["paired_differences"]
     with pd.option_context("display.width", 160, "display.max_rows", 200,
                            "display.float_format", "{:.4g}".format):
@@ -63,5 +75,14 @@ def handle(args: argparse.Namespace) -> int:
             print("\nplan targets: probability of meeting each (implied annual growth %):")
             print(t[["scenario", "target", "year", "probability", "n",
                      "implied_growth_pct"]].to_string(index=False))
+        ce = tables.get("cost_effectiveness")
+        if ce is not None and len(ce):
+            year = int(ce["year"].max()) if not args.years else max(args.years)
+            metric = "gdp_yi" if "gdp_yi" in set(ce["metric"]) else str(ce["metric"].iloc[0])
+            shown = ce[(ce["year"] == year) & (ce["metric"] == metric)]
+            print(f"\ncost-effectiveness of {metric} in {year} (effect per 亿元 of lever "
+                  f"money, discounted at {rate:g} a year; NaN: no net cost):")
+            print(shown[["scenario", "effect", "cost_yi", "effect_per_yi", "ci_low", "ci_high",
+                         "n"]].to_string(index=False))
     print(f"\ntables written to {args.dir}/summary/: " + ", ".join(f"{k}.csv" for k in tables))
     return 0

@@ -10,7 +10,16 @@ from typing import Any
 import pandas as pd
 
 from simxh.report import labels as L
-from simxh.report.figures import Context, Figure, paired_table, scorecard_table
+from simxh.report.figures import (
+    Context,
+    Figure,
+    ce_settings,
+    ce_table,
+    paired_table,
+    percent,
+    rank_table,
+    scorecard_table,
+)
 from simxh.report.provenance import ProvenanceCounts
 
 _B: dict[str, tuple[str, str]] = {
@@ -24,6 +33,11 @@ _B: dict[str, tuple[str, str]] = {
     "crn": ("各情景的第r次重复使用相同的随机数（公共随机数），差异按重复配对计算。",
             "Replication r uses the same random numbers in every scenario (common random "
             "numbers), so differences are paired by replication."),
+    "drawn": ("以下政策效果参数在每次重复中抽取一次（各情景共用同一抽样值），区间来自准实验文献或标明为假设"
+              "（来源见 docs/ODD.md“Lever effect ranges”）：",
+              "These lever effect parameters are drawn once per replication (the same value in "
+              "every scenario of the replication), from quasi-experimental literature ranges or "
+              "marked assumed (sources: docs/ODD.md, \"Lever effect ranges\"):"),
     "key": ("主要结果：与参照情景的差异", "Key results: differences from the reference"),
     "key_none": ("未找到配对差异表（summary/paired_differences.csv），请先运行 `simxh compare`。",
                  "No paired-difference table (summary/paired_differences.csv): run "
@@ -40,6 +54,39 @@ _B: dict[str, tuple[str, str]] = {
     "headline_neg": ("{year}年地区生产总值：没有情景显著高于{ref}。",
                      "GDP in {year}: no scenario is above {ref} beyond its interval."),
     "gdp_level": ("{year}年地区生产总值中位数（亿元）", "Median GDP in {year} (100 million yuan)"),
+    "ce": ("成本效益与排名", "Cost-effectiveness and ranking"),
+    "ce_text": ("成本为各政策实际支付的资金（预算配给之后，`lever_spend_yi`）与参照情景之差，"
+                "{y0}年之后逐年按{rate}的年率折现到{y0}年并累加至{year}年（{source}）；"
+                "效果为{year}年与参照情景的配对差异。“每亿元效果”为两者均值之比，方括号内为其{pct}"
+                "配对自助法（bootstrap）置信区间，按重复重新抽样。",
+                "Cost is the money each package's levers actually paid (after budget rationing, "
+                "`lever_spend_yi`) minus the reference's, discounted to {y0} at {rate} a year "
+                "and summed over the years after {y0} up to {year} ({source}); the effect is "
+                "the paired difference from the reference in {year}. The effect per 亿 is the "
+                "ratio of their means; brackets give its {pct} paired bootstrap interval "
+                "(replications resampled)."),
+    "ce_effect": ("效果", "Effect"),
+    "ce_cost": ("折现成本（亿元）", "Discounted cost (亿元)"),
+    "ce_ratio": ("每亿元效果 [{pct}区间]", "Effect per 亿 [{pct} interval]"),
+    "ce_nan": ("“–”：该情景的政策支出不高于参照情景（没有净成本或节省了资金），每亿元效果无定义，"
+               "不是无穷大。", "'–': the package's lever money is not above the reference's (no "
+               "net cost, or a saving), so an effect per 亿 is undefined, not infinite."),
+    "ce_ci_nan": ("区间为“–”：部分自助法样本的净成本不为正，比值无界，故不给出区间。",
+                  "An interval shown as '–': some bootstrap resamples have no positive net "
+                  "cost, so the ratio is unbounded and no interval is given."),
+    "ce_missing": ("未找到成本效益表（summary/cost_effectiveness.csv）：请重新运行 `simxh compare`。",
+                   "No cost-effectiveness table (summary/cost_effectiveness.csv): run "
+                   "`simxh compare` again."),
+    "ce_no_cost": ("结果表中没有政策支出（`lever_spend_yi`）列，无法计算成本效益。",
+                   "The results have no lever-money column (`lever_spend_yi`): cost-"
+                   "effectiveness cannot be computed."),
+    "rank_text": ("{year}年排名概率：在每次重复中按指标给情景排名（GDP与财政收入越高越好，泰尔指数越低越好），"
+                  "表中为排名第一的概率（{n}次重复中的比例；并列时平分名次）。",
+                  "Ranking probabilities in {year}: in each replication the packages are ranked "
+                  "on each outcome (GDP and revenue: higher is better; the Theil index: lower "
+                  "is better); the table gives the probability of ranking first (the share of "
+                  "{n} replications; ties share their ranks evenly)."),
+    "p_first": ("{metric}第一名概率", "P(1st) {metric}"),
     "scorecard": ("规划目标达成概率", "Plan targets: probability of meeting them"),
     "scorecard_ci": ("概率后括号内为{pct} Wilson置信区间（{n}次模拟中达成目标的比例）。",
                      "Brackets: the {pct} Wilson score interval of each probability (the share "
@@ -104,6 +151,9 @@ SOURCES: dict[str, tuple[str, str]] = {
               "macroeconomic uncertainty (common shocks after the last observed year)"),
     "posterior": ("估计参数的不确定性（每次重复抽取一组后验参数）",
                   "estimated-parameter uncertainty (one posterior draw per replication)"),
+    "lever_effects": ("政策效果参数的不确定性（文献区间，每次重复抽取一次，各情景共用）",
+                      "uncertainty in the levers' effect sizes (literature ranges, drawn once "
+                      "per replication and shared by the scenarios)"),
     "structure": ("模型结构的不确定性", "uncertainty in the model's structure"),
 }
 
@@ -177,6 +227,9 @@ def write_brief(ctx: Context, figures: Sequence[Figure], formats: Sequence[str],
                  r=res.replications, seed=seed, y0=years[0] if years else "–",
                  y1=years[-1] if years else "–"))
     out.append(b("crn", lang))
+    drawn = _drawn_lines(ctx)
+    if drawn:
+        out += ["", b("drawn", lang), ""] + drawn
     out += ["", f"**{b('scenarios', lang)}**", ""]
     info = res.scenario_info()
     for scen in ctx.scenarios:
@@ -219,6 +272,14 @@ def write_brief(ctx: Context, figures: Sequence[Figure], formats: Sequence[str],
     levels = _gdp_levels(ctx)
     if levels:
         out += ["", f"{b('gdp_level', lang, year=ctx.year)}: " + "; ".join(levels)]
+
+    # Cost-effectiveness and rank probabilities.
+    if len(ctx.scenarios) >= 2:
+        out += ["", f"## {b('ce', lang)}", ""]
+        out += _ce_lines(ctx)
+        for name in ("cost_effectiveness", "rank_probabilities"):
+            if name in by_name:
+                out += ["", _embed(by_name[name], formats)]
 
     # Target scorecard.
     out += ["", f"## {b('scorecard', lang)}", ""]
@@ -359,3 +420,101 @@ def _equity_lines(ctx: Context) -> list[str]:
                          f"{med.loc[s, 'weakest_town_growth_pct']:.1f}%")
         lines.append(f"- **{ctx.scenario(s)}**: " + ("；" if ctx.lang == "zh" else "; ").join(parts))
     return lines
+
+
+def _ce_lines(ctx: Context) -> list[str]:
+    """The cost-effectiveness table (GDP and fiscal revenue at the key year) and the
+    probability of ranking first, with the discount rate, confidence level and what a
+    missing ratio means."""
+    lang = ctx.lang
+    res = ctx.results
+    out: list[str] = []
+    if res.cost_effectiveness is None:
+        return [b("ce_missing", lang)]
+    settings = ce_settings(ctx)
+    parts = [ce_table(ctx, m) for m in ("gdp_yi", "fiscal_revenue_yi")]
+    parts = [p for p in parts if not p.empty]
+    table = pd.concat(parts, ignore_index=True).drop_duplicates(["scenario", "metric", "year"]) \
+        if parts else pd.DataFrame()
+    if table.empty:
+        meta = res.summary_meta.get("cost_effectiveness")
+        if isinstance(meta, dict) and meta.get("cost_available") is False:
+            return [b("ce_no_cost", lang)]
+        out.append(b("ce_missing", lang))
+    else:
+        year = int(table["year"].iloc[0])
+        from simxh.analysis import DISCOUNT_RATE_SOURCE, DISCOUNT_RATE_SOURCE_ZH
+
+        source = settings["source"]
+        if lang == "zh" and source == DISCOUNT_RATE_SOURCE:
+            source = DISCOUNT_RATE_SOURCE_ZH
+        if abs(settings["rate"] - 0.08) > 1e-12 and source in (DISCOUNT_RATE_SOURCE,
+                                                               DISCOUNT_RATE_SOURCE_ZH):
+            source = ("所选折现率；参考：" if lang == "zh" else "rate chosen by the user; "
+                      "for reference: ") + source
+        out.append(b("ce_text", lang, y0=settings["year"], rate=percent(settings["rate"]),
+                     year=year, source=source, pct=ctx.pct))
+        rows = []
+        for r in table.itertuples():
+            label = L.metric_label(r.metric, lang)
+            ratio = "–" if pd.isna(r.effect_per_yi) else (
+                f"{r.effect_per_yi:.3g} [{_fmt_ratio(r.ci_low)}, {_fmt_ratio(r.ci_high)}]")
+            rows.append([f"{label} {r.year}", ctx.scenario(r.scenario), _fmt(r.effect),
+                         _fmt(r.cost_yi), ratio, f"{int(r.n)}"])
+        out += ["", _md_table([b("outcome", lang), b("scenario", lang), b("ce_effect", lang),
+                               b("ce_cost", lang), b("ce_ratio", lang, pct=ctx.pct),
+                               b("n", lang)], rows)]
+        if table["effect_per_yi"].isna().any():
+            out += ["", b("ce_nan", lang)]
+        finite = table["effect_per_yi"].notna()
+        if (finite & (table["ci_low"].isna() | table["ci_high"].isna())).any():
+            out += ["", b("ce_ci_nan", lang)]
+    ranks = rank_table(ctx)
+    if not ranks.empty:
+        first = ranks[ranks["rank"] == 1]
+        metrics = list(dict.fromkeys(first["metric"]))
+        year = int(first["year"].iloc[0])
+        header = [b("scenario", lang)] + [
+            b("p_first", lang, metric=L.metric_label(m, lang, unit=False, short=True))
+            for m in metrics]
+        rows = []
+        for scen in ctx.scenarios:
+            part = first[first["scenario"] == scen].set_index("metric")["probability"]
+            if part.empty:
+                continue
+            rows.append([ctx.scenario(scen)] + [
+                "–" if m not in part or pd.isna(part[m]) else f"{part[m] * 100:.0f}%"
+                for m in metrics])
+        out += ["", b("rank_text", lang, year=year, n=res.replications), "",
+                _md_table(header, rows)]
+    return out
+
+
+def _fmt_ratio(value: Any) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:.3g}"
+
+
+def _drawn_lines(ctx: Context) -> list[str]:
+    """One line per per-replication uncertainty of the experiment: its label, distribution and
+    range, and its source as the experiment file gives it."""
+    lang = ctx.lang
+    out = []
+    for u in ctx.results.experiment.get("uncertainties") or []:
+        if not isinstance(u, dict) or u.get("per") != "replication":
+            continue
+        key = str(u.get("key", ""))
+        label = L.kind_label(L.PARAMETERS, key, lang) if key in L.PARAMETERS else key
+        dist = str(u.get("distribution", "uniform"))
+        if u.get("values") is not None:
+            rng = ", ".join(map(str, u["values"]))
+        elif dist == "triangular":
+            rng = f"{u.get('low'):g}–{u.get('high'):g}, mode {u.get('mode'):g}"
+        elif dist == "normal":
+            rng = f"mean {u.get('mean'):g}, sd {u.get('sd'):g}"
+        else:
+            rng = f"{u.get('low'):g}–{u.get('high'):g}"
+        line = f"- {label} (`{key}`): {dist} {rng}"
+        if u.get("source"):
+            line += f" — {u['source']}"
+        out.append(line)
+    return out

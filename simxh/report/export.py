@@ -1,7 +1,7 @@
 """``simxh export DIR --xlsx``: a results directory's tables as one Excel workbook.
 
 The workbook holds, one sheet each, the ``simxh compare`` tables (summary, paired differences,
-targets, equity, sensitivity when present) and the data CSV of every figure ``simxh report``
+targets, equity, cost-effectiveness, rank probabilities, sensitivity when present) and the data CSV of every figure ``simxh report``
 drew, plus an ``about`` sheet (experiment, confidence level, uncertainty sources). Sheet names
 are readable and at most 31 characters (Excel's limit); headers carry units (``gdp_yi
 [亿元 100 million yuan]``) and tables in long form get a ``unit`` column beside ``metric``.
@@ -19,13 +19,17 @@ import pandas as pd
 from simxh.errors import UserError
 
 SUMMARY_SHEETS = (("summary", "summary"), ("paired_differences", "paired differences"),
-                  ("targets", "targets"), ("equity", "equity"), ("sensitivity", "sensitivity"))
+                  ("targets", "targets"), ("equity", "equity"),
+                  ("cost_effectiveness", "cost-effectiveness"),
+                  ("rank_probabilities", "rank probabilities"), ("sensitivity", "sensitivity"))
 """(CSV name in DIR/summary, sheet name), in workbook order."""
 
 FIGURE_SHEETS = {"fan_chart": "fig fan chart", "paired_differences": "fig paired differences",
                  "town_trajectories": "fig town trajectories", "network_map": "fig network map",
                  "target_scorecard": "fig target scorecard", "equity": "fig equity",
-                 "sensitivity": "fig sensitivity"}
+                 "sensitivity": "fig sensitivity",
+                 "rank_probabilities": "fig rank probabilities",
+                 "cost_effectiveness": "fig cost-effectiveness"}
 MAX_SHEET_NAME = 31
 
 # Units of column-name suffixes (the store's naming: money in 亿元, people in 万人).
@@ -55,6 +59,8 @@ def column_unit(column: str) -> str:
     (``theil_gdp_per_capita_ci_low``, ``gdp_yi_median``) or a probability."""
     if column == "confidence":
         return "level 0–1"
+    if column == "effect_per_yi":
+        return "metric unit per 亿元 of lever money"
     if column in PROBABILITY_COLUMNS:
         return "share 0–1"
     if column in ("lon", "lat", "lon2", "lat2"):
@@ -130,6 +136,10 @@ def _about(root: Path) -> pd.DataFrame:
              ("uncertainty sources", ", ".join(meta.get("uncertainty_sources")
                                               or uncertainty_sources(manifest))),
              ("money", "亿元 = 100 million yuan, real 2023 prices"),
+             ("cost-effectiveness discount rate",
+              (meta.get("cost_effectiveness") or {}).get("discount_rate", "")),
+             ("discount rate source",
+              (meta.get("cost_effectiveness") or {}).get("discount_rate_source", "")),
              ("people", "万人 = 10,000 people"),
              ("probabilities", "shares from 0 to 1")]
     return pd.DataFrame(rows, columns=["item", "value"]).astype({"value": str})

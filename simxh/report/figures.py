@@ -959,6 +959,186 @@ def sensitivity(ctx: Context) -> Figure | None:
     return Figure("sensitivity", fig, rows[keep_cols])
 
 
+# --------------------------------------------------------------------------------------------
+# 8. Rank probabilities and cost-effectiveness
+# --------------------------------------------------------------------------------------------
+
+RANK_METRICS = ("gdp_yi", "fiscal_revenue_yi", "theil_gdp_per_capita")
+
+
+def ce_settings(ctx: Context) -> dict[str, Any]:
+    """The discount rate (and its base year and source) ``simxh compare`` used, from
+    ``summary/metadata.json`` (compare's default when absent)."""
+    from simxh.analysis import DEFAULT_DISCOUNT_RATE, DISCOUNT_RATE_SOURCE
+
+    meta = ctx.results.summary_meta.get("cost_effectiveness")
+    meta = meta if isinstance(meta, Mapping) else {}
+    years = ctx.results.years
+    return {"rate": float(meta.get("discount_rate", DEFAULT_DISCOUNT_RATE)),
+            "year": int(meta.get("discounted_to", years[0] if years else 2023)),
+            "source": str(meta.get("discount_rate_source", DISCOUNT_RATE_SOURCE))}
+
+
+def rank_table(ctx: Context, metrics: Sequence[str] = RANK_METRICS) -> pd.DataFrame:
+    """Rows of ``rank_probabilities.csv`` for the key year (or the last analysed one), the
+    given metrics that are present, and the selected scenarios."""
+    ranks = ctx.results.ranks
+    cols = ["scenario", "metric", "year", "rank", "probability"]
+    if ranks is None or ranks.empty or not set(cols) <= set(ranks.columns):
+        return pd.DataFrame(columns=cols)
+    present = [m for m in metrics if m in set(ranks["metric"])] or \
+        list(dict.fromkeys(ranks["metric"]))[:1]
+    rows = ranks[ranks["metric"].isin(present) & ranks["scenario"].isin(ctx.scenarios)]
+    years = sorted(set(int(y) for y in rows["year"]))
+    if not years:
+        return pd.DataFrame(columns=cols)
+    year = ctx.year if ctx.year in years else years[-1]
+    rows = rows[rows["year"] == year]
+    mrank = {m: i for i, m in enumerate(present)}
+    srank = {sc: i for i, sc in enumerate(ctx.scenarios)}
+    rows = rows.assign(_m=rows["metric"].map(mrank), _s=rows["scenario"].map(srank))
+    return rows.sort_values(["_m", "_s", "rank"])[cols].reset_index(drop=True)
+
+
+def rank_probabilities(ctx: Context) -> Figure | None:
+    """Stacked bars: the probability that each scenario ranks 1st, 2nd, … (over the
+    replications), one panel per key outcome at the key year."""
+    import matplotlib.pyplot as plt
+
+    table = rank_table(ctx)
+    if table.empty or len(ctx.scenarios) < 2:
+        return None
+    metrics = list(dict.fromkeys(table["metric"]))
+    n_ranks = int(table["rank"].max())
+    colours = plt.get_cmap("Blues")(np.linspace(0.95, 0.15, n_ranks))
+    scen = [s for s in ctx.scenarios if s in set(table["scenario"])]
+    fig, axes = _new_figure(T.DOUBLE_COLUMN_IN, 0.9 + 0.2 * len(scen), 1, len(metrics),
+                            sharey=True)
+    for ax, metric in zip(axes.flat, metrics):
+        part = table[table["metric"] == metric]
+        left = np.zeros(len(scen))
+        for k in range(1, n_ranks + 1):
+            share = part[part["rank"] == k].set_index("scenario")["probability"]
+            widths = np.array([float(share.get(s, 0.0)) for s in reversed(scen)])
+            ax.barh(range(len(scen)), widths, left=left, height=0.7, color=colours[k - 1],
+                    edgecolor="white", linewidth=0.3, label=ctx.t("rank_n", k=k))
+            for y, (x0, w) in enumerate(zip(left, widths)):  # label the larger segments
+                if w >= 0.12:
+                    ax.text(x0 + w / 2, y, f"{w * 100:.0f}%", ha="center", va="center",
+                            fontsize=T.SMALL_SIZE - 0.5,
+                            color="white" if k <= max(1, n_ranks // 2) else "black")
+            left = left + widths
+        direction = ctx.t("better_lower") if _direction(ctx, metric) < 0 else \
+            ctx.t("better_higher")
+        name = L.metric_label(metric, ctx.lang, unit=False, short=True)
+        ax.set_title(f"{name}（{direction}）" if ctx.lang == "zh" else f"{name} ({direction})",
+                     loc="left", fontsize=T.FONT_SIZE)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel(ctx.t("probability_axis"))
+        ax.xaxis.set_major_formatter(lambda v, _pos: f"{v * 100:.0f}%")
+        ax.grid(axis="y", visible=False)
+    axes.flat[0].set_yticks(range(len(scen)))
+    axes.flat[0].set_yticklabels([ctx.scenario(s) for s in reversed(scen)])
+    handles, labs = _legend_entries(axes.flat[0])
+    fig.legend(handles, labs, loc="outside right upper", fontsize=T.SMALL_SIZE)
+    year = int(table["year"].iloc[0])
+    n = ctx.results.replications
+    title = ctx.t("rank_title") + (f"（{year}年，{n}次重复）" if ctx.lang == "zh"
+                                   else f" ({year}; over {n} replications)")
+    _finish(fig, ctx, title)
+    return Figure("rank_probabilities", fig, table)
+
+
+def _direction(ctx: Context, metric: str) -> int:
+    meta = ctx.results.summary_meta.get("rank_probabilities")
+    directions = meta.get("directions") if isinstance(meta, Mapping) else None
+    if isinstance(directions, Mapping) and metric in directions:
+        return -1 if str(directions[metric]).startswith("lower") else 1
+    from simxh.analysis import metric_direction
+
+    return metric_direction(metric)
+
+
+def ce_table(ctx: Context, metric: str = "gdp_yi") -> pd.DataFrame:
+    """Rows of ``cost_effectiveness.csv`` for ``metric`` (else the first metric) at the key
+    year and the selected scenarios, with the effect's paired interval beside them."""
+    ce = ctx.results.cost_effectiveness
+    cols = ["scenario", "reference", "metric", "year", "effect", "cost_yi", "effect_per_yi",
+            "ci_low", "ci_high", "n"]
+    if ce is None or ce.empty or not set(cols) <= set(ce.columns):
+        return pd.DataFrame(columns=[*cols, "effect_ci_low", "effect_ci_high"])
+    metrics = list(dict.fromkeys(ce["metric"]))
+    metric = metric if metric in metrics else metrics[0]
+    rows = ce[(ce["metric"] == metric) & ce["scenario"].isin(ctx.scenarios)
+              & (ce["scenario"] != ctx.reference)]
+    years = sorted(set(int(y) for y in rows["year"]))
+    if not years:
+        return pd.DataFrame(columns=[*cols, "effect_ci_low", "effect_ci_high"])
+    year = ctx.year if ctx.year in years else years[-1]
+    rows = rows[rows["year"] == year][cols].copy()
+    paired = ctx.results.paired
+    lo, hi = {}, {}
+    if paired is not None and not paired.empty:
+        p = paired[(paired["metric"] == metric) & (paired["year"] == year)].set_index("scenario")
+        lo, hi = p["ci_low"].to_dict(), p["ci_high"].to_dict()
+    rows["effect_ci_low"] = rows["scenario"].map(lo).astype(float)
+    rows["effect_ci_high"] = rows["scenario"].map(hi).astype(float)
+    srank = {sc: i for i, sc in enumerate(ctx.scenarios)}
+    return rows.assign(_s=rows["scenario"].map(srank)).sort_values("_s").drop(
+        columns="_s").reset_index(drop=True)
+
+
+def cost_effectiveness(ctx: Context) -> Figure | None:
+    """Cost against effect: each scenario's discounted lever money (x) and its paired effect
+    on GDP (y) against the reference, with the effect's interval, and the effect per 亿 with
+    its bootstrap interval written beside each point."""
+    table = ce_table(ctx)
+    if table.empty:
+        return None
+    settings = ce_settings(ctx)
+    metric, year = str(table["metric"].iloc[0]), int(table["year"].iloc[0])
+    fig, axes = _new_figure(T.SINGLE_COLUMN_IN * 1.5, 3.0)
+    ax = axes[0, 0]
+    ax.axhline(0, color=T.GREY, linewidth=0.6)
+    ax.axvline(0, color=T.GREY, linewidth=0.6)
+    for row in table.itertuples():
+        colour = ctx.colours.get(row.scenario, T.BLUE)
+        if np.isfinite(row.effect_ci_low) and np.isfinite(row.effect_ci_high):
+            ax.plot([row.cost_yi, row.cost_yi], [row.effect_ci_low, row.effect_ci_high],
+                    color=colour, linewidth=1.4, solid_capstyle="butt", gid="interval")
+        ax.plot([row.cost_yi], [row.effect], marker="o", markersize=4, color=colour,
+                linestyle="none", label=ctx.scenario(row.scenario))
+        if np.isfinite(row.effect_per_yi):
+            ci = (f" [{row.ci_low:.2g}, {row.ci_high:.2g}]"
+                  if np.isfinite(row.ci_low) and np.isfinite(row.ci_high) else "")
+            note = f"{row.effect_per_yi:.2g}{ci} {ctx.t('per_yi')}"
+        else:
+            note = ctx.t("no_net_cost")
+        ax.annotate(note, (row.cost_yi, row.effect), xytext=(4, 3),
+                    textcoords="offset points", fontsize=T.SMALL_SIZE - 0.5, color=colour)
+    ax.set_xlabel(ctx.t("cost_axis"))
+    name = L.metric_label(metric, ctx.lang, unit=False, short=True)
+    unit = L.metric_unit(metric, ctx.lang)
+    if unit == "%":
+        unit = ctx.t("pp")
+    label = ctx.t("effect_axis", metric=name)
+    ax.set_ylabel(f"{label}（{unit}）" if ctx.lang == "zh" and unit
+                  else f"{label} ({unit})" if unit else label)
+    ax.margins(x=0.25, y=0.15)
+    handles, labs = _legend_entries(ax)
+    ax.legend(handles, labs, loc="best", fontsize=T.SMALL_SIZE)
+    rate = percent(settings["rate"])
+    disc = ctx.t("discounted", rate=rate, year=settings["year"])
+    ci = ctx.t("ci", pct=ctx.pct)
+    n = int(table["n"].min()) if len(table) else 0
+    ref = ctx.scenario(ctx.reference)
+    title = ctx.t("ce_title") + (f"（{name} {year}，对比{ref}；{disc}；{ci}，n={n}）"
+                                 if ctx.lang == "zh" else
+                                 f" ({name} {year} vs {ref}; {disc}; {ci}, n = {n})")
+    _finish(fig, ctx, title)
+    return Figure("cost_effectiveness", fig, table)
+
+
 FIGURES = (
     ("fan_chart", fan_chart),
     ("paired_differences", paired_differences),
@@ -967,4 +1147,6 @@ FIGURES = (
     ("target_scorecard", target_scorecard),
     ("equity", equity),
     ("sensitivity", sensitivity),
+    ("rank_probabilities", rank_probabilities),
+    ("cost_effectiveness", cost_effectiveness),
 )

@@ -90,6 +90,8 @@ METRICS: dict[str, MetricLabel] = {
     "villages_collective_over_2000wan": MetricLabel("集体经营性收入超2000万元村",
                                                     "Villages with collective income > 2000万",
                                                     "个", "villages"),
+    "lever_spend_yi": MetricLabel("政策实际支出", "Lever money paid", YI_ZH, YI_EN,
+                                  "政策支出", "Lever money"),
     "mean_access_min": MetricLabel("平均通达时间", "Mean travel time to markets", "分钟", "min"),
     "accessibility": MetricLabel("可达性", "Accessibility", "", ""),
 }
@@ -148,6 +150,12 @@ PARAMETERS: dict[str, tuple[str, str]] = {
     "production.public_capital_elasticity": ("公共资本产出弹性", "public-capital elasticity"),
     "production.agglomeration_elasticity": ("集聚经济弹性", "agglomeration elasticity"),
     "access.distance_decay": ("距离衰减系数", "distance decay"),
+    "production.access_elasticity": ("市场可达性产出弹性", "market-access elasticity"),
+    "integration.pipeline_gain": ("一体化招商增量", "integration pipeline gain"),
+    "integration.renewal_bonus": ("一体化工改提速", "integration renewal bonus"),
+    "pairing.capacity_utility": ("帮扶能力效用", "pairing capacity utility"),
+    "attraction.effort_elasticity": ("招商力度弹性", "attraction-effort elasticity"),
+    "firms.renovation_gain": ("技改生产率增益", "renovation TFP gain"),
 }
 
 SENSITIVITY_INDICES: dict[str, tuple[str, str]] = {
@@ -184,6 +192,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "scorecard_title": ("规划目标达成概率", "Probability of meeting the plan's targets"),
     "equity_title": ("区域协调发展：镇街差距", "Regional balance between towns"),
     "sensitivity_title": ("参数敏感性", "Parameter sensitivity"),
+    "rank_title": ("情景排名概率", "Probability of each ranking"),
+    "ce_title": ("成本与效果", "Cost and effect"),
+    "rank_n": ("第{k}名", "rank {k}"),
+    "probability_axis": ("概率", "probability"),
+    "cost_axis": ("政策实际支出（折现，亿元）", "lever money paid (discounted, 100 million yuan)"),
+    "effect_axis": ("{metric}差异", "{metric} difference"),
+    "discounted": ("按年{rate}折现至{year}年", "discounted at {rate} a year to {year}"),
+    "per_yi": ("每亿元", "per 100 million yuan"),
+    "no_net_cost": ("无净成本：比值无定义", "no net cost: ratio undefined"),
+    "better_lower": ("越低越好", "lower is better"),
+    "better_higher": ("越高越好", "higher is better"),
     # axes and legends
     "year": ("年份", "Year"),
     "median": ("中位数", "median"),

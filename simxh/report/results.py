@@ -39,6 +39,8 @@ class Results:
     paired: pd.DataFrame | None = None
     targets: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
+    cost_effectiveness: pd.DataFrame | None = None
+    ranks: pd.DataFrame | None = None
     design_columns: list[str] = field(default_factory=list)
     summary_meta: dict[str, Any] = field(default_factory=dict)
 
@@ -284,13 +286,18 @@ def load_results(directory: str | Path) -> Results:
         paired=_read_csv(summary / "paired_differences.csv"),
         targets=_read_csv(summary / "targets.csv"),
         sensitivity=_read_csv(summary / "sensitivity.csv"),
+        cost_effectiveness=_read_csv(summary / "cost_effectiveness.csv"),
+        ranks=_read_csv(summary / "rank_probabilities.csv"),
         design_columns=design,
         summary_meta=_read_meta(summary),
     )
 
 
 def ensure_summaries(results: Results) -> Results:
-    """Fill missing summary tables with :mod:`simxh.analysis` when it is available."""
+    """Fill missing summary tables with :mod:`simxh.analysis` when it is available. (A
+    summary written before cost-effectiveness and ranks existed is left as it is: the brief
+    then asks for ``simxh compare`` again rather than rewriting tables made with other
+    options.)"""
     if results.paired is not None and results.targets is not None:
         return results
     try:
@@ -302,5 +309,7 @@ def ensure_summaries(results: Results) -> Results:
     results.paired = _read_csv(summary / "paired_differences.csv")
     results.targets = _read_csv(summary / "targets.csv")
     results.sensitivity = _read_csv(summary / "sensitivity.csv")
+    results.cost_effectiveness = _read_csv(summary / "cost_effectiveness.csv")
+    results.ranks = _read_csv(summary / "rank_probabilities.csv")
     results.summary_meta = _read_meta(summary)
     return results
