@@ -83,9 +83,10 @@ def test_construction_follows_investment() -> None:
         b.step()
         ratios.append(a.residual_secondary_yi.sum() / sum(a.investment_yi.values()))
     assert a.investment_yi["projects"] > b.investment_yi["projects"] == 0.0
-    # construction value added per 亿 of investment stays the base year's
+    # construction value added per 亿 of investment stays the base year's (whether the district
+    # as a whole builds more with projects depends on how much firm investment they crowd out
+    # through wages, so that is not asserted)
     assert np.allclose(ratios, a.base_residual.sum() / a.base_investment_yi, rtol=1e-9)
-    assert b.residual_secondary_yi.sum() < a.residual_secondary_yi.sum()
 
 
 def test_revenue_follows_its_tax_bases_not_a_fixed_share() -> None:
