@@ -28,7 +28,7 @@ SLOW_MODULES = frozenset({
     "test_reliability_data_properties.py",  # 9 s: hypothesis
     "test_notebook.py",                     # executes examples/quickstart.ipynb
     "test_dashboard.py",                    # a Solara server and headless Chromium
-    "test_hindcast.py",                     # 20 hindcast runs against the district's history
+    "test_hindcast.py",                     # 180 hindcast runs against the district's history
 })
 
 
