@@ -10,7 +10,7 @@ drawn from the named streams once, and each agent reads its own element), so und
 the reference and simxh produce the same tables (see ``benchmarks/bench_reference.py``).
 
 :class:`ReferenceModel` subclasses :class:`simxh.XinhuiModel` and replaces only the firm step:
-during ``step()`` the model's call to ``step_firms`` is routed to the per-agent loop. Everything
+during ``step()`` the firm process's call to ``simxh.firms.step_firms`` is routed to the per-agent loop. Everything
 else (shared fields, entry, attraction, towns, budget, data collection) is the model's own code,
 so the reference follows the model as it evolves. Entrants (appended to the model's arrays by
 the model's entry code) become agents at the start of the next firm step; an exiting firm
@@ -31,7 +31,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-import simxh.model as _model_module
+import simxh.firms as _firms_module
 from simxh import XinhuiModel
 from simxh.economics import firm_dynamics as fd
 from simxh.economics import production as prod
@@ -166,13 +166,13 @@ def _one(x: float) -> np.ndarray:
 
 @contextlib.contextmanager
 def _firm_step_replaced(model: ReferenceModel) -> Iterator[None]:
-    """Route ``simxh.model.step_firms`` to ``model``'s per-agent loop for one ``step()``."""
-    original = _model_module.step_firms
-    _model_module.step_firms = model.agent_step_firms
+    """Route ``simxh.firms.step_firms`` (the firm step :class:`simxh.processes.industry.Industry` calls) to ``model``'s per-agent loop for one ``step()``."""
+    original = _firms_module.step_firms
+    _firms_module.step_firms = model.agent_step_firms
     try:
         yield
     finally:
-        _model_module.step_firms = original
+        _firms_module.step_firms = original
 
 
 class ReferenceModel(XinhuiModel):
