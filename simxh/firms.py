@@ -192,7 +192,7 @@ class FirmFields:
     favoured_sector: np.ndarray    # per sector: pillar/emerging (certification bonus)
     price_index: float             # industrial producer prices relative to the base year
     value_added_ratio: float
-    user_cost: float = 0.2         # r + δ: desired capital is α·VA / user_cost
+    user_cost: float               # r + δ: desired capital is α·VA / user_cost
     net_investment: bool = True    # False: the what-if of replacement investment only
     expected_growth: float = 0.0   # demand growth firms expect (last year's district growth)
 
@@ -263,7 +263,8 @@ def step_firms(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> dic
 
     # hiring toward labour demand at the local wage
     target_l = fd.labour_demand(f.value_added_yi, fields.wage_wan[f.town], alpha, phi)
-    target_l = np.minimum(target_l, np.maximum(f.employment_wan, 1e-6) * (1.0 + 0.5 * allowed))
+    target_l = np.minimum(target_l, np.maximum(f.employment_wan, 1e-6)
+                          * (1.0 + p.max_hiring_growth * allowed))
     new_l = fd.partial_adjustment(f.employment_wan, target_l, p.hiring_speed)
     f.employment_wan[:] = np.where(alive, new_l, f.employment_wan)
 
@@ -315,14 +316,15 @@ def update_status(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> 
     alive = f.alive
     nominal = f.output_yi * fields.price_index
     f.above_scale[:] = alive & fd.crosses_threshold(nominal, p.above_scale_threshold_yi)
-    bonus = np.where(fields.favoured_sector[f.sector], 0.3, 0.0)
+    bonus = np.where(fields.favoured_sector[f.sector], p.favoured_certification_bonus, 0.0)
     p_ht = fd.certification_probability(f.log_productivity + bonus - fields.hightech_bar_log_a,
                                         p.hightech_max_rate)
     candidate = nominal >= p.hightech_min_output_yi
     gain = alive & candidate & ~f.hightech & (draws.hightech_u < p_ht)
     lose = f.hightech & (draws.hightech_loss_u < p.hightech_loss_rate)
     f.hightech[:] = alive & ((f.hightech & ~lose) | gain)
-    eligible = alive & f.hightech & ~f.little_giant & (nominal >= 1.0) & (nominal <= 40.0)
+    eligible = (alive & f.hightech & ~f.little_giant & (nominal >= p.little_giant_min_output_yi)
+                & (nominal <= p.little_giant_max_output_yi))
     p_lg = fd.certification_probability(f.log_productivity - fields.little_giant_bar_log_a,
                                         p.little_giant_max_rate)
     f.little_giant[:] = alive & (f.little_giant | (eligible & (draws.little_giant_u < p_lg)))

@@ -55,8 +55,6 @@ from simxh.reporters import (  # noqa: F401 - re-exported: the reporter names' l
 )
 from simxh.rng import Streams
 
-PIPELINE_YEARS = 2  # years of signed projects already in the pipeline at the base year
-
 LEVER_KEYWORDS = {
     "integration": "integration.enabled", "pairing": "pairing.enabled",
     "infrastructure": "infrastructure.enabled", "tech_renovation": "tech_renovation.enabled",
@@ -191,7 +189,7 @@ class XinhuiModel(DistrictMetrics, mesa.Model):
         tl.set_base_labour()
         tl.town_accessibility = self.network.town_accessibility()
         self.finance.set_base()
-        self.attraction.fill_pipeline(PIPELINE_YEARS)
+        self.attraction.fill_pipeline(self.p.attraction.pipeline_years)
         tl.set_base_investment()
         self.industry.base_year_renovations()
 

@@ -141,9 +141,9 @@ class DistrictMetrics(StateViews):
     @property
     def little_giants_key(self) -> int:
         """National *key* little giants (重点小巨人): little giants with nominal output of at
-        least 10亿元 (an assumed proxy; the designation is not by size)."""
+        least ``firms.little_giant_key_output_yi`` (an assumed proxy; the designation is not by size)."""
         f = self.firms
-        big = f.output_yi * self.ppi_index >= 10.0
+        big = f.output_yi * self.ppi_index >= self.p.firms.little_giant_key_output_yi
         return int((f.alive & f.little_giant & big).sum())
 
     @property

@@ -30,7 +30,7 @@ class Attraction:
         self.lead_match = np.zeros((m.n_int, m.ns))
         ts = data.town_sectors  # plain column iteration (itertuples builds a class per call)
         for town, sector in zip(ts["town"], ts["sector"], strict=True):
-            self.lead_match[r.town_ids.index(town), sidx[sector]] = 0.5
+            self.lead_match[r.town_ids.index(town), sidx[sector]] = self.p.town_speciality_match
         for k, lead in enumerate(data.parks["lead_sectors"]):
             for s in lead:
                 self.lead_match[nt + k, sidx[s]] = 1.0
@@ -60,7 +60,7 @@ class Attraction:
         alive = np.flatnonzero(f.alive)
         g = self.m.streams.get("projects", "pending")
         weights = f.capital_yi[alive] / f.capital_yi[alive].sum()
-        per_cohort = min(5, len(alive))  # a handful of projects start in a year (≈ 20–30)
+        per_cohort = min(self.p.pending_projects_per_cohort, len(alive))
         for k in range(1, ramp):  # started k years before the base year: ramp − k tranches left
             idx = g.choice(alive, size=per_cohort, replace=False, p=weights)
             amount = np.full(per_cohort, expected / ramp / per_cohort)
@@ -79,6 +79,7 @@ class Attraction:
         """Started projects install their next tranche of capital (time to build); projects
         whose approval delay has elapsed become firms (returns their indices, as a list)."""
         m = self.m
+        ac = self.p
         f = m.firms
         installed = 0.0
         tranches = []
@@ -105,9 +106,9 @@ class Attraction:
                 sector=np.array([pr["sector"] for pr in due]),
                 node=np.array([pr["node"] for pr in due]),
                 town=np.array([m.node_town[pr["node"]] for pr in due]),
-                log_productivity=median_la + 0.2 * z,
-                log_productivity_mean=median_la + 0.2 * z,
-                capital_yi=cap, employment_wan=cap / (1.5 * lk),
+                log_productivity=median_la + ac.project_productivity_sd * z,
+                log_productivity_mean=median_la + ac.project_productivity_sd * z,
+                capital_yi=cap, employment_wan=cap / (ac.project_capital_intensity * lk),
                 land_mu=np.array([pr["land_mu"] for pr in due]),
                 birth_year=np.full(len(due), m.year), alive=np.ones(len(due), bool),
                 from_project=np.ones(len(due), bool),
@@ -158,7 +159,7 @@ class Attraction:
                                  ac.max_project_yi)
         favoured = m.industry.favoured_sector
         sector_w = np.bincount(m.firms.sector[m.firms.alive], minlength=ns) + 1.0
-        sector_w = sector_w * np.where(favoured, 2.0, 1.0)
+        sector_w = sector_w * np.where(favoured, ac.favoured_sector_weight, 1.0)
         sector = np.minimum((g.random(n)[:, None] > np.cumsum(sector_w / sector_w.sum())).sum(1),
                             ns - 1)
         gumbel = g.gumbel(size=(n, n_int))

@@ -61,11 +61,12 @@ class Industry:
         median_la = np.median(la)
         # both certification bars in one quantile call (one partition of the candidates)
         cand_la = f.log_productivity[cand]
+        fp = self.p
         if len(cand_la):
-            hightech_bar, little_giant_bar = (float(b) for b in np.quantile(cand_la, [0.7, 0.95]))
+            hightech_bar, little_giant_bar = (float(b) for b in np.quantile(
+                cand_la, [fp.hightech_productivity_quantile, fp.little_giant_productivity_quantile]))
         else:
             hightech_bar = little_giant_bar = float(median_la)
-        fp = self.p
         return FirmFields(
             year=m.year, multiplier=multiplier, wage_wan=wage,
             expansion_allowed=labour.expansion_allowed(tight, lc.shortage_tolerance),
@@ -117,13 +118,13 @@ class Industry:
             return
         f = self.firms
         u = m.streams.get("tech_renovation", "select", m.year).random(len(f))
-        eligible = f.alive & f.above_scale & (f.renovated_year < m.year - 2)
+        eligible = f.alive & f.above_scale & (f.renovated_year < m.year - tc.min_years_between)
         idx = np.flatnonzero(eligible)
         chosen = idx[np.argsort(u[idx])[: tc.firms_per_year]]
-        # the programme is rationed so its subsidies stay within half of last year's general
+        # the programme is rationed so its subsidies stay within a share of last year's general
         # spending (the budget constraint holds however large firms_per_year is set)
         cost = tc.subsidy_share * self.p.renovation_cost_share * f.capital_yi[chosen]
-        ceiling = 0.5 * max(m.government.ledger.get("spend_general", 0.0), 0.0)
+        ceiling = tc.budget_ceiling_share * max(m.government.ledger.get("spend_general", 0.0), 0.0)
         chosen = chosen[np.cumsum(cost) <= ceiling]
         draws.supported[chosen] = True
 
@@ -160,16 +161,17 @@ class Industry:
             cum = np.cumsum(self.town_sector_p[town], axis=1)
             sector = np.minimum((g.random(n_new)[:, None] > cum).sum(1), m.ns - 1)
             # entrants are small relative to incumbents (scale-free: the same at any firms.count)
-            va_target = (np.quantile(f.value_added_yi[alive], 0.2)
-                         * np.exp(np.abs(g.standard_normal(n_new)) * 0.8))
+            va_target = (np.quantile(f.value_added_yi[alive], fc.entrant_size_quantile)
+                         * np.exp(np.abs(g.standard_normal(n_new)) * fc.entrant_size_spread))
             capital = fc.capital_output_ratio * va_target
             labour_wan = fd.labour_demand(va_target, fields.wage_wan[town], fc.capital_share,
                                           fc.returns_to_scale)
             tl = m.towns_labour
             land = np.minimum(capital / tl.k_per_mu, 1e9)
             idx = f.append(sector=sector, node=town, town=town,
-                           log_productivity=(entrant_a := median_la - 0.1
-                                             + 0.3 * g.standard_normal(n_new)),
+                           log_productivity=(entrant_a := median_la - fc.entrant_productivity_gap
+                                             + fc.entrant_productivity_sd
+                                             * g.standard_normal(n_new)),
                            log_productivity_mean=entrant_a,
                            capital_yi=capital, employment_wan=labour_wan, land_mu=land,
                            birth_year=np.full(n_new, m.year), alive=np.ones(n_new, bool))

@@ -98,8 +98,9 @@ class Infrastructure:
                 if cands:
                     d = cands[0]
                     factor = row.get("time_factor")
-                    r.set_link_time(d["link_id"], d["travel_min"] * float(factor if factor == factor
-                                                                           else 0.8))
+                    if factor != factor:  # NaN: not given
+                        factor = self.p.default_time_factor
+                    r.set_link_time(d["link_id"], d["travel_min"] * float(factor))
         else:
             na, nb = r.graph.nodes[a], r.graph.nodes[b]
             straight = great_circle_km(na["lat"], na["lon"], nb["lat"], nb["lon"])

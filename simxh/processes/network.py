@@ -68,7 +68,8 @@ class Network:
         self.base_access = self.access.copy()
         self.base_agg_total = self.agg_total.copy()
         mean_sector = max(self.agg_sector.mean(), 1e-9)
-        self.base_agg_sector = np.maximum(self.agg_sector, 0.05 * mean_sector)
+        self.base_agg_sector = np.maximum(self.agg_sector,
+                                          self.production.localisation_floor_share * mean_sector)
         self.base_town_access = self.access[: self.m.nt].mean()
 
     def node_masses(self, node_va: np.ndarray) -> np.ndarray:

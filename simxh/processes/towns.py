@@ -116,15 +116,16 @@ class TownsLabour:
         self.investment_yi["housing"] = ec.housing_investment_share * self.gdp_yi  # last year's
         total_investment = float(sum(self.investment_yi.values()))
         injection = m.finance.demand_injection_yi
+        construction = ec.deficit_construction_share
         self.residual_secondary_yi = (self.base_residual * total_investment
-                                      / self.base_investment_yi + 0.5 * injection)
+                                      / self.base_investment_yi + construction * injection)
         f = m.firms
         town_firm_va = f.sum_by(f.town, f.value_added_yi, nt)
         goods = self.citrus_yi + self.other_primary_yi + town_firm_va + self.residual_secondary_yi
         income = sectors.resident_income(goods, self.population_wan, ec.services_commuting_share)
         self.tertiary_yi = sectors.services_value_added(
             base.services_coefficient, income, self.population_wan, 1.0,
-            ec.services_income_elasticity) + 0.5 * injection
+            ec.services_income_elasticity) + (1.0 - construction) * injection
         # one labour market: the wage at which the sectors' labour demand equals the labour force
         primary = self.citrus_yi + self.other_primary_yi
         ls = self.labour_share

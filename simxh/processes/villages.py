@@ -31,8 +31,9 @@ class Villages:
         z = g.standard_normal(len(vt))
         growth = (tl.town_gdp_yi / tl.prev_town_gdp) ** vc.collective_income_elasticity
         self.village_income_wan = (self.village_income_wan * growth[vt]
-                                   * np.exp(0.05 * z - 0.00125)
-                                   * np.where(self.village_beautiful, 1.01, 1.0))
+                                   * np.exp(vc.income_shock_sd * z - vc.income_shock_correction)
+                                   * np.where(self.village_beautiful, vc.beautiful_income_factor,
+                                              1.0))
         budget = m.finance.village_budget_yi
         todo = ~self.village_beautiful
         if todo.any():
