@@ -8,11 +8,13 @@ reshuffle anyone else's draws, and scenarios that share a seed share their rando
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import numpy as np
 
 
+@functools.lru_cache(maxsize=4096, typed=True)  # True and 1 are different names
 def _key(part: str | int) -> int:
     """A stable 32-bit integer for a stream-name part (independent of PYTHONHASHSEED)."""
     digest = hashlib.blake2b(str(part).encode("utf-8"), digest_size=4).digest()
