@@ -13,6 +13,7 @@ from simxh.economics import firm_dynamics as fd
 from simxh.economics import labour
 from simxh.economics import production as prod
 from simxh.firms import FirmFields, Firms
+from simxh.numeric import median, quantiles
 
 
 class Industry:
@@ -58,22 +59,22 @@ class Industry:
         ppi = m.outside.ppi_index(m.year)
         cand = a & (f.output_yi * ppi >= self.p.hightech_min_output_yi)
         # the median log productivity is the default of both bars: compute it once
-        median_la = np.median(la)
+        median_la = median(la)
         # both certification bars in one quantile call (one partition of the candidates)
         cand_la = f.log_productivity[cand]
         fp = self.p
         if len(cand_la):
-            hightech_bar, little_giant_bar = (float(b) for b in np.quantile(
-                cand_la, [fp.hightech_productivity_quantile, fp.little_giant_productivity_quantile]))
+            hightech_bar, little_giant_bar = quantiles(
+                cand_la, [fp.hightech_productivity_quantile, fp.little_giant_productivity_quantile])
         else:
             hightech_bar = little_giant_bar = float(median_la)
         return FirmFields(
             year=m.year, multiplier=multiplier, wage_wan=wage,
             expansion_allowed=labour.expansion_allowed(tight, lc.shortage_tolerance),
-            reference_output_yi=float(np.median(f.output_yi[a])),
+            reference_output_yi=float(median(f.output_yi[a])),
             reference_productivity=float(np.exp(median_la)),
             mean_log_productivity=float(np.mean(la)),
-            renovation_bar_log_a=float(np.median(f.log_productivity[above])) if above.any() else 0.0,
+            renovation_bar_log_a=float(median(f.log_productivity[above])) if above.any() else 0.0,
             hightech_bar_log_a=hightech_bar,
             little_giant_bar_log_a=little_giant_bar,
             favoured_sector=self.favoured_sector, price_index=ppi,
@@ -146,7 +147,7 @@ class Industry:
         alive = f.alive
         n_alive = int(alive.sum())
         # incumbents' median log productivity, the centre of both kinds of entrant
-        median_la = np.median(f.log_productivity[alive])
+        median_la = median(f.log_productivity[alive])
         lk = f.capital_yi[alive].sum() / f.employment_wan[alive].sum()
         new_idx = m.attraction.start_projects(median_la, lk)
         # organic births (mostly micro firms in the towns); none in the no-net-investment what-if
@@ -161,7 +162,7 @@ class Industry:
             cum = np.cumsum(self.town_sector_p[town], axis=1)
             sector = np.minimum((g.random(n_new)[:, None] > cum).sum(1), m.ns - 1)
             # entrants are small relative to incumbents (scale-free: the same at any firms.count)
-            va_target = (np.quantile(f.value_added_yi[alive], fc.entrant_size_quantile)
+            va_target = (quantiles(f.value_added_yi[alive], [fc.entrant_size_quantile])[0]
                          * np.exp(np.abs(g.standard_normal(n_new)) * fc.entrant_size_spread))
             capital = fc.capital_output_ratio * va_target
             labour_wan = fd.labour_demand(va_target, fields.wage_wan[town], fc.capital_share,
