@@ -99,6 +99,20 @@ def _prefix_pool(seed: int, keys: tuple[int, ...]) -> tuple[tuple[int, ...], int
     return _mix_in(pool, h, _words(keys[-1]))
 
 
+def _gen_constants() -> list[tuple[int, int, int]]:
+    """SeedSequence.generate_state's hash constant before and after each of the 8 words it
+    makes for 4 uint64 (it does not depend on the pool), with the pool word each one reads."""
+    h, out = _INIT_B, []
+    for i in range(2 * 4):
+        after = (h * _MULT_B) & _M32
+        out.append((i % _POOL, h, after))
+        h = after
+    return out
+
+
+_GEN = _gen_constants()
+
+
 def _seed_words(seed: int, keys: tuple[int, ...]) -> list[int]:
     """``SeedSequence(entropy=[seed mod 2³², seed >> 32], spawn_key=keys).generate_state(4,
     uint64)`` as Python integers."""
@@ -107,14 +121,10 @@ def _seed_words(seed: int, keys: tuple[int, ...]) -> list[int]:
         pool, _h = _mix_in(pool, _h, _words(keys[-1]))
     else:
         pool, _h = _run_pool(seed, False)
-    h = _INIT_B
-    out32 = []
-    for i in range(2 * 4):
-        v = pool[i % _POOL] ^ h
-        h = (h * _MULT_B) & _M32
-        v = (v * h) & _M32
-        out32.append(v ^ (v >> 16))
-    return [out32[2 * i] | (out32[2 * i + 1] << 32) for i in range(4)]
+    out32 = [((pool[i] ^ before) * after) & _M32 for i, before, after in _GEN]
+    out32 = [v ^ (v >> 16) for v in out32]
+    return [out32[0] | (out32[1] << 32), out32[2] | (out32[3] << 32),
+            out32[4] | (out32[5] << 32), out32[6] | (out32[7] << 32)]
 
 
 class _SeedWords(ISeedSequence):
