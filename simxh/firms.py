@@ -108,9 +108,17 @@ class Firms:
         return int(self.alive.sum())
 
     def append(self, **columns: np.ndarray) -> np.ndarray:
-        """Add firms (entrants); missing fields take defaults. Returns their indices."""
+        """Add firms (entrants); missing fields take defaults. Returns their indices.
+
+        Each field is a view of the first ``len(self)`` entries of a buffer with spare room,
+        so that a year's entrants are written in place rather than every array copied (a
+        buffer that is full is replaced by one twice its size; an array held from before an
+        append keeps the length it had, as with copies).
+        """
         n_new = len(next(iter(columns.values())))
         start = len(self)
+        end = start + n_new
+        bufs = self.__dict__.setdefault("_buffers", {})
         for name, dtype in FIELDS.items():
             old = getattr(self, name)
             if name in columns:
@@ -118,10 +126,14 @@ class Firms:
                 if new.shape != (n_new,):
                     raise ValueError(f"column {name} has shape {new.shape}, expected ({n_new},)")
             else:
-                fill = -1 if name == "tax_partner_town" else (True if name == "alive" else 0)
-                new = np.full(n_new, fill, dtype=dtype)
-            setattr(self, name, np.concatenate([old, new]))
-        return np.arange(start, start + n_new)
+                new = -1 if name == "tax_partner_town" else (True if name == "alive" else 0)
+            buf = bufs.get(name)
+            if buf is None or old.base is not buf or len(buf) < end or old.dtype != dtype:
+                buf = bufs[name] = np.empty(max(2 * end, 64), dtype=dtype)
+                buf[:start] = old
+            buf[start:end] = new
+            setattr(self, name, buf[:end])
+        return np.arange(start, end)
 
     def take(self, idx: np.ndarray) -> Firms:
         """A copy holding only the firms ``idx`` (in that order)."""
