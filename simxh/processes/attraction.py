@@ -193,16 +193,22 @@ class Attraction:
         # is slow; the values, and so the arithmetic, are the same)
         size_l, need_l, sector_l = size.tolist(), need.tolist(), sector.tolist()
         zone_of_node = node_zone.tolist()
+        beta_land = ac.beta_land
+        # the land term of the utility; without pooling only the chosen node's land changes,
+        # so only its term is recomputed (the same element-wise operations, the same values)
+        land_term = None if any_pooled else beta_land * np.log1p(tl.free_land_mu)
         for p in range(n):
             need_p = need_l[p]
             free = tl.free_land_mu
             if any_pooled:
                 zone_free = np.bincount(node_zone, weights=free, minlength=nz)
                 avail = np.where(pooled_node, zone_free[node_zone], free)
+                land_p = beta_land * np.log1p(avail)
             else:
                 avail = free
+                land_p = land_term
             # utility + Gumbel draw; the argmax over a set of locations is the logit choice
-            v = fixed[p] + ac.beta_land * np.log1p(avail) + gumbel[p]
+            v = fixed[p] + land_p + gumbel[p]
             best = int(v.argmax()) if zone < 0 else argmax_where(v, allowed)
             partner = -1
             # the feasible set is only needed when the best location lacks the land
@@ -234,6 +240,8 @@ class Attraction:
                 # in place, as elsewhere: nothing else holds this array (the bidders above read
                 # it before the change)
                 tl.free_land_mu[choice] -= need_p
+                if land_term is not None:
+                    land_term[choice] = beta_land * np.log1p(free[choice: choice + 1])[0]
             self.town_investment_introduced_yi[town] += size_l[p]
             self.land_sold_mu += need_p
             delay = m.p.integration.approval_delay_years if integrated[z] \
