@@ -197,10 +197,12 @@ class Attraction:
         # the land term of the utility; without pooling only the chosen node's land changes,
         # so only its term is recomputed (the same element-wise operations, the same values)
         land_term = None if any_pooled else beta_land * np.log1p(tl.free_land_mu)
+        free_l = tl.free_land_mu.tolist()  # the same values as Python floats (cheap to read)
         for p in range(n):
             need_p = need_l[p]
             free = tl.free_land_mu
             if any_pooled:
+                free_l = free.tolist()
                 zone_free = np.bincount(node_zone, weights=free, minlength=nz)
                 avail = np.where(pooled_node, zone_free[node_zone], free)
                 land_p = beta_land * np.log1p(avail)
@@ -229,7 +231,7 @@ class Attraction:
             if not integrated[z]:
                 # towns of the zone with a node that had the land before this project took it (a
                 # set over a few nodes is cheaper than array operations here)
-                bidders = {town_of_node[j] for j in zone_nodes[z] if free[j] >= need_p}
+                bidders = {town_of_node[j] for j in zone_nodes[z] if free_l[j] >= need_p}
                 rent_town.append(town)
                 rent_size.append(size_l[p])
                 rent_bidders.append(len(bidders))
@@ -240,6 +242,7 @@ class Attraction:
                 # in place, as elsewhere: nothing else holds this array (the bidders above read
                 # it before the change)
                 tl.free_land_mu[choice] -= need_p
+                free_l[choice] = free.item(choice)
                 if land_term is not None:
                     land_term[choice] = beta_land * np.log1p(free[choice: choice + 1])[0]
             self.town_investment_introduced_yi[town] += size_l[p]
