@@ -281,14 +281,17 @@ def step_firms(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> dic
     f.employment_wan[:] = np.where(alive, new_l, f.employment_wan)
 
     # production
-    produce_firms(f, fields, alpha, alive, phi)
+    produce_entrants(f, fields, alpha, np.flatnonzero(alive), phi)
 
-    # exit (hazard falls with size and productivity)
-    hazard = fd.exit_hazard(f.output_yi, np.exp(f.log_productivity), f.age_years,
+    # exit (hazard falls with size and productivity); the rules are element-wise, so they are
+    # evaluated for the firms alive at the start of the year only
+    ia = np.flatnonzero(alive)
+    hazard = fd.exit_hazard(f.output_yi[ia], np.exp(f.log_productivity[ia]), f.age_years[ia],
                             fields.reference_output_yi, fields.reference_productivity,
                             p.exit_base_rate, p.exit_size_elasticity,
                             p.exit_productivity_elasticity, p.young_exit_multiplier)
-    exits = alive & (draws.exit_u < hazard)
+    exits = np.zeros(len(alive), dtype=bool)
+    exits[ia] = draws.exit_u[ia] < hazard
     f.alive[exits] = False
 
     # status: size thresholds are nominal; certification on productivity
@@ -301,12 +304,9 @@ def step_firms(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> dic
 
 def produce_firms(f: Firms, fields: FirmFields, alpha: float, mask: np.ndarray,
                   returns_to_scale: float = 1.0) -> None:
-    """Value added and gross output of the firms in ``mask`` under this year's fields."""
-    m = fields.multiplier[f.node, f.sector]
-    va = prod.cobb_douglas_value_added(np.exp(f.log_productivity), f.capital_yi,
-                                       f.employment_wan, alpha, returns_to_scale) * m
-    f.value_added_yi[:] = np.where(mask, va, f.value_added_yi)
-    f.output_yi[:] = np.where(mask, va / fields.value_added_ratio, f.output_yi)
+    """Value added and gross output of the firms in ``mask`` under this year's fields (the
+    others keep theirs; computed for the masked firms only, element by element)."""
+    produce_entrants(f, fields, alpha, np.flatnonzero(mask), returns_to_scale)
 
 
 def produce_entrants(f: Firms, fields: FirmFields, alpha: float, idx: np.ndarray,
@@ -324,19 +324,27 @@ def produce_entrants(f: Firms, fields: FirmFields, alpha: float, idx: np.ndarray
 
 
 def update_status(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> None:
-    """规上 and 10亿 thresholds (nominal), high-tech and little-giant certification."""
+    """规上 and 10亿 thresholds (nominal), high-tech and little-giant certification.
+
+    The certification chances are element-wise, and only alive firms can gain a status, so
+    they are computed for the alive firms only."""
     alive = f.alive
     nominal = f.output_yi * fields.price_index
     f.above_scale[:] = alive & fd.crosses_threshold(nominal, p.above_scale_threshold_yi)
-    bonus = np.where(fields.favoured_sector[f.sector], p.favoured_certification_bonus, 0.0)
-    p_ht = fd.certification_probability(f.log_productivity + bonus - fields.hightech_bar_log_a,
+    ia = np.flatnonzero(alive)
+    la = f.log_productivity[ia]
+    bonus = np.where(fields.favoured_sector[f.sector[ia]], p.favoured_certification_bonus, 0.0)
+    p_ht = fd.certification_probability(la + bonus - fields.hightech_bar_log_a,
                                         p.hightech_max_rate)
     candidate = nominal >= p.hightech_min_output_yi
-    gain = alive & candidate & ~f.hightech & (draws.hightech_u < p_ht)
+    gain = np.zeros(len(alive), dtype=bool)
+    gain[ia] = candidate[ia] & ~f.hightech[ia] & (draws.hightech_u[ia] < p_ht)
     lose = f.hightech & (draws.hightech_loss_u < p.hightech_loss_rate)
     f.hightech[:] = alive & ((f.hightech & ~lose) | gain)
     eligible = (alive & f.hightech & ~f.little_giant & (nominal >= p.little_giant_min_output_yi)
                 & (nominal <= p.little_giant_max_output_yi))
-    p_lg = fd.certification_probability(f.log_productivity - fields.little_giant_bar_log_a,
+    p_lg = fd.certification_probability(la - fields.little_giant_bar_log_a,
                                         p.little_giant_max_rate)
-    f.little_giant[:] = alive & (f.little_giant | (eligible & (draws.little_giant_u < p_lg)))
+    new_lg = np.zeros(len(alive), dtype=bool)
+    new_lg[ia] = eligible[ia] & (draws.little_giant_u[ia] < p_lg)
+    f.little_giant[:] = alive & (f.little_giant | new_lg)
