@@ -31,7 +31,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, shortest_path
 
 from simxh.datafiles import RegionData, load_region_data
-from simxh.economics.access import market_access
+from simxh.economics.access import access_weights, market_access_weighted
 from simxh.errors import ConfigError, DataError
 from simxh.macro import MacroHistory, macro_history
 
@@ -166,10 +166,17 @@ class Region:
 
     # -- derived measures ------------------------------------------------------------------------
     def market_access(self, masses: np.ndarray, decay: float | None = None) -> np.ndarray:
-        """Gravity access of every node to ``masses`` (one per node, in node_ids order)."""
-        return market_access(self.travel_times(), masses,
-                             self.distance_decay if decay is None else decay,
-                             self.self_time_min)
+        """Gravity access of every node to ``masses`` (one per node, in node_ids order).
+
+        The gravity weights depend only on the travel times: they are kept until the network
+        changes (the model asks for access to three sets of masses a year)."""
+        times = self.travel_times()
+        decay = self.distance_decay if decay is None else decay
+        cached = getattr(self, "_access_weights", None)
+        if cached is None or cached[0] is not times or cached[1] != decay:
+            cached = self._access_weights = (
+                times, decay, access_weights(times, decay, self.self_time_min))
+        return market_access_weighted(cached[2], masses)
 
     def macro_history(self) -> MacroHistory:
         """The outside world's yearly series from ``macro.csv`` (built once, shared by copies)."""
