@@ -198,6 +198,12 @@ class Attraction:
         # so only its term is recomputed (the same element-wise operations, the same values)
         land_term = None if any_pooled else beta_land * np.log1p(tl.free_land_mu)
         free_l = tl.free_land_mu.tolist()  # the same values as Python floats (cheap to read)
+        allowed_l, integrated_l, pooled_l = allowed.tolist(), integrated.tolist(), pooled_zone.tolist()
+        # the year production starts, by the chosen node's zone (integration shortens approval)
+        start_by_zone = [m.year + max(m.p.integration.approval_delay_years if integrated_l[z]
+                                      else ac.approval_delay_years, 1) for z in range(nz)]
+        introduced = self.town_investment_introduced_yi.tolist()  # summed as Python floats:
+        # the same additions in the same order as on the array
         for p in range(n):
             need_p = need_l[p]
             free = tl.free_land_mu
@@ -209,12 +215,13 @@ class Attraction:
             else:
                 avail = free
                 land_p = land_term
+            avail_l = free_l if land_term is not None else avail.tolist()
             # utility + Gumbel draw; the argmax over a set of locations is the logit choice
             v = fixed[p] + land_p + gumbel[p]
             best = int(v.argmax()) if zone < 0 else argmax_where(v, allowed)
             partner = -1
             # the feasible set is only needed when the best location lacks the land
-            if best >= 0 and allowed[best] and avail[best] >= need_p:
+            if best >= 0 and allowed_l[best] and avail_l[best] >= need_p:
                 choice = best
             else:
                 feasible = allowed & (avail >= need_p)
@@ -228,14 +235,14 @@ class Attraction:
                 continue  # no location with enough land: the project is lost
             z = zone_of_node[choice]
             town = town_of_node[choice]
-            if not integrated[z]:
+            if not integrated_l[z]:
                 # towns of the zone with a node that had the land before this project took it (a
                 # set over a few nodes is cheaper than array operations here)
                 bidders = {town_of_node[j] for j in zone_nodes[z] if free_l[j] >= need_p}
                 rent_town.append(town)
                 rent_size.append(size_l[p])
                 rent_bidders.append(len(bidders))
-            if pooled_zone[z]:
+            if pooled_l[z]:
                 members = node_zone == z
                 tl.free_land_mu = free - need_p * free * members / max(zone_free[z], 1e-12)
             else:
@@ -245,14 +252,12 @@ class Attraction:
                 free_l[choice] = free.item(choice)
                 if land_term is not None:
                     land_term[choice] = beta_land * np.log1p(free[choice: choice + 1])[0]
-            self.town_investment_introduced_yi[town] += size_l[p]
+            introduced[town] += size_l[p]
             self.land_sold_mu += need_p
-            delay = m.p.integration.approval_delay_years if integrated[z] \
-                else ac.approval_delay_years
             self.pipeline.append({"investment": size_l[p], "sector": sector_l[p],
                                   "node": choice, "land_mu": need_p,
-                                  "start_year": m.year + max(delay, 1),
-                                  "partner": partner})
+                                  "start_year": start_by_zone[z], "partner": partner})
+        self.town_investment_introduced_yi[:] = introduced
         if rent_town:
             rents = attr.competition_subsidy(np.array(rent_size), np.array(rent_bidders),
                                              ac.competition_subsidy_share)
