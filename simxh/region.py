@@ -224,6 +224,8 @@ class Region:
 
         The graph is copied lazily: both regions share it until one of them changes it (or
         hands it out through ``graph``), which copies it first; most runs never change it."""
+        if self._times is not None and getattr(self, "_access_weights", None) is None:
+            self.market_access(np.zeros(len(self.node_ids)))  # weights shared by the copies
         new = copy.copy(self)
         self._graph_shared = new._graph_shared = True
         new._times = self._times

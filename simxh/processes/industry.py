@@ -15,6 +15,21 @@ from simxh.economics import production as prod
 from simxh.firms import FirmFields, Firms
 from simxh.numeric import median, quantiles
 
+_FAVOURED: dict[tuple[Any, tuple[str, ...]], np.ndarray] = {}
+
+
+def favoured_sectors(data: Any, sector_ids: tuple[str, ...]) -> np.ndarray:
+    """Per sector: a pillar or emerging sector of the plan (read-only; once per data set)."""
+    key = (data, sector_ids)
+    out = _FAVOURED.get(key)
+    if out is None:
+        if len(_FAVOURED) >= 8:
+            _FAVOURED.clear()
+        groups = data.sectors["group"].reindex(list(sector_ids)).to_numpy()
+        out = _FAVOURED[key] = np.isin(groups, ("pillar", "emerging"))
+        out.setflags(write=False)
+    return out
+
 
 class Industry:
     """The firm population and what happens to it each year."""
@@ -25,8 +40,7 @@ class Industry:
         self.p = m.p.firms
         self.fields: FirmFields | None = None
         self.tech_renovation_firms = 0
-        groups = m.region.data.sectors["group"].reindex(firms.sector_ids).to_numpy()
-        self.favoured_sector = np.isin(groups, ("pillar", "emerging"))
+        self.favoured_sector = favoured_sectors(m.region.data, firms.sector_ids)
         # where small firms are born: each town's sectors in proportion to its lead-sector match
         lead = m.attraction.lead_match[: m.nt]
         self.town_sector_p = lead / lead.sum(1, keepdims=True)

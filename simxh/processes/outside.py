@@ -9,6 +9,10 @@ import numpy as np
 
 from simxh.macro import MacroPath, macro_path
 
+_EXTERNAL: dict[tuple[Any, int], tuple[list[str], np.ndarray]] = {}
+"""The external markets' macro regions and base-year GDP per (data set, base year): they
+depend on the data files only (kept for the process's life, like the built regions)."""
+
 
 class OutsideWorld:
     """China, Guangdong and the Bay Area cities: growth, prices and market size, per year."""
@@ -17,12 +21,19 @@ class OutsideWorld:
         self.m = m
         self.region = m.region
         mc = m.p.macro
+        key = (self.region.data, m.base_year)
+        if key not in _EXTERNAL:
+            if len(_EXTERNAL) >= 8:
+                _EXTERNAL.clear()
+            gdp = self._external_base_gdp(m.base_year)
+            gdp.setflags(write=False)
+            _EXTERNAL[key] = (self.external_regions(), gdp)
+        regions, self.external_gdp_yi = _EXTERNAL[key]
         rng = m.streams.get("macro") if mc.shocks else None
         self.macro: MacroPath = macro_path(
-            self.region.macro_history(), self.external_regions(), m.base_year, m.end_year, rng,
+            self.region.macro_history(), list(regions), m.base_year, m.end_year, rng,
             shock_multiplier=mc.shock_multiplier, external_growth_pct=mc.external_growth_pct,
             inflation_pct=mc.inflation_pct)
-        self.external_gdp_yi = self._external_base_gdp(m.base_year)
 
     def external_regions(self) -> list[str]:
         ext = self.region.data.external
