@@ -2,8 +2,11 @@
 
 Each process is a class that owns its state (numpy arrays over towns, nodes, firms or villages)
 and reads its own config section(s) (``model.p.<section>``); it reads other processes' state
-through the model (``m.network.access``) and changes only its own. The order of a year is the
-model's ``step()``:
+through the model (``m.network.access``). Two pieces of shared state have one owner and several
+writers, in the order of the year: free industrial land per node (``towns_labour.free_land_mu``:
+exits release land, births and projects take it, renewal adds it) and the year's investment by
+kind (``towns_labour.investment_yi``: firms, projects, public, housing). The order of a year is
+the model's ``step()``:
 
 ==================  ===============================================================
 module              process
