@@ -106,7 +106,9 @@ class Industry:
         """The base year's renovations: the expected number of unaided ones (the base-year
         state has no renovation step; the lever starts later)."""
         f = self.firms
-        gap = f.log_productivity - self.firm_fields().renovation_bar_log_a
+        above = f.alive & f.above_scale  # the renovation bar of firm_fields(), alone
+        bar = float(median(f.log_productivity[above])) if above.any() else 0.0
+        gap = f.log_productivity - bar
         p0 = fd.organic_renovation_probability(gap, self.p.renovation_base_rate)
         self.tech_renovation_firms = int(round(float(p0[f.alive & f.above_scale].sum())))
 

@@ -158,7 +158,18 @@ class TownsLabour:
         m = self.m
         nt = m.nt
         f = m.firms
-        self.town_firm_va = f.sum_by(f.town, f.value_added_yi, nt)
+        # the alive firms' towns, taken once for all the sums and counts below (the same
+        # elements in the same order as Firms.sum_by and count_by take)
+        alive = f.alive
+        town = f.town[alive]
+
+        def total(values: np.ndarray) -> np.ndarray:
+            return np.bincount(town, weights=values[alive], minlength=nt)
+
+        def count(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(town[mask[alive]], minlength=nt)
+
+        self.town_firm_va = total(f.value_added_yi)
         self.town_primary_yi = self.citrus_yi + self.other_primary_yi
         self.town_secondary_yi = self.town_firm_va + self.residual_secondary_yi
         if self.town_gdp_yi is not None:
@@ -166,17 +177,16 @@ class TownsLabour:
             self.prev_gdp = float(self.town_gdp_yi.sum())
         self.town_gdp_yi = self.town_primary_yi + self.town_secondary_yi + self.tertiary_yi
         nominal = f.output_yi * m.outside.ppi_index(m.year)
-        self.firms_over_10yi_mask = f.alive & (nominal >= m.p.firms.big_firm_threshold_yi)
+        self.firms_over_10yi_mask = alive & (nominal >= m.p.firms.big_firm_threshold_yi)
         self.town_firm_counts = {
-            "firms": f.count_by(f.town, f.alive, nt),
-            "above_scale": f.count_by(f.town, f.above_scale, nt),
-            "hightech": f.count_by(f.town, f.hightech, nt),
-            "little_giant": f.count_by(f.town, f.little_giant, nt),
-            "over_10yi": f.count_by(f.town, self.firms_over_10yi_mask, nt),
+            "firms": np.bincount(town, minlength=nt),
+            "above_scale": count(f.above_scale),
+            "hightech": count(f.hightech),
+            "little_giant": count(f.little_giant),
+            "over_10yi": count(self.firms_over_10yi_mask),
         }
-        self.town_industrial_output_yi = f.sum_by(f.town, np.where(f.above_scale, f.output_yi, 0.0),
-                                                  nt)
-        self.town_employment_wan = (f.sum_by(f.town, f.employment_wan, nt)
+        self.town_industrial_output_yi = total(np.where(f.above_scale, f.output_yi, 0.0))
+        self.town_employment_wan = (total(f.employment_wan)
                                     + self.employment_primary_wan + self.employment_residual_wan
                                     + self.employment_tertiary_wan)
         if m.network.base_town_access is not None:
