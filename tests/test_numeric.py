@@ -39,3 +39,26 @@ def test_many_random_arrays():
         q = float(rng.random())
         assert median(x) == np.median(x)
         assert quantiles(x, [q, 0.7, 0.95]) == [float(v) for v in np.quantile(x, [q, 0.7, 0.95])]
+
+
+def test_first_max_is_argmax_where():
+    from simxh.processes.attraction import argmax_where, first_max
+
+    rng = np.random.default_rng(3)
+    cases = []
+    for _ in range(2000):
+        v = np.round(rng.normal(size=23), int(rng.integers(0, 3)))  # ties
+        if rng.random() < 0.2:
+            v[rng.integers(0, 23, 3)] = -np.inf
+        if rng.random() < 0.05:
+            v[rng.integers(0, 23)] = np.nan
+        if rng.random() < 0.05:
+            v[rng.integers(0, 23, 2)] = [np.inf, -np.inf]
+        if rng.random() < 0.1:
+            v[:] = 0.0
+            v[rng.integers(0, 23, 5)] = -0.0
+        mask = rng.random(23) < rng.random()
+        cases.append((v, mask))
+    for v, mask in cases:
+        assert first_max(v.tolist(), mask.tolist()) == argmax_where(v, mask)
+        assert first_max(v.tolist()) == int(v.argmax())
