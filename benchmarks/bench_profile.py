@@ -23,9 +23,16 @@ import _common  # noqa: F401  (one-thread BLAS before numpy)
 import mesa
 from _common import median, print_machine
 
+import simxh.firms as firms_module
 import simxh.model as model_module
 import simxh.simulation as simulate_module
 from simxh.model import XinhuiModel
+from simxh.processes.attraction import Attraction
+from simxh.processes.finance import PublicFinance
+from simxh.processes.industry import Industry
+from simxh.processes.network import Network
+from simxh.processes.towns import TownsLabour
+from simxh.processes.villages import Villages
 from simxh.simulation import simulate
 
 SETUP = [(model_module, "build_region", "region: data files + network graph"),
@@ -33,17 +40,17 @@ SETUP = [(model_module, "build_region", "region: data files + network graph"),
          (XinhuiModel, "_setup", "model set-up (incl. calibration, base-year budget, pipeline)"),
          (simulate_module, "result_tables", "result tables (DataCollector → pandas)")]
 STEP = [(XinhuiModel, "step", "step() total (12 years)"),
-        (XinhuiModel, "_compute_network_fields", "network fields: access, agglomeration"),
-        (XinhuiModel, "_firm_fields", "firm fields: multipliers, wages, quantiles"),
-        (model_module, "draw_firm_year", "firm draws (named streams)"),
-        (model_module, "step_firms", "firm step (vectorised rules)"),
-        (XinhuiModel, "_enter_firms", "entry: projects start, births"),
-        (XinhuiModel, "_attract_projects", "attraction: arrivals, logit location choice"),
-        (XinhuiModel, "_update_towns", "towns: sectors, labour, population, land"),
-        (XinhuiModel, "_aggregate", "aggregates"),
-        (XinhuiModel, "_tax_revenue", "tax revenue"),
-        (XinhuiModel, "_public_finance", "budget and public capital"),
-        (XinhuiModel, "_update_villages", "villages"),
+        (Network, "update", "network fields: access, agglomeration"),
+        (Industry, "firm_fields", "firm fields: multipliers, wages, quantiles"),
+        (firms_module, "draw_firm_year", "firm draws (named streams)"),
+        (firms_module, "step_firms", "firm step (vectorised rules)"),
+        (Industry, "enter", "entry: projects start, births"),
+        (Attraction, "arrive", "attraction: arrivals, logit location choice"),
+        (TownsLabour, "update", "towns: sectors, labour, population, land"),
+        (TownsLabour, "aggregate", "aggregates"),
+        (PublicFinance, "tax_revenue", "tax revenue"),
+        (PublicFinance, "budget", "budget and public capital"),
+        (Villages, "update", "villages"),
         (mesa.DataCollector, "collect", "data collection (DataCollector.collect)")]
 
 

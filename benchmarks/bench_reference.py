@@ -26,7 +26,7 @@ from _common import load_average, median, print_machine
 from reference import ReferenceModel, reference_simulate
 
 import simxh
-import simxh.model as model_module
+import simxh.firms as firms_module
 from simxh.config import coerce_config
 from simxh.region import build_region
 from simxh.simulation import result_tables, simulate
@@ -58,7 +58,7 @@ def compare_tables(a: object, b: object) -> dict[str, tuple[bool, bool, float]]:
 @contextlib.contextmanager
 def timed_vector_firm_step(acc: list[float]) -> Iterator[None]:
     """Time simxh's vectorised ``step_firms`` calls (appends seconds to ``acc``)."""
-    original = model_module.step_firms
+    original = firms_module.step_firms
 
     def wrapper(*args: object, **kwargs: object) -> object:
         t0 = time.perf_counter()
@@ -67,11 +67,11 @@ def timed_vector_firm_step(acc: list[float]) -> Iterator[None]:
         finally:
             acc.append(time.perf_counter() - t0)
 
-    model_module.step_firms = wrapper
+    firms_module.step_firms = wrapper
     try:
         yield
     finally:
-        model_module.step_firms = original
+        firms_module.step_firms = original
 
 
 def simxh_run(cfg: object, seed: int, region: object) -> tuple[float, float, float]:
@@ -126,7 +126,7 @@ def main() -> None:
     cfg = coerce_config(None, overrides)
     region = build_region(cfg)
     n_firms = int(cfg.firms.count)
-    print(f"scale: firms.count = {n_firms}, years {simxh.model.BASE_YEAR}→{cfg.run.end_year}")
+    print(f"scale: firms.count = {n_firms}, years {cfg.run.start_year}→{cfg.run.end_year}")
 
     # 1. equal results under the same random draws
     all_exact = True

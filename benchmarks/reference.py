@@ -10,7 +10,7 @@ drawn from the named streams once, and each agent reads its own element), so und
 the reference and simxh produce the same tables (see ``benchmarks/bench_reference.py``).
 
 :class:`ReferenceModel` subclasses :class:`simxh.XinhuiModel` and replaces only the firm step:
-during ``step()`` the model's call to ``step_firms`` is routed to the per-agent loop. Everything
+during ``step()`` the firm process's call to ``simxh.firms.step_firms`` is routed to the per-agent loop. Everything
 else (shared fields, entry, attraction, towns, budget, data collection) is the model's own code,
 so the reference follows the model as it evolves. Entrants (appended to the model's arrays by
 the model's entry code) become agents at the start of the next firm step; an exiting firm
@@ -31,7 +31,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-import simxh.model as _model_module
+import simxh.firms as _firms_module
 from simxh import XinhuiModel
 from simxh.economics import firm_dynamics as fd
 from simxh.economics import production as prod
@@ -114,7 +114,7 @@ class FirmAgent(mesa.Agent):
 
         # hiring toward labour demand at the local wage
         target_l = fd.labour_demand(self.value_added_yi, fields.wage_wan[self.town], alpha, phi)
-        target_l = min(target_l, max(self.employment_wan, 1e-6) * (1.0 + 0.5 * allowed))
+        target_l = min(target_l, max(self.employment_wan, 1e-6) * (1.0 + p.max_hiring_growth * allowed))
         self.employment_wan = float(fd.partial_adjustment(self.employment_wan, target_l,
                                                           p.hiring_speed))
 
@@ -143,14 +143,15 @@ class FirmAgent(mesa.Agent):
         alive = self.alive
         nominal = self.output_yi * fields.price_index
         self.above_scale = bool(alive and fd.crosses_threshold(nominal, p.above_scale_threshold_yi))
-        bonus = 0.3 if fields.favoured_sector[self.sector] else 0.0
+        bonus = p.favoured_certification_bonus if fields.favoured_sector[self.sector] else 0.0
         p_ht = fd.certification_probability(self.log_productivity + bonus - fields.hightech_bar_log_a,
                                             p.hightech_max_rate)
         candidate = nominal >= p.hightech_min_output_yi
         gain = alive and candidate and not self.hightech and d.hightech_u[i] < p_ht
         lose = self.hightech and d.hightech_loss_u[i] < p.hightech_loss_rate
         self.hightech = bool(alive and ((self.hightech and not lose) or gain))
-        eligible = alive and self.hightech and not self.little_giant and 1.0 <= nominal <= 40.0
+        eligible = (alive and self.hightech and not self.little_giant
+                    and p.little_giant_min_output_yi <= nominal <= p.little_giant_max_output_yi)
         p_lg = fd.certification_probability(self.log_productivity - fields.little_giant_bar_log_a,
                                             p.little_giant_max_rate)
         self.little_giant = bool(alive and (self.little_giant
@@ -166,13 +167,13 @@ def _one(x: float) -> np.ndarray:
 
 @contextlib.contextmanager
 def _firm_step_replaced(model: ReferenceModel) -> Iterator[None]:
-    """Route ``simxh.model.step_firms`` to ``model``'s per-agent loop for one ``step()``."""
-    original = _model_module.step_firms
-    _model_module.step_firms = model.agent_step_firms
+    """Route ``simxh.firms.step_firms`` (the firm step :class:`simxh.processes.industry.Industry` calls) to ``model``'s per-agent loop for one ``step()``."""
+    original = _firms_module.step_firms
+    _firms_module.step_firms = model.agent_step_firms
     try:
         yield
     finally:
-        _model_module.step_firms = original
+        _firms_module.step_firms = original
 
 
 class ReferenceModel(XinhuiModel):

@@ -9,21 +9,35 @@ infrastructure (its methods are called by the model in a fixed order each year).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import mesa
 import numpy as np
 
 from simxh.economics import public
 
-if TYPE_CHECKING:
-    from simxh.model import XinhuiModel
+
+class District(Protocol):
+    """What the agents read of the model: the processes' state (:mod:`simxh.processes`), the
+    firms, the Government agent and the config sections. ``XinhuiModel`` is one; agents do
+    not import it (no import cycle)."""
+
+    towns_labour: Any
+    finance: Any
+    attraction: Any
+    infrastructure: Any
+    villages: Any
+    firms: Any
+    government: Government
+    p: Any
+    zone_ids: list[str]
+    town_zone: np.ndarray
 
 
 class Town(mesa.Agent):
     """A town or subdistrict (镇/街道): population, sectors, land, public capital, budget, villages."""
 
-    def __init__(self, model: XinhuiModel, index: int, town_id: str, zone: str) -> None:
+    def __init__(self, model: District, index: int, town_id: str, zone: str) -> None:
         super().__init__(model)
         self.index = index
         self.town_id = town_id
@@ -32,48 +46,48 @@ class Town(mesa.Agent):
     # value-added and people (亿元, 万人), read from the model's arrays
     @property
     def gdp_primary_yi(self) -> float:
-        return float(self.model.town_primary_yi[self.index])
+        return float(self.model.towns_labour.town_primary_yi[self.index])
 
     @property
     def gdp_secondary_yi(self) -> float:
-        return float(self.model.town_secondary_yi[self.index])
+        return float(self.model.towns_labour.town_secondary_yi[self.index])
 
     @property
     def gdp_tertiary_yi(self) -> float:
-        return float(self.model.tertiary_yi[self.index])
+        return float(self.model.towns_labour.tertiary_yi[self.index])
 
     @property
     def gdp_yi(self) -> float:
-        return float(self.model.town_gdp_yi[self.index])
+        return float(self.model.towns_labour.town_gdp_yi[self.index])
 
     @property
     def industrial_output_yi(self) -> float:
-        return float(self.model.town_industrial_output_yi[self.index])
+        return float(self.model.towns_labour.town_industrial_output_yi[self.index])
 
     @property
     def fiscal_revenue_yi(self) -> float:
-        return float(self.model.town_revenue_yi[self.index])
+        return float(self.model.finance.town_revenue_yi[self.index])
 
     @property
     def employment_wan(self) -> float:
-        return float(self.model.town_employment_wan[self.index])
+        return float(self.model.towns_labour.town_employment_wan[self.index])
 
     @property
     def population_wan(self) -> float:
-        return float(self.model.population_wan[self.index])
+        return float(self.model.towns_labour.population_wan[self.index])
 
     @property
     def public_capital_yi(self) -> float:
-        return float(self.model.public_capital_yi[self.index])
+        return float(self.model.finance.public_capital_yi[self.index])
 
     @property
     def labour_force_wan(self) -> float:
-        return float(self.model.labour_force_wan[self.index])
+        return float(self.model.towns_labour.labour_force_wan[self.index])
 
     @property
     def free_land_mu(self) -> float:
         """Free industrial land at the town node (outside its parks)."""
-        return float(self.model.free_land_mu[self.index])
+        return float(self.model.towns_labour.free_land_mu[self.index])
 
     @property
     def budget_spending_yi(self) -> float:
@@ -83,56 +97,56 @@ class Town(mesa.Agent):
 
     @property
     def villages(self) -> int:
-        return int((self.model.village_town == self.index).sum())
+        return int((self.model.villages.village_town == self.index).sum())
 
     @property
     def village_collective_income_wan(self) -> float:
-        m = self.model
-        return float(m.village_income_wan[m.village_town == self.index].sum())
+        v = self.model.villages
+        return float(v.village_income_wan[v.village_town == self.index].sum())
 
     @property
     def beautiful_villages(self) -> int:
-        m = self.model
-        return int((m.village_beautiful & (m.village_town == self.index)).sum())
+        v = self.model.villages
+        return int((v.village_beautiful & (v.village_town == self.index)).sum())
 
     @property
     def accessibility(self) -> float:
         """Market access relative to the 2023 mean over towns (= 100)."""
-        return float(self.model.town_accessibility[self.index])
+        return float(self.model.towns_labour.town_accessibility[self.index])
 
     @property
     def firms(self) -> int:
-        return int(self.model.town_firm_counts["firms"][self.index])
+        return int(self.model.towns_labour.town_firm_counts["firms"][self.index])
 
     @property
     def firms_above_scale(self) -> int:
-        return int(self.model.town_firm_counts["above_scale"][self.index])
+        return int(self.model.towns_labour.town_firm_counts["above_scale"][self.index])
 
     @property
     def hightech_firms(self) -> int:
-        return int(self.model.town_firm_counts["hightech"][self.index])
+        return int(self.model.towns_labour.town_firm_counts["hightech"][self.index])
 
     @property
     def little_giants(self) -> int:
-        return int(self.model.town_firm_counts["little_giant"][self.index])
+        return int(self.model.towns_labour.town_firm_counts["little_giant"][self.index])
 
     @property
     def firms_output_over_10yi(self) -> int:
-        return int(self.model.town_firm_counts["over_10yi"][self.index])
+        return int(self.model.towns_labour.town_firm_counts["over_10yi"][self.index])
 
     @property
     def investment_introduced_yi(self) -> float:
-        return float(self.model.town_investment_introduced_yi[self.index])
+        return float(self.model.attraction.town_investment_introduced_yi[self.index])
 
     @property
     def infrastructure_spend_yi(self) -> float:
-        return float(self.model.town_infrastructure_spend_yi[self.index])
+        return float(self.model.infrastructure.town_infrastructure_spend_yi[self.index])
 
 
 class Park(mesa.Agent):
     """An industrial park/platform (园区): land capacity and use, lead sectors, host town."""
 
-    def __init__(self, model: XinhuiModel, node: int, park_id: str, host_town: int,
+    def __init__(self, model: District, node: int, park_id: str, host_town: int,
                  lead_sectors: tuple[str, ...]) -> None:
         super().__init__(model)
         self.node = node
@@ -142,7 +156,7 @@ class Park(mesa.Agent):
 
     @property
     def free_land_mu(self) -> float:
-        return float(self.model.free_land_mu[self.node])
+        return float(self.model.towns_labour.free_land_mu[self.node])
 
     @property
     def used_land_mu(self) -> float:
@@ -152,7 +166,7 @@ class Park(mesa.Agent):
     @property
     def service_quality(self) -> float:
         """Public services relative to 2023 (the host town's public capital per resident)."""
-        return float(self.model.service_quality[self.host_town])
+        return float(self.model.finance.service_quality()[self.host_town])
 
     @property
     def zone(self) -> str:
@@ -175,7 +189,7 @@ class Government(mesa.Agent):
     flows; ``model.check_accounts()`` verifies that they balance.
     """
 
-    def __init__(self, model: XinhuiModel) -> None:
+    def __init__(self, model: District) -> None:
         super().__init__(model)
         self.debt_yi = 0.0
         self.ledger: dict[str, float] = {}

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import hashlib
 import json
 import math
@@ -260,6 +261,14 @@ def _check_range(value: float, path: str, ctx: _Context, meta: Mapping[str, Any]
                           expected=_describe_range(meta))
 
 
+@functools.cache
+def _schema(cls: type) -> tuple[dict[str, Any], dict[str, dataclasses.Field]]:
+    """The type hints and init fields of dataclass ``cls`` (resolved once per class: a
+    class's annotations do not change, and resolving them was a tenth of a run's time)."""
+    return (typing.get_type_hints(cls),
+            {f.name: f for f in dataclasses.fields(cls) if f.init})
+
+
 def build(cls: type, data: Mapping[str, Any], *, prefix: str = "",
           ctx: _Context | None = None, file: str | None = None) -> Any:
     """Validate plain data against dataclass ``cls`` and build it (recursively).
@@ -267,8 +276,7 @@ def build(cls: type, data: Mapping[str, Any], *, prefix: str = "",
     Unknown keys are refused with a did-you-mean; missing keys take their defaults.
     """
     ctx = ctx or _Context(default_file=file, key_files={})
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    hints, fields = _schema(cls)
     kwargs = {}
     for key, value in data.items():
         path = f"{prefix}.{key}" if prefix else key
@@ -672,6 +680,56 @@ class FirmsSection:
     renovation_cost_share: float = param(0.15, min=0.0, max=2.0, status="assumed",
                                          doc="renovation investment as a share of the firm's capital",
                                          source="modelling assumption")
+    hightech_productivity_quantile: float = param(
+        0.7, min=0.0, max=1.0, status="assumed",
+        doc="high-tech certification bar: this quantile of log TFP among the candidates",
+        source="modelling assumption: certification is within reach of the most productive "
+               "third of the firms large enough to seek it")
+    little_giant_productivity_quantile: float = param(
+        0.95, min=0.0, max=1.0, status="assumed",
+        doc="little-giant certification bar: this quantile of log TFP among the candidates",
+        source="modelling assumption: the designation goes to the top few per cent")
+    favoured_certification_bonus: float = param(
+        0.3, min=0.0, max=2.0, unit="log TFP", status="assumed",
+        doc="firms of pillar and emerging sectors are certified as if their log TFP were this "
+            "much higher (the plan's sector priorities)",
+        source="modelling assumption")
+    little_giant_min_output_yi: float = param(
+        1.0, min=0.0, unit="亿元", status="assumed",
+        doc="smallest nominal output of a little-giant candidate",
+        source="modelling assumption (the designation is for established specialised SMEs)")
+    little_giant_max_output_yi: float = param(
+        40.0, min=0.0, unit="亿元", status="assumed",
+        doc="largest nominal output of a little-giant candidate",
+        source="modelling assumption (the designation is for SMEs, not large groups)")
+    little_giant_key_output_yi: float = param(
+        10.0, min=0.0, unit="亿元", status="assumed",
+        doc="reporting proxy: little giants with at least this nominal output count as national "
+            "key little giants (重点小巨人; the designation is not by size)",
+        source="modelling assumption (no size rule is published)")
+    max_hiring_growth: float = param(
+        0.5, min=0.0, max=5.0, unit="share a year", status="assumed",
+        doc="most a firm's employment can grow in a year where local labour allows expansion "
+            "in full (scaled by the town's expansion allowance)",
+        source="modelling assumption (hiring takes time; bounds the jump after a shock)")
+    entrant_size_quantile: float = param(
+        0.2, min=0.0, max=1.0, status="assumed",
+        doc="born firms start near this quantile of incumbents' value added",
+        source="modelling assumption: entrants are small (Dunne, Roberts & Samuelson 1989 find "
+               "entrants far below incumbents' average size)")
+    entrant_size_spread: float = param(
+        0.8, min=0.0, max=3.0, unit="log VA", status="assumed",
+        doc="born firms' value added is the quantile times exp(|N(0,1)| × this)",
+        source="modelling assumption")
+    entrant_productivity_gap: float = param(
+        0.1, min=0.0, max=1.0, unit="log TFP", status="assumed",
+        doc="born firms' mean log TFP is this far below the incumbents' median",
+        source="modelling assumption (entrants are less productive on average; Foster, "
+               "Haltiwanger & Syverson 2008 find it for revenue productivity)")
+    entrant_productivity_sd: float = param(
+        0.3, min=0.0, max=2.0, unit="log TFP", status="assumed",
+        doc="spread of born firms' log TFP around that mean",
+        source="modelling assumption")
 
 
 @section("production")
@@ -695,6 +753,11 @@ class ProductionSection:
                                             source="China's public infrastructure capital ≈ 0.6–1.0 × GDP "
                                                    "(IMF Investment and Capital Stock Dataset 2021)",
                                             doc="base-year public capital per 亿 of GDP")
+    localisation_floor_share: float = param(
+        0.05, min=0.0, max=1.0, status="assumed",
+        doc="a node's base-year same-sector mass is at least this share of the mean over nodes "
+            "and sectors (so a sector new to a node does not start from zero)",
+        source="modelling assumption (numerical floor of the localisation multiplier)")
 
 
 @section("labour")
@@ -755,6 +818,11 @@ class EconomySection:
                                                    "China 2015–2023 (Rogoff & Yang 2021)",
                                             doc="household (housing) investment per unit of "
                                                 "local income, real")
+    deficit_construction_share: float = param(
+        0.5, min=0.0, max=1.0, status="assumed",
+        doc="share of the demand from last year's debt-financed spending that goes to "
+            "construction; the rest goes to services",
+        source="modelling assumption")
 
 
 @section("land")
@@ -838,6 +906,18 @@ class VillagesSection:
     demo_cost_yi: float = param(0.3, min=0.001, unit="亿元", status="assumed",
                                 doc="spending to make a standard village a demonstration village",
                                 source="modelling assumption")
+    income_shock_sd: float = param(0.05, min=0.0, max=1.0, unit="log income", status="assumed",
+                                   doc="yearly shock to a village's log collective income",
+                                   source="modelling assumption")
+    income_shock_correction: float = param(
+        0.00125, min=0.0, max=0.5, unit="log income", status="derived",
+        doc="subtracted from the log shock so that mean income is unchanged: σ²/2 for the "
+            "default σ = 0.05 (change it with income_shock_sd)",
+        source="lognormal mean correction of income_shock_sd")
+    beautiful_income_factor: float = param(
+        1.01, min=1.0, max=2.0, unit="× a year", status="assumed",
+        doc="a beautiful village's collective income grows by this factor more a year",
+        source="modelling assumption")
 
 
 @section("macro")
@@ -933,6 +1013,32 @@ class AttractionSection:
     effort_cost_yi: float = param(1.0, min=0.0, unit="亿元/yr per unit effort", status="assumed",
                                   doc="yearly cost of one unit of effort (staff, promotion)",
                                   source="modelling assumption")
+    pipeline_years: int = param(2, min=1, max=10, unit="years", status="assumed",
+                                doc="years of signed projects already in the pipeline at the base "
+                                    "year (steady state)",
+                                source="modelling assumption (equal to approval_delay_years)")
+    pending_projects_per_cohort: int = param(
+        5, min=1, max=1000, status="assumed",
+        doc="incumbents still installing a project's capital per start year before the base "
+            "year (a handful of projects start in a year)",
+        source="modelling assumption")
+    project_capital_intensity: float = param(
+        1.5, min=0.1, max=10.0, unit="× incumbents' K/L", status="assumed",
+        doc="new projects' capital per worker relative to the incumbents'",
+        source="modelling assumption (newer plants are more automated)")
+    project_productivity_sd: float = param(
+        0.2, min=0.0, max=2.0, unit="log TFP", status="assumed",
+        doc="spread of a started project's log TFP around the incumbents' median",
+        source="modelling assumption")
+    town_speciality_match: float = param(
+        0.5, min=0.0, max=1.0, status="assumed",
+        doc="lead-sector match of a town's speciality sectors (a park's lead sectors are 1)",
+        source="modelling assumption")
+    favoured_sector_weight: float = param(
+        2.0, min=1.0, max=10.0, status="assumed",
+        doc="relative chance that an arriving project is in a pillar or emerging sector "
+            "(per incumbent firm of the sector)",
+        source="modelling assumption (the plan's sector priorities in 招商)")
 
 
 @section("integration")
@@ -1020,6 +1126,11 @@ class InfrastructureSection:
     public_capital_share: float = param(1.0, min=0.0, max=1.0,
                                         doc="share of spending added to endpoint towns' public capital",
                                         source="policy setting (lever)")
+    default_time_factor: float = param(
+        0.8, min=0.05, max=1.0, status="assumed",
+        doc="travel-time factor of an upgrade whose project row gives neither a time after nor "
+            "a factor",
+        source="modelling assumption (a typical road upgrade saves about a fifth of the time)")
 
 
 @section("tech_renovation")
@@ -1034,6 +1145,15 @@ class TechRenovationSection:
     subsidy_share: float = param(0.2, min=0.0, max=1.0, status="assumed",
                                  doc="share of renovation investment the district pays",
                                  source="policy setting (lever)")
+    budget_ceiling_share: float = param(
+        0.5, min=0.0, max=1.0, status="assumed",
+        doc="the programme's subsidies are rationed to this share of last year's general "
+            "spending",
+        source="modelling assumption (keeps the budget constraint whatever firms_per_year is)")
+    min_years_between: int = param(
+        2, min=0, max=20, unit="years", status="assumed",
+        doc="a firm renovated in the last this-many years is not selected again",
+        source="modelling assumption")
 
 
 

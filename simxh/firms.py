@@ -108,9 +108,17 @@ class Firms:
         return int(self.alive.sum())
 
     def append(self, **columns: np.ndarray) -> np.ndarray:
-        """Add firms (entrants); missing fields take defaults. Returns their indices."""
+        """Add firms (entrants); missing fields take defaults. Returns their indices.
+
+        Each field is a view of the first ``len(self)`` entries of a buffer with spare room,
+        so that a year's entrants are written in place rather than every array copied (a
+        buffer that is full is replaced by one twice its size; an array held from before an
+        append keeps the length it had, as with copies).
+        """
         n_new = len(next(iter(columns.values())))
         start = len(self)
+        end = start + n_new
+        bufs = self.__dict__.setdefault("_buffers", {})
         for name, dtype in FIELDS.items():
             old = getattr(self, name)
             if name in columns:
@@ -118,10 +126,14 @@ class Firms:
                 if new.shape != (n_new,):
                     raise ValueError(f"column {name} has shape {new.shape}, expected ({n_new},)")
             else:
-                fill = -1 if name == "tax_partner_town" else (True if name == "alive" else 0)
-                new = np.full(n_new, fill, dtype=dtype)
-            setattr(self, name, np.concatenate([old, new]))
-        return np.arange(start, start + n_new)
+                new = -1 if name == "tax_partner_town" else (True if name == "alive" else 0)
+            buf = bufs.get(name)
+            if buf is None or old.base is not buf or len(buf) < end or old.dtype != dtype:
+                buf = bufs[name] = np.empty(max(2 * end, 64), dtype=dtype)
+                buf[:start] = old
+            buf[start:end] = new
+            setattr(self, name, buf[:end])
+        return np.arange(start, end)
 
     def take(self, idx: np.ndarray) -> Firms:
         """A copy holding only the firms ``idx`` (in that order)."""
@@ -192,7 +204,7 @@ class FirmFields:
     favoured_sector: np.ndarray    # per sector: pillar/emerging (certification bonus)
     price_index: float             # industrial producer prices relative to the base year
     value_added_ratio: float
-    user_cost: float = 0.2         # r + δ: desired capital is α·VA / user_cost
+    user_cost: float               # r + δ: desired capital is α·VA / user_cost
     net_investment: bool = True    # False: the what-if of replacement investment only
     expected_growth: float = 0.0   # demand growth firms expect (last year's district growth)
 
@@ -263,19 +275,23 @@ def step_firms(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> dic
 
     # hiring toward labour demand at the local wage
     target_l = fd.labour_demand(f.value_added_yi, fields.wage_wan[f.town], alpha, phi)
-    target_l = np.minimum(target_l, np.maximum(f.employment_wan, 1e-6) * (1.0 + 0.5 * allowed))
+    target_l = np.minimum(target_l, np.maximum(f.employment_wan, 1e-6)
+                          * (1.0 + p.max_hiring_growth * allowed))
     new_l = fd.partial_adjustment(f.employment_wan, target_l, p.hiring_speed)
     f.employment_wan[:] = np.where(alive, new_l, f.employment_wan)
 
     # production
-    produce_firms(f, fields, alpha, alive, phi)
+    produce_entrants(f, fields, alpha, np.flatnonzero(alive), phi)
 
-    # exit (hazard falls with size and productivity)
-    hazard = fd.exit_hazard(f.output_yi, np.exp(f.log_productivity), f.age_years,
+    # exit (hazard falls with size and productivity); the rules are element-wise, so they are
+    # evaluated for the firms alive at the start of the year only
+    ia = np.flatnonzero(alive)
+    hazard = fd.exit_hazard(f.output_yi[ia], np.exp(f.log_productivity[ia]), f.age_years[ia],
                             fields.reference_output_yi, fields.reference_productivity,
                             p.exit_base_rate, p.exit_size_elasticity,
                             p.exit_productivity_elasticity, p.young_exit_multiplier)
-    exits = alive & (draws.exit_u < hazard)
+    exits = np.zeros(len(alive), dtype=bool)
+    exits[ia] = draws.exit_u[ia] < hazard
     f.alive[exits] = False
 
     # status: size thresholds are nominal; certification on productivity
@@ -288,12 +304,9 @@ def step_firms(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> dic
 
 def produce_firms(f: Firms, fields: FirmFields, alpha: float, mask: np.ndarray,
                   returns_to_scale: float = 1.0) -> None:
-    """Value added and gross output of the firms in ``mask`` under this year's fields."""
-    m = fields.multiplier[f.node, f.sector]
-    va = prod.cobb_douglas_value_added(np.exp(f.log_productivity), f.capital_yi,
-                                       f.employment_wan, alpha, returns_to_scale) * m
-    f.value_added_yi[:] = np.where(mask, va, f.value_added_yi)
-    f.output_yi[:] = np.where(mask, va / fields.value_added_ratio, f.output_yi)
+    """Value added and gross output of the firms in ``mask`` under this year's fields (the
+    others keep theirs; computed for the masked firms only, element by element)."""
+    produce_entrants(f, fields, alpha, np.flatnonzero(mask), returns_to_scale)
 
 
 def produce_entrants(f: Firms, fields: FirmFields, alpha: float, idx: np.ndarray,
@@ -311,18 +324,27 @@ def produce_entrants(f: Firms, fields: FirmFields, alpha: float, idx: np.ndarray
 
 
 def update_status(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> None:
-    """规上 and 10亿 thresholds (nominal), high-tech and little-giant certification."""
+    """规上 and 10亿 thresholds (nominal), high-tech and little-giant certification.
+
+    The certification chances are element-wise, and only alive firms can gain a status, so
+    they are computed for the alive firms only."""
     alive = f.alive
     nominal = f.output_yi * fields.price_index
     f.above_scale[:] = alive & fd.crosses_threshold(nominal, p.above_scale_threshold_yi)
-    bonus = np.where(fields.favoured_sector[f.sector], 0.3, 0.0)
-    p_ht = fd.certification_probability(f.log_productivity + bonus - fields.hightech_bar_log_a,
+    ia = np.flatnonzero(alive)
+    la = f.log_productivity[ia]
+    bonus = np.where(fields.favoured_sector[f.sector[ia]], p.favoured_certification_bonus, 0.0)
+    p_ht = fd.certification_probability(la + bonus - fields.hightech_bar_log_a,
                                         p.hightech_max_rate)
     candidate = nominal >= p.hightech_min_output_yi
-    gain = alive & candidate & ~f.hightech & (draws.hightech_u < p_ht)
+    gain = np.zeros(len(alive), dtype=bool)
+    gain[ia] = candidate[ia] & ~f.hightech[ia] & (draws.hightech_u[ia] < p_ht)
     lose = f.hightech & (draws.hightech_loss_u < p.hightech_loss_rate)
     f.hightech[:] = alive & ((f.hightech & ~lose) | gain)
-    eligible = alive & f.hightech & ~f.little_giant & (nominal >= 1.0) & (nominal <= 40.0)
-    p_lg = fd.certification_probability(f.log_productivity - fields.little_giant_bar_log_a,
+    eligible = (alive & f.hightech & ~f.little_giant & (nominal >= p.little_giant_min_output_yi)
+                & (nominal <= p.little_giant_max_output_yi))
+    p_lg = fd.certification_probability(la - fields.little_giant_bar_log_a,
                                         p.little_giant_max_rate)
-    f.little_giant[:] = alive & (f.little_giant | (eligible & (draws.little_giant_u < p_lg)))
+    new_lg = np.zeros(len(alive), dtype=bool)
+    new_lg[ia] = eligible[ia] & (draws.little_giant_u[ia] < p_lg)
+    f.little_giant[:] = alive & (f.little_giant | new_lg)

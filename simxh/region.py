@@ -31,7 +31,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, shortest_path
 
 from simxh.datafiles import RegionData, load_region_data
-from simxh.economics.access import market_access
+from simxh.economics.access import access_weights, market_access_weighted
 from simxh.errors import ConfigError, DataError
 from simxh.macro import MacroHistory, macro_history
 
@@ -97,9 +97,31 @@ class Region:
         self._times: np.ndarray | None = None
         self.recomputations = 0
 
+    # -- the graph, copied on first change ------------------------------------------------
+    @property
+    def graph(self) -> nx.MultiGraph:
+        """The networkx graph (this region's own: a copy shares its original's until either
+        is first changed or handed out)."""
+        self._own_graph()
+        return self._graph
+
+    @graph.setter
+    def graph(self, graph: nx.MultiGraph) -> None:
+        self._graph = graph
+        self._graph_shared = False
+
+    def _own_graph(self) -> None:
+        if self._graph_shared:
+            shared = self._graph
+            self._graph = shared.copy()
+            # edge attribute dicts must not be shared
+            for u, v, k, d in shared.edges(keys=True, data=True):
+                self._graph.edges[u, v, k].update(dict(d))
+            self._graph_shared = False
+
     # -- transport ------------------------------------------------------------------------
     def transport_edges(self) -> list[tuple[str, str, str, dict]]:
-        return [(u, v, k, d) for u, v, k, d in self.graph.edges(keys=True, data=True)
+        return [(u, v, k, d) for u, v, k, d in self._graph.edges(keys=True, data=True)
                 if d["layer"] == TRANSPORT]
 
     def travel_times(self) -> np.ndarray:
@@ -126,6 +148,7 @@ class Region:
         """Change a transport link's travel time (an upgrade); invalidates the cache."""
         if not (np.isfinite(minutes) and minutes > 0):
             raise ValueError(f"travel time must be positive and finite, got {minutes}")
+        self._own_graph()
         for _u, _v, _k, d in self.transport_edges():
             if d.get("link_id") == link_id:
                 d["travel_min"] = float(minutes)
@@ -161,15 +184,22 @@ class Region:
         self.graph.add_edge(a, b, key=f"{kind}:{a}:{b}", layer=COOPERATION, kind=kind, **attrs)
 
     def cooperation_ties(self, kind: str | None = None) -> list[tuple[str, str, str]]:
-        return [(u, v, d["kind"]) for u, v, d in self.graph.edges(data=True)
+        return [(u, v, d["kind"]) for u, v, d in self._graph.edges(data=True)
                 if d["layer"] == COOPERATION and (kind is None or d["kind"] == kind)]
 
     # -- derived measures ------------------------------------------------------------------------
     def market_access(self, masses: np.ndarray, decay: float | None = None) -> np.ndarray:
-        """Gravity access of every node to ``masses`` (one per node, in node_ids order)."""
-        return market_access(self.travel_times(), masses,
-                             self.distance_decay if decay is None else decay,
-                             self.self_time_min)
+        """Gravity access of every node to ``masses`` (one per node, in node_ids order).
+
+        The gravity weights depend only on the travel times: they are kept until the network
+        changes (the model asks for access to three sets of masses a year)."""
+        times = self.travel_times()
+        decay = self.distance_decay if decay is None else decay
+        cached = getattr(self, "_access_weights", None)
+        if cached is None or cached[0] is not times or cached[1] != decay:
+            cached = self._access_weights = (
+                times, decay, access_weights(times, decay, self.self_time_min))
+        return market_access_weighted(cached[2], masses)
 
     def macro_history(self) -> MacroHistory:
         """The outside world's yearly series from ``macro.csv`` (built once, shared by copies)."""
@@ -190,12 +220,14 @@ class Region:
         return np.concatenate([town_mass, np.zeros(len(self.park_ids)), ext])
 
     def copy(self) -> Region:
-        """A deep copy that a model may change (infrastructure, pairing) freely."""
+        """A deep copy that a model may change (infrastructure, pairing) freely.
+
+        The graph is copied lazily: both regions share it until one of them changes it (or
+        hands it out through ``graph``), which copies it first; most runs never change it."""
+        if self._times is not None and getattr(self, "_access_weights", None) is None:
+            self.market_access(np.zeros(len(self.node_ids)))  # weights shared by the copies
         new = copy.copy(self)
-        new.graph = self.graph.copy()
-        # edge attribute dicts must not be shared
-        for u, v, k, d in self.graph.edges(keys=True, data=True):
-            new.graph.edges[u, v, k].update(dict(d))
+        self._graph_shared = new._graph_shared = True
         new._times = self._times
         return new
 

@@ -72,12 +72,11 @@ def result_tables(model: XinhuiModel, *, scenario: str = "", replication: int = 
     district = pd.DataFrame({"scenario": scenario, "replication": replication,
                              "seed": model.seed, "year": years,
                              **{name: dc.model_vars[name] for name in DISTRICT_REPORTERS}})
-    raw = dc.get_agenttype_vars_dataframe(Town)  # indexed by (step, agent id)
-    step = raw.index.get_level_values(0).to_numpy()
-    year_of = dict(zip(sorted(set(step.tolist())), years, strict=True))
+    step, agent, columns = _town_records(dc)
+    year_of = dict(zip(sorted(set(step)), years, strict=True))
     towns_by_id = {a.unique_id: a.town_id for a in model.towns}
-    year = np.array([year_of[s] for s in step.tolist()], dtype=np.int64)
-    town = np.array([towns_by_id[a] for a in raw.index.get_level_values(1).tolist()], dtype=object)
+    year = np.array([year_of[s] for s in step], dtype=np.int64)
+    town = np.array([towns_by_id[a] for a in agent], dtype=object)
     # rows in year order, then the town order of the data files (not alphabetical); the
     # permutation is applied to each column rather than sorting the finished frame
     order = {t: i for i, t in enumerate(model.region.town_ids)}
@@ -85,5 +84,35 @@ def result_tables(model: XinhuiModel, *, scenario: str = "", replication: int = 
     towns = pd.DataFrame({
         "scenario": scenario, "replication": replication, "seed": model.seed,
         "year": year[rows], "town": town[rows],
-        **{name: raw[TOWN_REPORTER_PREFIX + name].to_numpy()[rows] for name in TOWN_REPORTERS}})
+        **{name: columns[TOWN_REPORTER_PREFIX + name][rows] for name in TOWN_REPORTERS}})
     return SimulationResult(district=district, towns=towns)
+
+
+def _town_records(dc: Any) -> tuple[list[Any], list[Any], dict[str, np.ndarray]]:
+    """The Town agents' records of a DataCollector as (steps, agent ids, {reporter: column}).
+
+    Read from the collector's records directly: building Mesa's (step, agent) indexed
+    DataFrame only to take its columns apart cost more than the rest of the table. A column
+    has the dtype pandas would infer (float64, int64 or objects), so the tables are the same;
+    on a Mesa without ``_agenttype_records`` the DataFrame is used.
+    """
+    names = list(dc.agenttype_reporters[Town])
+    records = getattr(dc, "_agenttype_records", None)
+    if records is None:  # pragma: no cover - another Mesa
+        raw = dc.get_agenttype_vars_dataframe(Town)
+        return (raw.index.get_level_values(0).tolist(), raw.index.get_level_values(1).tolist(),
+                {n: raw[n].to_numpy() for n in names})
+    rows = [r for recs in records.values() for r in recs.get(Town, ())]
+    cols = list(zip(*rows, strict=True)) if rows else [()] * (len(names) + 2)
+    out = {}
+    for name, values in zip(names, cols[2:], strict=True):
+        kinds = {type(v) for v in values}
+        if kinds <= {int}:
+            out[name] = np.array(values, dtype=np.int64)
+        elif kinds <= {int, float}:
+            out[name] = np.array(values, dtype=np.float64)
+        elif kinds <= {bool}:
+            out[name] = np.array(values, dtype=bool)
+        else:
+            out[name] = np.array(values, dtype=object)
+    return list(cols[0]), list(cols[1]), out

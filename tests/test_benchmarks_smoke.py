@@ -55,7 +55,7 @@ def test_reference_gives_identical_tables_at_tiny_scale(bench_path):
 def test_reference_steps_one_mesa_agent_per_alive_firm(bench_path):
     from reference import FirmAgent, ReferenceModel
 
-    import simxh.model as model_module
+    import simxh.firms as firms_module
     from simxh.firms import step_firms
 
     m = ReferenceModel(None, seed=1, overrides=TINY)
@@ -71,7 +71,7 @@ def test_reference_steps_one_mesa_agent_per_alive_firm(bench_path):
     assert a.capital_yi == f.capital_yi[a.index] and a.output_yi == f.output_yi[a.index]
     assert m.firm_step_seconds > 0
     # the model's own step_firms is restored after each step
-    assert model_module.step_firms is step_firms
+    assert firms_module.step_firms is step_firms
 
 
 def test_compare_tables_detects_a_difference(bench_path):

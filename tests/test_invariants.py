@@ -245,8 +245,8 @@ def check_budget(m: XinhuiModel, debt_before: float) -> dict[str, float]:
     assert -1e-12 <= infra <= m.p.infrastructure.budget_yi_per_year + 1e-9
     assert close(m.town_infrastructure_spend_yi.sum(), infra, infra)
     assert infra == 0.0 or m.p.infrastructure.enabled
-    spent_total = sum(pr["spent"] for pr in m.infra_projects)
-    assert spent_total <= sum(pr["cost"] for pr in m.infra_projects) + 1e-9
+    spent_total = sum(pr["spent"] for pr in m.infrastructure.projects)
+    assert spent_total <= sum(pr["cost"] for pr in m.infrastructure.projects) + 1e-9
     check_pairing(m)
     return {"borrowing": borrowing, "land_revenue": land, "spent": spent, "infrastructure": infra}
 

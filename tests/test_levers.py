@@ -224,7 +224,7 @@ def test_referral_tax_is_shared_between_host_and_donor(region):
     f = m.firms
     i = int(np.argmax(np.where(f.town == 1, f.value_added_yi, 0)))  # daze's largest firm
     f.tax_partner_town[i] = 0  # referred by huicheng
-    m._tax_revenue()
+    m.finance.tax_revenue()
     after = m.town_revenue_yi
     assert after.sum() == pytest.approx(before.sum())
     assert after[0] > before[0] and after[1] < before[1]

@@ -144,8 +144,8 @@ def test_firm_rules_depend_only_on_own_state_fields_and_draws(region):
     m = XinhuiModel(seed=4, region=region)
     m.step()  # a year in, so firms differ in age and status
     m.year += 1
-    m._compute_network_fields()
-    fields = m._firm_fields()
+    m.network.update()
+    fields = m.industry.firm_fields()
     from simxh.firms import draw_firm_year
 
     draws = draw_firm_year(m.streams, m.year, len(m.firms))

@@ -130,3 +130,19 @@ def test_config_data_dir_is_used(tmp_path):
     cfg_file.write_text('[region]\ndata_dir = "data"\n', encoding="utf-8")
     region = build_region(load_config(cfg_file))
     assert region.data.data_dir == data_dir.resolve()
+
+
+def test_a_copy_shares_the_graph_until_either_changes_it(region):
+    """Region.copy() is lazy: changing the copy (or the original) leaves the other as it was."""
+    a = region.copy()
+    b = a.copy()
+    link = next(d["link_id"] for _u, _v, _k, d in a.transport_edges())
+    before = a.link_time(link)
+    b.set_link_time(link, before * 0.5)
+    assert a.link_time(link) == before and b.link_time(link) == before * 0.5
+    towns = a.town_ids
+    b.add_cooperation(towns[0], towns[1], "pairing")
+    assert not a.cooperation_ties("pairing") and b.cooperation_ties("pairing")
+    c = a.copy()
+    a.add_cooperation(towns[2], towns[3], "pairing")  # the original changes: the copy does not
+    assert not c.cooperation_ties("pairing")

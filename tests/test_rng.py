@@ -32,3 +32,21 @@ def test_derivation_is_pinned():
     # The same seed must give the same draws on any machine and in any future version:
     # stored results and resumed sweeps depend on it.
     assert stream(0, "firms", "shocks").random() == 0.254506870294402
+
+
+def test_fast_derivation_equals_numpys_seed_sequence():
+    """stream() computes SeedSequence's words in Python: the same words and draws as numpy's."""
+    from simxh.rng import _key, _seed_words, numpy_stream
+
+    rng = np.random.default_rng(2024)
+    seeds = [0, 1, 7, 2**32 - 1, 2**32, 2**32 + 1, 2**40 + 5, 2**63, 2**64 - 1, 2**64, 2**70 + 3]
+    seeds += [int(s) for s in rng.integers(0, 2**62, 60)]
+    names = [(), ("posterior",), ("firms", "shocks", 2031), ("integration", "pipeline", "z1", 2030),
+             ("a", 0), (0,), ("x", "y", "z", "w", "v", 3)]
+    for seed in seeds:
+        for n in names:
+            ss = np.random.SeedSequence(entropy=[seed & 0xFFFFFFFF, seed >> 32],
+                                        spawn_key=tuple(_key(p) for p in n))
+            assert _seed_words(seed, tuple(_key(p) for p in n)) == ss.generate_state(
+                4, np.uint64).tolist()
+            assert np.array_equal(stream(seed, *n).random(3), numpy_stream(seed, *n).random(3))

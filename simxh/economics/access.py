@@ -21,14 +21,27 @@ def market_access(
     is reached in ``self_time_min``; no trip is shorter than that, which keeps nearby pairs
     from dominating. Units: mass per minute^θ; compare ratios, not levels.
     """
+    return market_access_weighted(access_weights(times_min, decay, self_time_min), masses)
+
+
+def access_weights(times_min: np.ndarray, decay: float = DEFAULT_DISTANCE_DECAY,
+                   self_time_min: float = 10.0) -> np.ndarray:
+    """The gravity weights ``max(τ_ij, self_time)^(-θ)`` of :func:`market_access` (0 where
+    unreachable); they depend on the network only, so callers may keep them."""
     times = np.asarray(times_min, dtype=float)
-    masses = np.asarray(masses, dtype=float)
-    if times.ndim != 2 or times.shape[1] != masses.shape[0]:
-        raise ValueError(f"times {times.shape} and masses {masses.shape} do not align")
+    if times.ndim != 2:
+        raise ValueError(f"times must be a matrix, got shape {times.shape}")
     if decay < 0:
         raise ValueError(f"decay must be >= 0, got {decay}")
     t = np.maximum(times, self_time_min)
-    weights = np.where(np.isfinite(t), t ** (-decay), 0.0)
+    return np.where(np.isfinite(t), t ** (-decay), 0.0)
+
+
+def market_access_weighted(weights: np.ndarray, masses: np.ndarray) -> np.ndarray:
+    """:func:`market_access` from weights computed by :func:`access_weights`."""
+    masses = np.asarray(masses, dtype=float)
+    if weights.shape[1] != masses.shape[0]:
+        raise ValueError(f"times {weights.shape} and masses {masses.shape} do not align")
     return weights @ masses
 
 

@@ -1,0 +1,295 @@
+"""Investment attraction (招商引资): projects arrive, choose a location by conditional logit,
+wait in the pipeline for approval, then start as firms and install their capital in tranches."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from simxh.economics import attraction as attr
+
+
+class Attraction:
+    """Arriving projects, the pipeline of signed ones and the tranches still to install."""
+
+    def __init__(self, m: Any) -> None:
+        self.m = m
+        self.p = m.p.attraction
+        nt = m.nt
+        self.pipeline: list[dict[str, Any]] = []   # signed projects waiting to start
+        # capital of started projects still to be installed: (firms, tranche a year, years left)
+        self.project_tranches: list[tuple[np.ndarray, np.ndarray, int]] = []
+        self.town_investment_introduced_yi = np.zeros(nt)
+        self.competition_subsidy_yi = np.zeros(nt)
+        self.investment_introduced_yi = 0.0
+        self.land_sold_mu = 0.0
+        # lead-sector match per node and sector (parks: lead sectors; towns: specialities, half)
+        data, r = m.region.data, m.region
+        sidx = {s: i for i, s in enumerate(m.sector_ids)}
+        self.lead_match = np.zeros((m.n_int, m.ns))
+        ts = data.town_sectors  # plain column iteration (itertuples builds a class per call)
+        for town, sector in zip(ts["town"], ts["sector"], strict=True):
+            self.lead_match[r.town_ids.index(town), sidx[sector]] = self.p.town_speciality_match
+        for k, lead in enumerate(data.parks["lead_sectors"]):
+            for s in lead:
+                self.lead_match[nt + k, sidx[s]] = 1.0
+
+    # ------------------------------------------------------------------------------ set-up
+    def fill_pipeline(self, years: int) -> None:
+        """Projects signed in the ``years`` years up to the base year are already in the
+        pipeline (steady state); the base year's signings are its investment introduced."""
+        m = self.m
+        for y in range(m.base_year - years + 1, m.base_year + 1):
+            m.year = y
+            self.arrive()
+        m.year = m.base_year
+        self.land_sold_mu = 0.0
+        self._pending_tranches()
+
+    def _pending_tranches(self) -> None:
+        """Projects that started in the ``ramp_years − 1`` years before the base year still
+        install capital after it (steady state: each year installs one year's expected project
+        capital). Their firms are among the calibrated incumbents, which ones is not known: each
+        cohort's tranches go to a few incumbents drawn in proportion to capital."""
+        ramp = self.p.ramp_years
+        expected = self.expected_project_capital()
+        if ramp <= 1 or expected <= 0:
+            return
+        f = self.m.firms
+        alive = np.flatnonzero(f.alive)
+        g = self.m.streams.get("projects", "pending")
+        weights = f.capital_yi[alive] / f.capital_yi[alive].sum()
+        per_cohort = min(self.p.pending_projects_per_cohort, len(alive))
+        for k in range(1, ramp):  # started k years before the base year: ramp − k tranches left
+            idx = g.choice(alive, size=per_cohort, replace=False, p=weights)
+            amount = np.full(per_cohort, expected / ramp / per_cohort)
+            self.project_tranches.append((idx, amount, ramp - k))
+
+    def expected_project_capital(self) -> float:
+        """Expected capital a year's arriving projects install (亿元, base-year attractiveness)."""
+        ac = self.p
+        u = (np.arange(2000) + 0.5) / 2000
+        mean_size = float(attr.pareto_sizes(u, ac.min_project_yi, ac.project_tail_exponent,
+                                            ac.max_project_yi).mean())
+        return ac.projects_per_year * mean_size * ac.realisation_share
+
+    # ------------------------------------------------------------------------------ starts
+    def start_projects(self, median_la: float, lk: float) -> list[np.ndarray]:
+        """Started projects install their next tranche of capital (time to build); projects
+        whose approval delay has elapsed become firms (returns their indices, as a list)."""
+        m = self.m
+        ac = self.p
+        f = m.firms
+        installed = 0.0
+        tranches = []
+        for idx, amount, left in self.project_tranches:
+            live = f.alive[idx]
+            f.capital_yi[idx[live]] += amount[live]
+            installed += float(amount[live].sum())
+            if left > 1:
+                tranches.append((idx, amount, left - 1))
+        self.project_tranches = tranches
+        ramp = self.p.ramp_years
+        due = [pr for pr in self.pipeline if pr["start_year"] <= m.year]
+        self.pipeline = [pr for pr in self.pipeline if pr["start_year"] > m.year]
+        new_idx = []
+        investment = m.towns_labour.investment_yi
+        investment["projects"] = installed
+        if due:
+            g = m.streams.get("projects", "entry", m.year)
+            z = g.standard_normal(len(due))
+            cap = np.array([pr["investment"] * self.p.realisation_share for pr in due])
+            cap = cap / ramp  # the first of ``ramp`` equal tranches
+            investment["projects"] += float(cap.sum())
+            idx = f.append(
+                sector=np.array([pr["sector"] for pr in due]),
+                node=np.array([pr["node"] for pr in due]),
+                town=np.array([m.node_town[pr["node"]] for pr in due]),
+                log_productivity=median_la + ac.project_productivity_sd * z,
+                log_productivity_mean=median_la + ac.project_productivity_sd * z,
+                capital_yi=cap, employment_wan=cap / (ac.project_capital_intensity * lk),
+                land_mu=np.array([pr["land_mu"] for pr in due]),
+                birth_year=np.full(len(due), m.year), alive=np.ones(len(due), bool),
+                from_project=np.ones(len(due), bool),
+                tax_partner_town=np.array([pr["partner"] for pr in due]))
+            new_idx.append(idx)
+            if ramp > 1:
+                self.project_tranches.append((idx, cap.copy(), ramp - 1))
+        return new_idx
+
+    # ------------------------------------------------------------------------------ arrivals
+    def arrive(self) -> None:
+        """Projects arrive and choose a location by conditional logit (招商引资)."""
+        m = self.m
+        ac = self.p
+        net = m.network
+        self.town_investment_introduced_yi = np.zeros(m.nt)
+        self.competition_subsidy_yi = np.zeros(m.nt)
+        self.land_sold_mu = 0.0
+        integrated = m.cooperation.zone_integrated(m.year)
+        ratio = float(net.access[: m.nt].mean() / net.base_town_access)
+        # the pool of mobile projects grows with the outside markets (Greater Bay Area demand)
+        pool = float(net.outside_demand[: m.nt].mean())
+        lam = attr.project_arrival_rate(ac.projects_per_year * pool, ratio, ac.effort,
+                                        ac.attractiveness_elasticity, ac.effort_elasticity)
+        if not m.p.economy.net_investment:
+            lam = 0.0
+        batches = [(m.streams.get("attraction", "arrivals", m.year), lam, -1)]
+        gain = m.p.integration.pipeline_gain
+        zone_share = np.bincount(m.node_zone, weights=net.node_firm_va,
+                                 minlength=len(m.zone_ids)) / net.node_firm_va.sum()
+        for z in np.flatnonzero(integrated):
+            g = m.streams.get("integration", "pipeline", m.zone_ids[z], m.year)
+            batches.append((g, lam * gain * zone_share[z], int(z)))
+        for g, rate, zone in batches:
+            self._choose_locations(g, rate, zone, integrated)
+        self.investment_introduced_yi = float(self.town_investment_introduced_yi.sum())
+
+    def _choose_locations(self, g: np.random.Generator, rate: float, zone: int,
+                          integrated: np.ndarray) -> None:
+        m = self.m
+        ac = self.p
+        n = int(g.poisson(rate))
+        if n == 0:
+            return
+        n_int, ns = m.n_int, m.ns
+        net, tl, coop = m.network, m.towns_labour, m.cooperation
+        size = attr.pareto_sizes(g.random(n), ac.min_project_yi, ac.project_tail_exponent,
+                                 ac.max_project_yi)
+        favoured = m.industry.favoured_sector
+        sector_w = np.bincount(m.firms.sector[m.firms.alive], minlength=ns) + 1.0
+        sector_w = sector_w * np.where(favoured, ac.favoured_sector_weight, 1.0)
+        sector = np.minimum((g.random(n)[:, None] > np.cumsum(sector_w / sector_w.sum())).sum(1),
+                            ns - 1)
+        gumbel = g.gumbel(size=(n, n_int))
+        need = attr.land_need_mu(size, m.p.land.intensity_yi_per_mu)
+        capacity = np.zeros(n_int)
+        pc = m.p.pairing
+        pairs = coop.pairs
+        recipients = [r for _d, r in pairs] if coop.pairing_active else []
+        donors = {d: r for d, r in pairs} if coop.pairing_active else {}
+        if recipients and "capacity" in pc.kinds:
+            capacity[np.isin(m.node_town, recipients)] = pc.capacity_utility
+        pooled_zone = integrated & m.p.integration.land_pooling
+        # the utility terms that do not change as projects take land (projects × locations)
+        fixed = attr.location_utility(
+            np.log(net.access)[None, :], np.log1p(net.agg_sector[:, sector].T), 0.0,
+            self.lead_match[:, sector].T, 0.0, ac.beta_access, ac.beta_agglomeration, 0.0,
+            ac.beta_lead) + capacity + ac.beta_service * np.log(
+                m.finance.service_quality()[m.node_town])
+        allowed = np.ones(n_int, bool) if zone < 0 else (m.node_zone == zone)
+        node_zone, node_town, nz = m.node_zone, m.node_town, len(m.zone_ids)
+        pooled_node = pooled_zone[node_zone]
+        # this loop runs once per project (hundreds a run), so it skips work that cannot change
+        # its result: zone totals of free land when no zone pools land, and the mask when the
+        # project may go anywhere (the values compared are the same, so is the choice)
+        any_pooled = bool(pooled_node.any())
+        town_of_node = node_town.tolist()
+        zone_nodes = [np.flatnonzero(node_zone == z).tolist() for z in range(nz)]
+        referral = "referral" in pc.kinds
+        rent_town, rent_size, rent_bidders = [], [], []
+        # per-project scalars as Python floats/ints (indexing numpy arrays one element at a time
+        # is slow; the values, and so the arithmetic, are the same)
+        size_l, need_l, sector_l = size.tolist(), need.tolist(), sector.tolist()
+        zone_of_node = node_zone.tolist()
+        beta_land = ac.beta_land
+        # the land term of the utility; without pooling only the chosen node's land changes,
+        # so only its term is recomputed (the same element-wise operations, the same values)
+        land_term = None if any_pooled else beta_land * np.log1p(tl.free_land_mu)
+        free_l = tl.free_land_mu.tolist()  # the same values as Python floats (cheap to read)
+        allowed_l, integrated_l, pooled_l = allowed.tolist(), integrated.tolist(), pooled_zone.tolist()
+        # the year production starts, by the chosen node's zone (integration shortens approval)
+        start_by_zone = [m.year + max(m.p.integration.approval_delay_years if integrated_l[z]
+                                      else ac.approval_delay_years, 1) for z in range(nz)]
+        introduced = self.town_investment_introduced_yi.tolist()  # summed as Python floats:
+        # the same additions in the same order as on the array
+        # the utilities as lists of Python floats: the sum of three terms and the first largest
+        # of 23 values are cheaper in Python than as four numpy calls; the additions are the
+        # same IEEE operations in the same order, the choice the same index (first_max)
+        fixed_l, gumbel_l = fixed.tolist(), gumbel.tolist()
+        land_l = None if land_term is None else land_term.tolist()
+        nodes = range(n_int)
+        for p in range(n):
+            need_p = need_l[p]
+            free = tl.free_land_mu
+            if any_pooled:
+                free_l = free.tolist()
+                zone_free = np.bincount(node_zone, weights=free, minlength=nz)
+                avail = np.where(pooled_node, zone_free[node_zone], free)
+                land_pl = (beta_land * np.log1p(avail)).tolist()
+            else:
+                avail = free
+                land_pl = land_l
+            avail_l = free_l if land_l is not None else avail.tolist()
+            # utility + Gumbel draw; the argmax over a set of locations is the logit choice
+            v = [a + b + c for a, b, c in zip(fixed_l[p], land_pl, gumbel_l[p], strict=True)]
+            best = first_max(v, None if zone < 0 else allowed_l)
+            partner = -1
+            # the feasible set is only needed when the best location lacks the land
+            if best >= 0 and allowed_l[best] and avail_l[best] >= need_p:
+                choice = best
+            else:
+                feasible = [allowed_l[j] and avail_l[j] >= need_p for j in nodes]
+                choice = -1
+                if referral and best >= 0 and town_of_node[best] in donors:
+                    to = donors[town_of_node[best]]
+                    choice = first_max(v, [feasible[j] and town_of_node[j] == to for j in nodes])
+                    partner = town_of_node[best] if choice >= 0 else -1
+                if choice < 0:
+                    choice = first_max(v, feasible)
+            if choice < 0:
+                continue  # no location with enough land: the project is lost
+            z = zone_of_node[choice]
+            town = town_of_node[choice]
+            if not integrated_l[z]:
+                # towns of the zone with a node that had the land before this project took it (a
+                # set over a few nodes is cheaper than array operations here)
+                bidders = {town_of_node[j] for j in zone_nodes[z] if free_l[j] >= need_p}
+                rent_town.append(town)
+                rent_size.append(size_l[p])
+                rent_bidders.append(len(bidders))
+            if pooled_l[z]:
+                members = node_zone == z
+                tl.free_land_mu = free - need_p * free * members / max(zone_free[z], 1e-12)
+            else:
+                # in place, as elsewhere: nothing else holds this array (the bidders above read
+                # it before the change)
+                tl.free_land_mu[choice] -= need_p
+                free_l[choice] = free.item(choice)
+                if land_term is not None:
+                    land_term[choice] = beta_land * np.log1p(free[choice: choice + 1])[0]
+                    land_l[choice] = land_term.item(choice)
+            introduced[town] += size_l[p]
+            self.land_sold_mu += need_p
+            self.pipeline.append({"investment": size_l[p], "sector": sector_l[p],
+                                  "node": choice, "land_mu": need_p,
+                                  "start_year": start_by_zone[z], "partner": partner})
+        self.town_investment_introduced_yi[:] = introduced
+        if rent_town:
+            rents = attr.competition_subsidy(np.array(rent_size), np.array(rent_bidders),
+                                             ac.competition_subsidy_share)
+            self.competition_subsidy_yi += np.bincount(rent_town, weights=rents, minlength=m.nt)
+
+
+def first_max(values: list[float], mask: list[bool] | None = None) -> int:
+    """:func:`argmax_where` on lists (``mask`` None: every value): the index of the first
+    largest value where ``mask`` holds, or −1; numpy's ``argmax`` where a NaN is involved."""
+    if mask is None:
+        w = values
+    else:
+        if not any(mask):
+            return -1
+        w = [x if k else -math.inf for x, k in zip(values, mask, strict=True)]
+    total = sum(w)
+    if total != total:  # a NaN (or +inf and −inf): numpy's rule (the first NaN)
+        return int(np.argmax(np.array(w)))
+    return w.index(max(w))
+
+
+def argmax_where(values: np.ndarray, mask: np.ndarray) -> int:
+    """Index of the largest ``values`` where ``mask`` holds, or −1 (see ``attraction.logit_choice``)."""
+    if not mask.any():
+        return -1
+    return int(np.argmax(np.where(mask, values, -np.inf)))

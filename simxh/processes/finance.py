@@ -1,0 +1,172 @@
+"""Public finance: tax revenue per town (一般公共预算收入, after the sharing rules), the year's
+budget (the Government agent balances it: :meth:`simxh.agents.Government.budget`), and public
+capital and the demand effect of debt-financed spending."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from simxh.economics import public
+
+
+class PublicFinance:
+    """Revenue, lever costs, public investment and public capital per town."""
+
+    def __init__(self, m: Any) -> None:
+        self.m = m
+        self.p = m.p.fiscal
+        nt = m.nt
+        self.town_revenue_yi = np.zeros(nt)
+        self.demand_injection_yi = np.zeros(nt)
+        self.public_capital_yi = np.ones(nt)
+        self.base_public_capital_yi = np.ones(nt)
+
+    def set_base(self) -> None:
+        """The base year's budget, then public capital sized to its investment flow: the stock
+        is a share of GDP; the public investment the budget does not fund (land-fund revenue,
+        higher-level transfers, financing platforms) is the share of GDP that keeps the stock
+        growing at the reference rate (the base year's real GDP growth, official for 2023) in
+        the base year, and then follows GDP."""
+        m = self.m
+        self.tax_revenue()
+        invest = self.budget(base_year=True)
+        gdp = m.towns_labour.town_gdp_yi
+        pc = m.p.production
+        g0 = pc.public_capital_gdp_ratio * gdp
+        growth0 = m.base.targets.get("gdp_growth_pct", float("nan"))
+        self.reference_growth = growth0 / 100.0 if np.isfinite(growth0) else 0.0
+        need = (pc.public_capital_depreciation + self.reference_growth) * g0
+        self.outside_public_investment_ratio = np.maximum(need - invest, 0.0) / gdp
+        self.public_investment_yi = np.maximum(need, invest)
+        self.public_capital_yi = g0.copy()
+        self.base_public_capital_yi = g0.copy()
+        m.infrastructure.reset_spend()
+
+    def service_quality(self) -> np.ndarray:
+        """Public services a location offers, per town: public capital per resident relative to
+        the base year (1 = the base level); parks share their host town's."""
+        tl = self.m.towns_labour
+        return ((self.public_capital_yi / tl.population_wan)
+                / (self.base_public_capital_yi / tl.base_population))
+
+    # ------------------------------------------------------------------------------ revenue
+    def tax_revenue(self) -> None:
+        """Revenue collected in each town (一般公共预算收入), after sharing rules."""
+        m = self.m
+        nt = m.nt
+        fc = self.p
+        f = m.firms
+        a = f.alive
+        fp = m.p.firms
+        tl = m.towns_labour
+        profit = ((1.0 - fp.returns_to_scale * (1.0 - fp.capital_share)) * f.value_added_yi
+                  - fp.depreciation * f.capital_yi)
+        tax = m.base.tax_collection_factor * public.firm_local_taxes(
+            f.value_added_yi, profit, fc.vat_rate, fc.vat_local_share, fc.cit_rate,
+            fc.cit_local_share)
+        tax = np.where(a, tax, 0.0)
+        share_donor = m.p.pairing.referral_tax_share_donor
+        referred = a & (f.tax_partner_town >= 0)
+        host_tax = np.where(referred, tax * (1.0 - share_donor), tax)
+        revenue = np.bincount(f.town, weights=host_tax, minlength=nt)
+        if referred.any():
+            revenue += np.bincount(f.tax_partner_town[referred], weights=tax[referred] * share_donor,
+                                   minlength=nt)
+        integrated = m.cooperation.zone_integrated(m.year)
+        rule = m.p.integration.sharing_rule
+        if integrated.any() and rule != "host":
+            in_park = a & (f.node >= nt)
+            for z in np.flatnonzero(integrated):
+                members = m.town_zone == z
+                sel = in_park & members[f.town] & ~referred
+                park_tax = np.bincount(f.town[sel], weights=tax[sel], minlength=nt)
+                weights = members * (tl.population_wan if rule == "population" else 1.0)
+                revenue += public.pool_and_share(park_tax, weights) - park_tax
+        gdp = (tl.citrus_yi + tl.other_primary_yi + tl.residual_secondary_yi
+               + tl.tertiary_yi + np.bincount(f.town[a], weights=f.value_added_yi[a],
+                                              minlength=nt))
+        revenue += m.base.tax_collection_factor * public.non_firm_local_taxes(
+            tl.tertiary_yi, tl.residual_secondary_yi, gdp, fc.services_vat_rate,
+            fc.vat_local_share, fc.land_tax_rate, fc.other_tax_rate)
+        self.town_revenue_yi = revenue
+
+    # ------------------------------------------------------------------------------ budget
+    def budget(self, base_year: bool = False) -> np.ndarray:
+        """The year's budget; returns public investment per town (亿元)."""
+        m = self.m
+        nt = m.nt
+        fc = self.p
+        tl, att, coop, gov = m.towns_labour, m.attraction, m.cooperation, m.government
+        total_revenue = float(self.town_revenue_yi.sum())
+        committed = {"villages": fc.village_spending_share * total_revenue}
+        payments: dict[str, np.ndarray] = {}
+        receipts: dict[str, np.ndarray] = {}
+        town_part = fc.town_share * self.town_revenue_yi
+        pairing_to = np.zeros(nt)
+        pairing_from = np.zeros(nt)
+        pairing_district = 0.0
+        if not base_year:
+            committed["tech_renovation"] = (m.p.tech_renovation.subsidy_share
+                                            * m.year_stats.get("supported_investment_yi", 0.0))
+            committed["attraction_effort"] = m.p.attraction.effort * m.p.attraction.effort_cost_yi
+            committed["integration"] = (m.p.integration.running_cost_yi
+                                        * float(coop.zone_integrated(m.year).sum()))
+            pc = m.p.pairing
+            if coop.pairing_active and "money" in pc.kinds:
+                for d, r in coop.pairs:
+                    if pc.payer == "donor":
+                        # out of the donor's own public investment, whatever its number of
+                        # pairs (a donor listed twice must not pay more than it invests)
+                        room = fc.public_investment_share * town_part[d] - pairing_from[d]
+                        amount = min(pc.transfer_yi, max(room, 0.0))
+                        pairing_from[d] += amount
+                    else:
+                        amount = pc.transfer_yi
+                        pairing_district += amount
+                    pairing_to[r] += amount
+            committed["pairing"] = pairing_district
+            payments["pairing"] = pairing_from
+            payments["competition_subsidy"] = att.competition_subsidy_yi
+            receipts["pairing"] = pairing_to
+        infra = m.infrastructure
+        infra_wanted, infra_plan = infra.plan() if not base_year else (0.0, [])
+        infra_paid, general = gov.budget(
+            self.town_revenue_yi, att.land_sold_mu * m.p.land.price_yi_per_mu if not base_year
+            else 0.0, committed, infra_wanted, payments, receipts)
+        led, tl_led = gov.ledger, gov.town_ledger
+        if not base_year:  # what was paid: the budgets ration what they cannot carry
+            pairing_district = led["spend_pairing"]
+            pairing_to, pairing_from = tl_led["in_pairing"], tl_led["out_pairing"]
+            att.competition_subsidy_yi = tl_led["out_competition_subsidy"]
+        infra.build(infra_plan, infra_wanted, infra_paid)
+        borrowing = led["borrowing"]
+        town_spend = infra.town_infrastructure_spend_yi
+        pop = tl.population_wan
+        spend_share = (town_spend / town_spend.sum() if town_spend.sum() > 0 else pop / pop.sum())
+        self.demand_injection_yi = public.deficit_demand_effect(borrowing, fc.local_multiplier) * spend_share
+        # public investment: general spending's share (spread by population), the towns' own,
+        # pairing money (earmarked, moved 1:1 out of the payer's investment), infrastructure
+        share = fc.public_investment_share
+        district_inv = max(share * (general + pairing_district) - pairing_district, 0.0)
+        spend_town = tl_led["spend_town"]
+        own = share * (spend_town - pairing_to + pairing_from) - pairing_from
+        outside = (self.outside_public_investment_ratio * tl.town_gdp_yi if not base_year
+                   else np.zeros(nt))
+        net_investment = m.p.economy.net_investment
+        if not base_year and not net_investment:
+            # the what-if of no net investment: public investment only replaces depreciation
+            outside = np.zeros(nt)
+        invest = (outside + district_inv * pop / pop.sum()
+                  + np.maximum(own, 0.0) + pairing_to + town_spend
+                  * m.p.infrastructure.public_capital_share)
+        depreciation = m.p.production.public_capital_depreciation
+        if not base_year and not net_investment:
+            invest = depreciation * self.public_capital_yi
+        self.public_investment_yi = invest
+        if not base_year:
+            self.public_capital_yi = public.public_capital_update(
+                self.public_capital_yi, invest, depreciation)
+        self.village_budget_yi = led["spend_villages"]
+        return invest

@@ -1,0 +1,208 @@
+"""The firms' year (工业企业): the shared fields they read, the renovation lever's selection, the
+vectorised firm step (:func:`simxh.firms.step_firms`), land released by exits, and the births of
+small firms. Attracted projects start in :mod:`simxh.processes.attraction`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from simxh import firms as firm_rules
+from simxh.economics import firm_dynamics as fd
+from simxh.economics import labour
+from simxh.economics import production as prod
+from simxh.firms import FirmFields, Firms
+from simxh.numeric import median, quantiles
+
+_FAVOURED: dict[tuple[Any, tuple[str, ...]], np.ndarray] = {}
+
+
+def favoured_sectors(data: Any, sector_ids: tuple[str, ...]) -> np.ndarray:
+    """Per sector: a pillar or emerging sector of the plan (read-only; once per data set)."""
+    key = (data, sector_ids)
+    out = _FAVOURED.get(key)
+    if out is None:
+        if len(_FAVOURED) >= 8:
+            _FAVOURED.clear()
+        groups = data.sectors["group"].reindex(list(sector_ids)).to_numpy()
+        out = _FAVOURED[key] = np.isin(groups, ("pillar", "emerging"))
+        out.setflags(write=False)
+    return out
+
+
+class Industry:
+    """The firm population and what happens to it each year."""
+
+    def __init__(self, m: Any, firms: Firms) -> None:
+        self.m = m
+        self.firms = firms
+        self.p = m.p.firms
+        self.fields: FirmFields | None = None
+        self.tech_renovation_firms = 0
+        self.favoured_sector = favoured_sectors(m.region.data, firms.sector_ids)
+        # where small firms are born: each town's sectors in proportion to its lead-sector match
+        lead = m.attraction.lead_match[: m.nt]
+        self.town_sector_p = lead / lead.sum(1, keepdims=True)
+
+    # ------------------------------------------------------------------------------ fields
+    def firm_fields(self) -> FirmFields:
+        """This year's shared fields: productivity multipliers per node and sector, wages,
+        labour limits, the size and productivity references and certification bars."""
+        m = self.m
+        net, fin, tl = m.network, m.finance, m.towns_labour
+        pc = m.p.production
+        agg = prod.agglomeration_multiplier(net.agg_total, net.base_agg_total,
+                                            pc.agglomeration_elasticity)
+        loc = prod.agglomeration_multiplier(np.maximum(net.agg_sector, 1e-9), net.base_agg_sector,
+                                            pc.localisation_elasticity)
+        acc = prod.market_access_multiplier(net.access, net.base_access, pc.access_elasticity)
+        pub = prod.public_capital_multiplier(fin.public_capital_yi, fin.base_public_capital_yi,
+                                             pc.public_capital_elasticity)
+        demand = net.outside_demand ** self.p.demand_elasticity
+        multiplier = (agg * acc * demand * pub[m.node_town])[:, None] * loc
+        lc = m.p.labour
+        tight = tl.tightness()
+        # district wage clears the firms' labour market; a local premium where labour is tight
+        wage = tl.district_wage * labour.wage_index(tight, lc.wage_elasticity)
+        f = self.firms
+        a = f.alive
+        la = f.log_productivity[a]
+        above = a & f.above_scale
+        # certification candidates: firms of a size that can carry R&D (scale-free in firms.count)
+        ppi = m.outside.ppi_index(m.year)
+        cand = a & (f.output_yi * ppi >= self.p.hightech_min_output_yi)
+        # the median log productivity is the default of both bars: compute it once
+        median_la = median(la)
+        # both certification bars in one quantile call (one partition of the candidates)
+        cand_la = f.log_productivity[cand]
+        fp = self.p
+        if len(cand_la):
+            hightech_bar, little_giant_bar = quantiles(
+                cand_la, [fp.hightech_productivity_quantile, fp.little_giant_productivity_quantile])
+        else:
+            hightech_bar = little_giant_bar = float(median_la)
+        return FirmFields(
+            year=m.year, multiplier=multiplier, wage_wan=wage,
+            expansion_allowed=labour.expansion_allowed(tight, lc.shortage_tolerance),
+            reference_output_yi=float(median(f.output_yi[a])),
+            reference_productivity=float(np.exp(median_la)),
+            mean_log_productivity=float(np.mean(la)),
+            renovation_bar_log_a=float(median(f.log_productivity[above])) if above.any() else 0.0,
+            hightech_bar_log_a=hightech_bar,
+            little_giant_bar_log_a=little_giant_bar,
+            favoured_sector=self.favoured_sector, price_index=ppi,
+            value_added_ratio=m.base.value_added_ratio,
+            # r + δ at which the base-year firms hold their desired capital (K = c·VA)
+            user_cost=fp.returns_to_scale * fp.capital_share / fp.capital_output_ratio,
+            net_investment=m.p.economy.net_investment,
+            expected_growth=self.expected_growth())
+
+    def expected_growth(self) -> float:
+        """Demand growth firms plan their capacity for (``firms.expectation_years``)."""
+        return self.m.outside.expected_growth(self.m.year, self.p.expectation_years)
+
+    def base_year_renovations(self) -> None:
+        """The base year's renovations: the expected number of unaided ones (the base-year
+        state has no renovation step; the lever starts later)."""
+        f = self.firms
+        above = f.alive & f.above_scale  # the renovation bar of firm_fields(), alone
+        bar = float(median(f.log_productivity[above])) if above.any() else 0.0
+        gap = f.log_productivity - bar
+        p0 = fd.organic_renovation_probability(gap, self.p.renovation_base_rate)
+        self.tech_renovation_firms = int(round(float(p0[f.alive & f.above_scale].sum())))
+
+    # ------------------------------------------------------------------------------ step
+    def step(self) -> None:
+        """Renovation support, the firm step, land of exiting firms back to the market."""
+        m = self.m
+        fields = self.firm_fields()
+        self.fields = fields
+        draws = firm_rules.draw_firm_year(m.streams, m.year, len(self.firms))
+        self._select_supported_renovation(draws)
+        self.last_draws = draws
+        alive_before = self.firms.alive.copy()
+        stats = firm_rules.step_firms(self.firms, fields, draws, self.p)
+        self._release_land(alive_before)
+        m.year_stats.update(stats)
+        m.towns_labour.investment_yi["firms"] = stats["investment_yi"]
+        self.tech_renovation_firms = int(stats["renovated"])
+
+    def _select_supported_renovation(self, draws: firm_rules.FirmDraws) -> None:
+        m = self.m
+        tc = m.p.tech_renovation
+        if not tc.enabled or tc.firms_per_year == 0:
+            return
+        f = self.firms
+        u = m.streams.get("tech_renovation", "select", m.year).random(len(f))
+        eligible = f.alive & f.above_scale & (f.renovated_year < m.year - tc.min_years_between)
+        idx = np.flatnonzero(eligible)
+        chosen = idx[np.argsort(u[idx])[: tc.firms_per_year]]
+        # the programme is rationed so its subsidies stay within a share of last year's general
+        # spending (the budget constraint holds however large firms_per_year is set)
+        cost = tc.subsidy_share * self.p.renovation_cost_share * f.capital_yi[chosen]
+        ceiling = tc.budget_ceiling_share * max(m.government.ledger.get("spend_general", 0.0), 0.0)
+        chosen = chosen[np.cumsum(cost) <= ceiling]
+        draws.supported[chosen] = True
+
+    def _release_land(self, alive_before: np.ndarray) -> None:
+        m = self.m
+        f = self.firms
+        gone = alive_before & ~f.alive
+        m.towns_labour.free_land_mu += np.bincount(f.node[gone], weights=f.land_mu[gone],
+                                                   minlength=m.n_int)
+        m.year_stats["exit_rate"] = gone.sum() / max(alive_before.sum(), 1)
+
+    # ------------------------------------------------------------------------------ entry
+    def enter(self) -> None:
+        """Projects whose approval delay has elapsed start producing; small firms are born."""
+        m = self.m
+        fields = self.fields
+        f = self.firms
+        fc = self.p
+        alive = f.alive
+        n_alive = int(alive.sum())
+        # incumbents' median log productivity, the centre of both kinds of entrant
+        median_la = median(f.log_productivity[alive])
+        lk = f.capital_yi[alive].sum() / f.employment_wan[alive].sum()
+        new_idx = m.attraction.start_projects(median_la, lk)
+        # organic births (mostly micro firms in the towns); none in the no-net-investment what-if
+        g = m.streams.get("firms", "entry", m.year)
+        n_new = int(g.poisson(fc.entry_rate * n_alive)) if m.p.economy.net_investment else 0
+        if n_new:
+            nt = m.nt
+            alive = f.alive
+            counts = np.bincount(f.town[alive], minlength=nt).astype(float)
+            town = np.minimum((g.random(n_new)[:, None] > np.cumsum(counts / counts.sum())).sum(1),
+                              nt - 1)
+            cum = np.cumsum(self.town_sector_p[town], axis=1)
+            sector = np.minimum((g.random(n_new)[:, None] > cum).sum(1), m.ns - 1)
+            # entrants are small relative to incumbents (scale-free: the same at any firms.count)
+            va_target = (quantiles(f.value_added_yi[alive], [fc.entrant_size_quantile])[0]
+                         * np.exp(np.abs(g.standard_normal(n_new)) * fc.entrant_size_spread))
+            capital = fc.capital_output_ratio * va_target
+            labour_wan = fd.labour_demand(va_target, fields.wage_wan[town], fc.capital_share,
+                                          fc.returns_to_scale)
+            tl = m.towns_labour
+            land = np.minimum(capital / tl.k_per_mu, 1e9)
+            idx = f.append(sector=sector, node=town, town=town,
+                           log_productivity=(entrant_a := median_la - fc.entrant_productivity_gap
+                                             + fc.entrant_productivity_sd
+                                             * g.standard_normal(n_new)),
+                           log_productivity_mean=entrant_a,
+                           capital_yi=capital, employment_wan=labour_wan, land_mu=land,
+                           birth_year=np.full(n_new, m.year), alive=np.ones(n_new, bool))
+            # they occupy what free land their town node has (rented space beyond it)
+            take = np.bincount(town, weights=land, minlength=m.n_int)
+            got = np.minimum(take, tl.free_land_mu)
+            share = np.divide(got, take, out=np.zeros_like(take), where=take > 0)
+            f.land_mu[idx] = land * share[town]
+            tl.free_land_mu -= got
+            new_idx.append(idx)
+        if new_idx:
+            idx = np.concatenate(new_idx)
+            firm_rules.produce_entrants(f, fields, fc.capital_share, idx, fc.returns_to_scale)
+            # status of entrants (no certification draws in their first year)
+            nominal = f.output_yi[idx] * fields.price_index
+            f.above_scale[idx] = nominal >= fc.above_scale_threshold_yi
+        m.year_stats["entry_rate"] = (sum(len(i) for i in new_idx) / max(n_alive, 1))

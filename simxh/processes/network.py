@@ -1,0 +1,86 @@
+"""Space: travel-time weights, market access, agglomeration and outside demand per node.
+
+Recomputed every year from last year's state (the weights only when infrastructure or
+cooperation changed the network)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from simxh.economics import labour
+from simxh.economics import production as prod
+from simxh.economics.access import mean_travel_time
+
+
+class Network:
+    """Market access and agglomeration of the internal nodes (towns, then parks)."""
+
+    def __init__(self, m: Any) -> None:
+        self.m = m
+        self.production = m.p.production
+        self.labour = m.p.labour
+        self.changed = True  # the travel times changed: recompute the weights
+        self.base_town_access: float | None = None  # set by set_base()
+
+    def update(self) -> None:
+        """Travel-time dependent weights (recomputed only when the network changed), then
+        access, outside demand and agglomeration from the firms' and towns' current values."""
+        m = self.m
+        nt, n_int, region = m.nt, m.n_int, m.region
+        if self.changed:
+            times = region.travel_times()
+            self.times = times
+            self.w_agg = prod.travel_time_weights(times[: n_int, : n_int],
+                                                  self.production.agglomeration_half_life_min)
+            self.w_commute = labour.commuting_weights(times[: nt, : nt],
+                                                      self.labour.commute_half_life_min)
+            ext = np.arange(n_int, len(region.node_ids))
+            self.town_ext_time = mean_travel_time(times[: nt][:, ext], np.ones(len(ext)))
+            self.changed = False
+        f = m.firms
+        alive = f.alive
+        node_va = np.bincount(f.node[alive], weights=f.value_added_yi[alive], minlength=n_int)
+        masses = self.node_masses(node_va)
+        self.access = region.market_access(masses)[: n_int]
+        # outside demand per node: gravity-weighted external GDP now over the same at base-year
+        # GDP (the network held as it is now: a pure demand index, access is the part above)
+        outside = m.outside
+        ext_now = np.zeros(len(masses))
+        ext_now[n_int:] = outside.external_gdp_now(m.year)
+        ext_base = np.zeros(len(masses))
+        ext_base[n_int:] = outside.external_gdp_yi
+        self.outside_demand = (region.market_access(ext_now)[: n_int]
+                               / region.market_access(ext_base)[: n_int])
+        node_mass = masses[: n_int]
+        self.agg_total = prod.mass_within_reach(self.w_agg, node_mass)
+        ns = m.ns
+        key = f.node[alive] * ns + f.sector[alive]
+        sector_va = np.bincount(key, weights=f.value_added_yi[alive],
+                                minlength=n_int * ns).reshape(n_int, ns)
+        self.agg_sector = prod.mass_within_reach(self.w_agg, sector_va)
+        self.node_firm_va = node_va
+
+    def set_base(self) -> None:
+        """The base year's access and agglomeration, against which later years are measured
+        (sector agglomeration floored at a share of its mean, so no log of zero)."""
+        self.base_access = self.access.copy()
+        self.base_agg_total = self.agg_total.copy()
+        mean_sector = max(self.agg_sector.mean(), 1e-9)
+        self.base_agg_sector = np.maximum(self.agg_sector,
+                                          self.production.localisation_floor_share * mean_sector)
+        self.base_town_access = self.access[: self.m.nt].mean()
+
+    def node_masses(self, node_va: np.ndarray) -> np.ndarray:
+        """Economic mass per node: towns' GDP net of their parks' firms, parks' firm VA
+        (``node_va``: alive firms' VA per internal node), and the external markets' GDP (data)."""
+        m = self.m
+        nt = m.nt
+        park_va_by_town = np.bincount(m.node_town[nt:], weights=node_va[nt:], minlength=nt)
+        town_mass = m.towns_labour.town_gdp_yi - park_va_by_town
+        return np.concatenate([town_mass, node_va[nt:], m.outside.external_gdp_yi])
+
+    def town_accessibility(self) -> np.ndarray:
+        """Market access per town relative to the base year's mean over towns (= 100)."""
+        return 100.0 * self.access[: self.m.nt] / self.base_town_access

@@ -1,0 +1,201 @@
+"""Towns and labour (镇街): farming, the non-firm secondary sector (construction), services, one
+labour market, migration, population and industrial land; the towns' aggregates each year.
+
+No sector follows a fixed drift or a fixed multiple of another: farm output follows farm
+productivity on the same land, construction follows this year's investment (firms, projects,
+public, housing), services follow local income and population, and every sector hires at one
+district wage that clears the labour force. People move toward the wage premium over
+Guangdong's (macro path). Free industrial land per node is held here; firms' exits and births
+and the projects' location choices change it in the order of the model's year.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from simxh.economics import labour, public, sectors
+
+
+class TownsLabour:
+    """The towns' sectors, jobs, people and land (arrays over towns or internal nodes)."""
+
+    def __init__(self, m: Any) -> None:
+        self.m = m
+        base = m.base
+        nt = m.nt
+        self.population_wan = base.population_wan.copy()
+        self.citrus_yi = base.citrus_yi.copy()
+        self.other_primary_yi = base.other_primary_yi.copy()
+        self.residual_secondary_yi = base.residual_secondary_yi.copy()
+        self.tertiary_yi = base.tertiary_yi.copy()
+        # farm productivity (citrus, other farming) relative to the base year, per town
+        self.agri_tfp = np.ones((2, nt))
+        # the year's investment by kind (construction follows it)
+        self.investment_yi = {"firms": 0.0, "projects": 0.0, "public": 0.0, "housing": 0.0}
+        self.employment_primary_wan = base.employment_primary_wan.copy()
+        self.employment_residual_wan = base.employment_residual_wan.copy()
+        self.employment_tertiary_wan = base.employment_tertiary_wan.copy()
+        self.free_land_mu = base.free_land_mu.copy()
+        self.land_renewed_mu = 0.0  # cumulative 工改 renewal (for the land balance)
+        f = m.firms
+        self.k_per_mu = float(f.capital_yi.sum() / max(f.land_mu[f.land_mu > 0].sum(), 1e-9))
+        self.town_gdp_yi: np.ndarray | None = None
+
+    # ------------------------------------------------------------------------------ set-up
+    def set_base_labour(self) -> None:
+        """Participation, labour tightness and each sector's wage-bill share of its value added
+        in the base year (firms: φ(1−α); the others: base-year employment at the base wage)."""
+        m = self.m
+        jobs = self.town_employment_wan
+        self.base_participation = float(jobs.sum() / self.population_wan.sum())
+        pool = labour.labour_pool(self.labour_force_wan, m.network.w_commute)
+        self.base_tightness = labour.labour_tightness(jobs, pool)
+        b = m.base
+        self.district_wage = b.wage_wan
+        self.outside_wage = b.wage_wan
+        w0 = b.wage_wan
+        self.labour_share = {
+            "primary": w0 * b.employment_primary_wan.sum() / (b.citrus_yi + b.other_primary_yi).sum(),
+            "residual": (w0 * b.employment_residual_wan.sum()
+                         / max(b.residual_secondary_yi.sum(), 1e-12)),
+            "tertiary": w0 * b.employment_tertiary_wan.sum() / b.tertiary_yi.sum(),
+        }
+        self.base_population = self.population_wan.copy()
+        self.prev_town_gdp = self.town_gdp_yi.copy()
+        self.prev_gdp = float(self.town_gdp_yi.sum())
+
+    def set_base_investment(self) -> None:
+        """Construction follows investment: its value added per 亿 of the base year's
+        investment (firms on the base year's growth path, projects, public and housing)."""
+        m = self.m
+        f0 = m.firms
+        k0 = float(f0.capital_yi[f0.alive].sum())
+        self.investment_yi = {
+            "firms": (m.p.firms.depreciation + m.industry.expected_growth()) * k0,
+            "projects": m.attraction.expected_project_capital(),
+            "public": float(m.finance.public_investment_yi.sum()),
+            "housing": m.p.economy.housing_investment_share * self.gdp_yi,
+        }
+        self.base_investment_yi = float(sum(self.investment_yi.values()))
+        self.base_residual = self.residual_secondary_yi.copy()
+        self.base_land_total_mu = self.land_total()
+
+    # ------------------------------------------------------------------------------ labour
+    @property
+    def labour_force_wan(self) -> np.ndarray:
+        return self.population_wan * self.base_participation
+
+    @property
+    def gdp_yi(self) -> float:
+        return float(self.town_gdp_yi.sum())
+
+    def tightness(self) -> np.ndarray:
+        """Jobs over the labour force within commuting reach, relative to the base year."""
+        pool = labour.labour_pool(self.labour_force_wan, self.m.network.w_commute)
+        return labour.labour_tightness(self.town_employment_wan, pool) / self.base_tightness
+
+    # ------------------------------------------------------------------------------ step
+    def update(self) -> None:
+        """Farming, construction and services; one labour market for all of them; migration;
+        land renewal (工改)."""
+        m = self.m
+        nt = m.nt
+        ec = m.p.economy
+        lc = m.p.labour
+        fc = m.p.firms
+        base = m.base
+        z = m.streams.get("towns", "shocks", m.year).standard_normal((2, nt))
+        self.agri_tfp = sectors.productivity_step(self.agri_tfp, ec.agriculture_tfp_growth,
+                                                  ec.agriculture_shock_sd, z)
+        self.citrus_yi = base.citrus_yi * self.agri_tfp[0]
+        self.other_primary_yi = base.other_primary_yi * self.agri_tfp[1]
+        # construction (建筑业) follows investment; last year's debt-financed spending adds demand
+        self.investment_yi["public"] = float(m.finance.public_investment_yi.sum())
+        self.investment_yi["housing"] = ec.housing_investment_share * self.gdp_yi  # last year's
+        total_investment = float(sum(self.investment_yi.values()))
+        injection = m.finance.demand_injection_yi
+        construction = ec.deficit_construction_share
+        self.residual_secondary_yi = (self.base_residual * total_investment
+                                      / self.base_investment_yi + construction * injection)
+        f = m.firms
+        town_firm_va = f.sum_by(f.town, f.value_added_yi, nt)
+        goods = self.citrus_yi + self.other_primary_yi + town_firm_va + self.residual_secondary_yi
+        income = sectors.resident_income(goods, self.population_wan, ec.services_commuting_share)
+        self.tertiary_yi = sectors.services_value_added(
+            base.services_coefficient, income, self.population_wan, 1.0,
+            ec.services_income_elasticity) + (1.0 - construction) * injection
+        # one labour market: the wage at which the sectors' labour demand equals the labour force
+        primary = self.citrus_yi + self.other_primary_yi
+        ls = self.labour_share
+        bill = (fc.returns_to_scale * (1.0 - fc.capital_share) * float(town_firm_va.sum())
+                + ls["primary"] * primary.sum() + ls["residual"] * self.residual_secondary_yi.sum()
+                + ls["tertiary"] * self.tertiary_yi.sum())
+        self.district_wage = labour.market_wage(bill, self.labour_force_wan.sum(), 0.0)
+        w = self.district_wage
+        self.employment_primary_wan = ls["primary"] * primary / w
+        self.employment_residual_wan = ls["residual"] * self.residual_secondary_yi / w
+        self.employment_tertiary_wan = ls["tertiary"] * self.tertiary_yi / w
+        jobs = (self.employment_primary_wan + self.employment_tertiary_wan
+                + self.employment_residual_wan + f.sum_by(f.town, f.employment_wan, nt))
+        # migration follows the premium over wages elsewhere (Guangdong's real GDP path)
+        self.outside_wage = base.wage_wan * m.outside.outside_wage_index(m.year)
+        self.population_wan = labour.population_with_migration(
+            self.population_wan, self.district_wage / self.outside_wage, jobs, lc.natural_growth,
+            lc.migration_speed)
+        # land renewal (工改), faster where a zone pools its renewal
+        used = np.bincount(f.node[f.alive], weights=f.land_mu[f.alive], minlength=m.n_int)
+        rate = m.p.land.renewal_rate * np.where(
+            m.cooperation.zone_integrated(m.year)[m.node_zone],
+            1.0 + m.p.integration.renewal_bonus, 1.0)
+        renewed = public.land_renewal(used, 1.0) * rate
+        self.free_land_mu = self.free_land_mu + renewed
+        self.land_renewed_mu += float(renewed.sum())
+
+    def aggregate(self) -> None:
+        """The towns' GDP by sector, firm counts, industrial output, employment and access."""
+        m = self.m
+        nt = m.nt
+        f = m.firms
+        # the alive firms' towns, taken once for all the sums and counts below (the same
+        # elements in the same order as Firms.sum_by and count_by take)
+        alive = f.alive
+        town = f.town[alive]
+
+        def total(values: np.ndarray) -> np.ndarray:
+            return np.bincount(town, weights=values[alive], minlength=nt)
+
+        def count(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(town[mask[alive]], minlength=nt)
+
+        self.town_firm_va = total(f.value_added_yi)
+        self.town_primary_yi = self.citrus_yi + self.other_primary_yi
+        self.town_secondary_yi = self.town_firm_va + self.residual_secondary_yi
+        if self.town_gdp_yi is not None:
+            self.prev_town_gdp = self.town_gdp_yi
+            self.prev_gdp = float(self.town_gdp_yi.sum())
+        self.town_gdp_yi = self.town_primary_yi + self.town_secondary_yi + self.tertiary_yi
+        nominal = f.output_yi * m.outside.ppi_index(m.year)
+        self.firms_over_10yi_mask = alive & (nominal >= m.p.firms.big_firm_threshold_yi)
+        self.town_firm_counts = {
+            "firms": np.bincount(town, minlength=nt),
+            "above_scale": count(f.above_scale),
+            "hightech": count(f.hightech),
+            "little_giant": count(f.little_giant),
+            "over_10yi": count(self.firms_over_10yi_mask),
+        }
+        self.town_industrial_output_yi = total(np.where(f.above_scale, f.output_yi, 0.0))
+        self.town_employment_wan = (total(f.employment_wan)
+                                    + self.employment_primary_wan + self.employment_residual_wan
+                                    + self.employment_tertiary_wan)
+        if m.network.base_town_access is not None:
+            self.town_accessibility = m.network.town_accessibility()
+        else:
+            self.town_accessibility = np.full(nt, 100.0)
+
+    def land_total(self) -> float:
+        """Free land + land held by alive firms + land of signed projects not yet producing."""
+        f = self.m.firms
+        waiting = sum(pr["land_mu"] for pr in self.m.attraction.pipeline)
+        return float(self.free_land_mu.sum() + f.land_mu[f.alive].sum() + waiting)

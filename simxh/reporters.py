@@ -1,0 +1,263 @@
+"""What the model reports: the DataCollector's district and town reporter names, the district
+metrics (properties of :class:`simxh.model.XinhuiModel`, through :class:`DistrictMetrics`),
+read-only views of the processes' state under the model's long-standing attribute names, and the
+accounting checks the tests use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from simxh.economics import equity
+
+DISTRICT_REPORTERS = (
+    "gdp_yi", "gdp_primary_yi", "gdp_secondary_yi", "gdp_tertiary_yi", "industrial_output_yi",
+    "fiscal_revenue_yi", "employment_wan", "population_wan", "firms", "firms_above_scale",
+    "hightech_firms", "little_giants", "firms_output_over_10yi", "investment_introduced_yi",
+    "infrastructure_spend_yi", "gdp_per_capita_yuan", "theil_gdp_per_capita",
+    "weakest_town_growth_pct", "gini_gdp_per_capita", "gdp_growth_pct", "tech_renovation_firms",
+    "towns_fiscal_over_5yi_share", "beautiful_village_share", "demo_villages",
+    "villages_collective_over_2000wan", "mean_access_min", "debt_yi", "little_giants_key",
+    "gdp_nominal_yi", "price_index", "outside_growth_pct", "posterior_draw", "lever_spend_yi",
+)
+LEVER_SPEND_ITEMS = ("tech_renovation", "attraction_effort", "integration", "pairing",
+                    "infrastructure")
+"""District budget items (``spend_<item>`` in the ledger) that pay for the policy levers."""
+TOWN_REPORTERS = (
+    "zone", "gdp_yi", "gdp_primary_yi", "gdp_secondary_yi", "gdp_tertiary_yi",
+    "industrial_output_yi", "fiscal_revenue_yi", "employment_wan", "population_wan", "firms",
+    "firms_above_scale", "hightech_firms", "little_giants", "firms_output_over_10yi",
+    "investment_introduced_yi", "infrastructure_spend_yi", "accessibility",
+)
+TOWN_REPORTER_PREFIX = "town_"
+"""Town reporters are named ``town_<column>`` (``town_gdp_yi``) so that ``mesa.batch_run``,
+which merges a model's and its agents' values into one row, keeps the district's ``gdp_yi``;
+:func:`simxh.simulation.result_tables` names the towns table's columns without the prefix."""
+
+REPORTER_ALIASES = {
+    "population_wan": lambda m: m.population_wan_total,
+    "firms": lambda m: m.firms_count,
+}
+"""District reporters whose name is taken by a model attribute of another meaning."""
+
+STATE_VIEWS = {
+    "towns_labour": (
+        "population_wan", "citrus_yi", "other_primary_yi", "residual_secondary_yi", "tertiary_yi",
+        "employment_primary_wan", "employment_residual_wan", "employment_tertiary_wan",
+        "free_land_mu", "investment_yi", "district_wage", "outside_wage", "labour_share",
+        "labour_force_wan", "town_gdp_yi", "town_primary_yi", "town_secondary_yi",
+        "town_firm_va", "town_firm_counts", "town_employment_wan", "town_industrial_output_yi",
+        "town_accessibility", "prev_gdp", "prev_town_gdp", "firms_over_10yi_mask",
+        "land_renewed_mu", "base_land_total_mu", "base_residual", "base_investment_yi",
+        "base_population", "base_participation", "base_tightness"),
+    "finance": ("town_revenue_yi", "public_capital_yi", "public_investment_yi",
+                "demand_injection_yi", "village_budget_yi", "base_public_capital_yi"),
+    "attraction": ("pipeline", "land_sold_mu", "town_investment_introduced_yi",
+                   "investment_introduced_yi", "competition_subsidy_yi"),
+    "network": ("access", "outside_demand", "town_ext_time", "base_access", "agg_total",
+                "agg_sector"),
+    "cooperation": ("pairs", "pairing_active", "pair_capacity"),
+    "infrastructure": ("infrastructure_spend_yi", "town_infrastructure_spend_yi"),
+    "villages": ("village_town", "village_income_wan", "village_beautiful", "village_demo"),
+    "industry": ("fields", "last_draws", "tech_renovation_firms", "favoured_sector"),
+}
+"""Process state readable on the model under its attribute name (``model.population_wan`` is
+``model.towns_labour.population_wan``): the owner is the process, the view is read-only."""
+
+
+def _view(owner: str, name: str) -> property:
+    def get(self: Any) -> Any:
+        return getattr(getattr(self, owner), name)
+
+    get.__doc__ = f"``self.{owner}.{name}`` (read-only)."
+    return property(get)
+
+
+class StateViews:
+    """Read-only properties for :data:`STATE_VIEWS`."""
+
+
+for _owner, _names in STATE_VIEWS.items():
+    for _name in _names:
+        setattr(StateViews, _name, _view(_owner, _name))
+
+
+class DistrictMetrics(StateViews):
+    """The district's reporters, as properties of the model (``model.gdp_yi``)."""
+
+    @property
+    def gdp_yi(self) -> float:
+        return float(self.town_gdp_yi.sum())
+
+    @property
+    def gdp_primary_yi(self) -> float:
+        return float(self.town_primary_yi.sum())
+
+    @property
+    def gdp_secondary_yi(self) -> float:
+        return float(self.town_secondary_yi.sum())
+
+    @property
+    def gdp_tertiary_yi(self) -> float:
+        return float(self.tertiary_yi.sum())
+
+    @property
+    def industrial_output_yi(self) -> float:
+        return float(self.town_industrial_output_yi.sum())
+
+    @property
+    def fiscal_revenue_yi(self) -> float:
+        return float(self.town_revenue_yi.sum())
+
+    @property
+    def employment_wan(self) -> float:
+        return float(self.town_employment_wan.sum())
+
+    @property
+    def population_wan_total(self) -> float:
+        return float(self.population_wan.sum())
+
+    @property
+    def firms_count(self) -> int:
+        return self.firms.n_alive
+
+    @property
+    def firms_above_scale(self) -> int:
+        return int((self.firms.alive & self.firms.above_scale).sum())
+
+    @property
+    def hightech_firms(self) -> int:
+        return int((self.firms.alive & self.firms.hightech).sum())
+
+    @property
+    def little_giants(self) -> int:
+        return int((self.firms.alive & self.firms.little_giant).sum())
+
+    @property
+    def firms_output_over_10yi(self) -> int:
+        return int(self.firms_over_10yi_mask.sum())
+
+    @property
+    def little_giants_key(self) -> int:
+        """National *key* little giants (重点小巨人): little giants with nominal output of at
+        least ``firms.little_giant_key_output_yi`` (an assumed proxy; the designation is not by size)."""
+        f = self.firms
+        big = f.output_yi * self.ppi_index >= self.p.firms.little_giant_key_output_yi
+        return int((f.alive & f.little_giant & big).sum())
+
+    @property
+    def gdp_per_capita_yuan(self) -> float:
+        return 1e4 * self.gdp_yi / self.population_wan_total
+
+    @property
+    def town_gdp_per_capita(self) -> np.ndarray:
+        return self.town_gdp_yi / self.population_wan
+
+    @property
+    def theil_gdp_per_capita(self) -> float:
+        return equity.theil_index(self.town_gdp_per_capita, self.population_wan)
+
+    @property
+    def gini_gdp_per_capita(self) -> float:
+        return equity.gini_coefficient(self.town_gdp_per_capita, self.population_wan)
+
+    @property
+    def gdp_growth_pct(self) -> float:
+        if self.year == self.base_year:
+            return float(self.base.targets.get("gdp_growth_pct", np.nan))
+        return 100.0 * (self.gdp_yi / self.prev_gdp - 1.0)
+
+    @property
+    def weakest_town_growth_pct(self) -> float:
+        if self.year == self.base_year:
+            return float("nan")
+        return float(100.0 * (self.town_gdp_yi / self.prev_town_gdp - 1.0).min())
+
+    @property
+    def towns_fiscal_over_5yi_share(self) -> float:
+        return float(np.mean(self.town_revenue_yi * self.price_index > 5.0))
+
+    @property
+    def beautiful_village_share(self) -> float:
+        return float(self.village_beautiful.mean())
+
+    @property
+    def demo_villages(self) -> int:
+        return int(self.village_demo.sum())
+
+    @property
+    def villages_collective_over_2000wan(self) -> int:
+        return int((self.village_income_wan * self.price_index > 2000.0).sum())
+
+    @property
+    def mean_access_min(self) -> float:
+        """Population-weighted mean travel time (minutes) from the towns to the external markets."""
+        return float(np.sum(self.town_ext_time * self.population_wan) / self.population_wan.sum())
+
+    @property
+    def debt_yi(self) -> float:
+        return float(self.government.debt_yi)
+
+    @property
+    def lever_spend_yi(self) -> float:
+        """Money the levers actually paid this year (亿元, the budget's prices), after rationing: the
+        district's renovation subsidies, attraction effort, integration platforms, pairing and
+        infrastructure, plus what the towns paid in pairing transfers and competition subsidies."""
+        led, tl = self.government.ledger, self.government.town_ledger
+        district = sum(led.get(f"spend_{k}", 0.0) for k in LEVER_SPEND_ITEMS)
+        towns = sum(float(np.sum(tl.get(f"out_{k}", 0.0))) for k in ("pairing", "competition_subsidy"))
+        return float(district + towns)
+
+    @property
+    def price_index(self) -> float:
+        """The GDP deflator relative to the base year (macro path): nominal = real × this."""
+        return self.outside.price_index(self.year)
+
+    @property
+    def ppi_index(self) -> float:
+        """Industrial producer prices relative to the base year (firms' nominal output)."""
+        return self.outside.ppi_index(self.year)
+
+    @property
+    def gdp_nominal_yi(self) -> float:
+        return self.gdp_yi * self.price_index
+
+    @property
+    def outside_growth_pct(self) -> float:
+        """China's real GDP growth this year on this run's macro path (%)."""
+        return self.outside.growth_pct(self.year)
+
+    @property
+    def service_quality(self) -> np.ndarray:
+        return self.finance.service_quality()
+
+
+def check_accounts(m: Any, tol: float = 1e-6) -> None:
+    """Raise AssertionError if an accounting identity of model ``m`` fails (used by the tests)."""
+    gdp = m.gdp_yi
+    sectors_sum = m.gdp_primary_yi + m.gdp_secondary_yi + m.gdp_tertiary_yi
+    assert abs(gdp - sectors_sum) <= tol * gdp, "GDP != sum of sectors"
+    f = m.firms
+    assert abs(m.town_firm_va.sum() - f.value_added_yi[f.alive].sum()) <= tol * gdp
+    led = m.government.ledger
+    resources = led["revenue_district_share"] + led["land_revenue"] + led["borrowing"]
+    spend = sum(v for k, v in led.items() if k.startswith("spend_"))
+    assert abs(resources - spend) <= tol * max(resources, 1.0), "district budget unbalanced"
+    tl = m.government.town_ledger
+    t_in = tl["revenue_town_share"] + sum(v for k, v in tl.items() if k.startswith("in_"))
+    t_out = tl["spend_town"] + sum(v for k, v in tl.items() if k.startswith("out_"))
+    assert np.allclose(t_in, t_out), "town budgets unbalanced"
+    assert np.all(tl["spend_town"] >= -1e-9), "town spending negative (an unrecorded deficit)"
+    for name in ("population_wan", "public_capital_yi", "free_land_mu", "tertiary_yi",
+                 "citrus_yi", "other_primary_yi", "residual_secondary_yi"):
+        v = getattr(m, name)
+        assert np.all(np.isfinite(v)), f"{name} not finite"
+        assert np.all(v >= -1e-9), f"{name} negative"
+    for name in ("capital_yi", "employment_wan", "value_added_yi", "output_yi", "land_mu"):
+        v = getattr(f, name)[f.alive]
+        assert np.all(np.isfinite(v)) and np.all(v >= 0), f"firm {name} invalid"
+    assert led["spend_general"] >= -1e-9, "general spending negative"
+    land = m.towns_labour.land_total()
+    expected = m.base_land_total_mu + m.land_renewed_mu
+    assert abs(land - expected) <= 1e-6 * expected, "land not conserved"
