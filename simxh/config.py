@@ -1154,6 +1154,25 @@ class TechRenovationSection:
         2, min=0, max=20, unit="years", status="assumed",
         doc="a firm renovated in the last this-many years is not selected again",
         source="modelling assumption")
+    hurdle_rate: float = param(
+        0.12, min=0.0, max=1.0, status="reported",
+        doc="the rate at which a firm discounts a renovation's extra profit",
+        source="real hurdle rates average about 12 % (Poterba & Summers 1995, survey of firms)")
+    horizon_years: float = param(
+        10.0, min=0.0, max=50.0, unit="years", status="official",
+        doc="years of extra profit a firm counts on from a renovation",
+        source="minimum depreciation life of production machinery, 10 years (企业所得税法实施"
+               "条例, Art. 60)")
+    credit_multiple: float = param(
+        3.0, min=0.0, max=50.0, status="assumed",
+        doc="a firm can finance its own part of a renovation up to this many years of profit",
+        source="assumed; credit constraints bind for Chinese private firms (Song, Storesletten "
+               "& Zilibotti 2011)")
+    decision_dispersion: float = param(
+        0.5, min=0.01, max=10.0, status="assumed",
+        doc="logistic scale of the renovation decision in the net return ratio (value / own "
+            "cost − 1): unobserved costs and benefits",
+        source="assumed; discrete-choice form of lumpy investment (Cooper & Haltiwanger 2006)")
 
 
 

@@ -38,3 +38,15 @@ def test_subsidy_raises_the_chance_and_credit_binds() -> None:
     # monotone in the subsidy rate
     ps = [rv.renovation_probability(gain, cost, s, room)[0] for s in np.linspace(0, 0.9, 10)]
     assert np.all(np.diff(ps) > 0)
+
+
+def test_additional_renovations_need_a_subsidy() -> None:
+    gain, cost, room = np.array([1.0, 0.5]), np.array([1.0, 1.0]), np.array([10.0, 0.6])
+    assert np.all(rv.additional_renovation_probability(gain, cost, 0.0, room) == 0.0)
+    half = rv.additional_renovation_probability(gain, cost, 0.5, room)
+    assert np.all(half > 0)
+    # the second firm cannot borrow the full cost: unaided it never renovates, so every
+    # renovation the subsidy makes possible is additional
+    assert half[1] == pytest.approx(rv.renovation_probability(gain, cost, 0.5, room)[1])
+    more = rv.additional_renovation_probability(gain, cost, 0.8, room)
+    assert np.all(more > half)

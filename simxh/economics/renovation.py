@@ -57,3 +57,16 @@ def renovation_probability(gain_value_yi: np.ndarray, cost_yi: np.ndarray, subsi
     with np.errstate(over="ignore"):
         p = 1.0 / (1.0 + np.exp(-np.clip(ratio / dispersion, -700.0, 700.0)))
     return np.where(own <= np.asarray(credit_room_yi, float), p, 0.0)
+
+
+def additional_renovation_probability(gain_value_yi: np.ndarray, cost_yi: np.ndarray,
+                                      subsidy_rate: float, credit_room_yi: np.ndarray,
+                                      dispersion: float = 0.5) -> np.ndarray:
+    """Chance that a subsidy makes a firm renovate that would not have renovated unaided:
+    ``(p(s) − p(0)) / (1 − p(0))`` (the additional share; the rest is deadweight, which the
+    evaluation literature on investment subsidies measures separately: Criscuolo et al. 2019).
+    Zero without a subsidy, rising with the subsidy rate."""
+    p_s = renovation_probability(gain_value_yi, cost_yi, subsidy_rate, credit_room_yi, dispersion)
+    p_0 = renovation_probability(gain_value_yi, cost_yi, 0.0, credit_room_yi, dispersion)
+    return np.where(p_0 < 1.0, np.maximum(p_s - p_0, 0.0) / np.where(p_0 < 1.0, 1.0 - p_0, 1.0),
+                    0.0)

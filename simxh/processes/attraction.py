@@ -132,12 +132,16 @@ class Attraction:
         ratio = float(net.access[: m.nt].mean() / net.base_town_access)
         # the pool of mobile projects grows with the outside markets (Greater Bay Area demand)
         pool = float(net.outside_demand[: m.nt].mean())
-        lam = attr.project_arrival_rate(ac.projects_per_year * pool, ratio, ac.effort,
+        # the effort the budget paid for (last year's appropriation): unpaid effort does nothing
+        funding = m.finance.funding
+        self.effective_effort = ac.effort * funding["attraction_effort"]
+        lam = attr.project_arrival_rate(ac.projects_per_year * pool, ratio, self.effective_effort,
                                         ac.attractiveness_elasticity, ac.effort_elasticity)
         if not m.p.economy.net_investment:
             lam = 0.0
         batches = [(m.streams.get("attraction", "arrivals", m.year), lam, -1)]
-        gain = m.p.integration.pipeline_gain
+        # the platforms' extra pipeline, in proportion to the running costs that were paid
+        gain = m.p.integration.pipeline_gain * funding["integration"]
         zone_share = np.bincount(m.node_zone, weights=net.node_firm_va,
                                  minlength=len(m.zone_ids)) / net.node_firm_va.sum()
         for z in np.flatnonzero(integrated):

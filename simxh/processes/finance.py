@@ -10,6 +10,10 @@ import numpy as np
 
 from simxh.economics import public
 
+FUNDED_LEVERS = ("tech_renovation", "attraction_effort", "integration")
+"""District budget items whose effect scales with the share of their cost the budget paid the
+year before (pairing and infrastructure act through the money paid in the same year)."""
+
 
 class PublicFinance:
     """Revenue, lever costs, public investment and public capital per town."""
@@ -18,6 +22,9 @@ class PublicFinance:
         self.m = m
         self.p = m.p.fiscal
         nt = m.nt
+        # the share of each lever's cost that last year's budget paid: this year's appropriation
+        # (1 until a budget has rationed it); a lever that cannot be paid for does less
+        self.funding = dict.fromkeys(FUNDED_LEVERS, 1.0)
         self.town_revenue_yi = np.zeros(nt)
         self.demand_injection_yi = np.zeros(nt)
         self.public_capital_yi = np.ones(nt)
@@ -130,6 +137,7 @@ class PublicFinance:
             payments["pairing"] = pairing_from
             payments["competition_subsidy"] = att.competition_subsidy_yi
             receipts["pairing"] = pairing_to
+        wanted = dict(committed)
         infra = m.infrastructure
         infra_wanted, infra_plan = infra.plan() if not base_year else (0.0, [])
         infra_paid, general = gov.budget(
@@ -137,6 +145,8 @@ class PublicFinance:
             else 0.0, committed, infra_wanted, payments, receipts)
         led, tl_led = gov.ledger, gov.town_ledger
         if not base_year:  # what was paid: the budgets ration what they cannot carry
+            for k in FUNDED_LEVERS:
+                self.funding[k] = (led[f"spend_{k}"] / wanted[k]) if wanted[k] > 0 else 1.0
             pairing_district = led["spend_pairing"]
             pairing_to, pairing_from = tl_led["in_pairing"], tl_led["out_pairing"]
             att.competition_subsidy_yi = tl_led["out_competition_subsidy"]

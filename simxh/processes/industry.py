@@ -12,6 +12,7 @@ from simxh import firms as firm_rules
 from simxh.economics import firm_dynamics as fd
 from simxh.economics import labour
 from simxh.economics import production as prod
+from simxh.economics import renovation as rv
 from simxh.firms import FirmFields, Firms
 from simxh.numeric import median, quantiles
 
@@ -40,6 +41,7 @@ class Industry:
         self.p = m.p.firms
         self.fields: FirmFields | None = None
         self.tech_renovation_firms = 0
+        self.renovation_offered = self.renovation_accepted = 0  # the lever's offers this year
         self.favoured_sector = favoured_sectors(m.region.data, firms.sector_ids)
         # where small firms are born: each town's sectors in proportion to its lead-sector match
         lead = m.attraction.lead_match[: m.nt]
@@ -137,13 +139,32 @@ class Industry:
         u = m.streams.get("tech_renovation", "select", m.year).random(len(f))
         eligible = f.alive & f.above_scale & (f.renovated_year < m.year - tc.min_years_between)
         idx = np.flatnonzero(eligible)
-        chosen = idx[np.argsort(u[idx])[: tc.firms_per_year]]
+        # an open call: every eligible firm, in a random order, decides on the expected return
+        # of renovating, given the subsidy rate, its profit and what it can borrow
+        # (simxh.economics.renovation); only the renovations the subsidy adds are the
+        # programme's (the others happen unaided)
+        chosen = idx[np.argsort(u[idx])]
+        fp = self.p
+        profit_share = 1.0 - fp.returns_to_scale * (1.0 - fp.capital_share)
+        profit = profit_share * f.value_added_yi[chosen] - fp.depreciation * f.capital_yi[chosen]
+        value = rv.renovation_gain_value(f.value_added_yi[chosen], fp.renovation_gain,
+                                         profit_share,
+                                         rv.annuity_factor(tc.hurdle_rate, tc.horizon_years))
+        cost = fp.renovation_cost_share * f.capital_yi[chosen]
+        room = tc.credit_multiple * np.maximum(profit, 0.0)
+        take = rv.additional_renovation_probability(value, cost, tc.subsidy_share, room,
+                                                    tc.decision_dispersion)
+        decide = m.streams.get("tech_renovation", "decide", m.year).random(len(chosen))
+        # the programme funds as many firms as last year's budget paid for
+        offers = int(tc.firms_per_year * m.finance.funding["tech_renovation"])
+        chosen = chosen[decide < take][:offers]
         # the programme is rationed so its subsidies stay within a share of last year's general
         # spending (the budget constraint holds however large firms_per_year is set)
         cost = tc.subsidy_share * self.p.renovation_cost_share * f.capital_yi[chosen]
         ceiling = tc.budget_ceiling_share * max(m.government.ledger.get("spend_general", 0.0), 0.0)
         chosen = chosen[np.cumsum(cost) <= ceiling]
         draws.supported[chosen] = True
+        self.renovation_offered, self.renovation_accepted = offers, len(chosen)
 
     def _release_land(self, alive_before: np.ndarray) -> None:
         m = self.m

@@ -1,0 +1,80 @@
+"""Levers cost what they do: no money, no effect; less money, less effect; the budget binds."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import simxh
+
+SHORT = {"run.end_year": 2027, "macro.shocks": False,
+         "estimation.parameter_uncertainty": False}
+
+
+def _run(overrides: dict, seed: int = 1) -> simxh.XinhuiModel:
+    m = simxh.XinhuiModel(seed=seed, overrides={**SHORT, **overrides})
+    m.accepted = []
+    while m.running and m.year < m.end_year:
+        m.step()
+        m.check_accounts()  # the accounts close every year, levers or not
+        m.accepted.append(m.industry.renovation_accepted)
+    return m
+
+
+def test_renovation_support_without_money_changes_nothing() -> None:
+    base = _run({})
+    free = _run({"tech_renovation.enabled": True, "tech_renovation.subsidy_share": 0.0})
+    assert sum(free.accepted) == 0
+    assert free.gdp_yi == base.gdp_yi and free.hightech_firms == base.hightech_firms
+
+
+def test_a_higher_subsidy_rate_brings_more_renovations() -> None:
+    # no cap on places: the take-up alone (the budget ceiling binds near a full subsidy)
+    counts = {s: sum(_run({"tech_renovation.enabled": True, "tech_renovation.firms_per_year": 10**5,
+                           "tech_renovation.subsidy_share": s}).accepted)
+              for s in (0.0, 0.1, 0.25, 0.5)}
+    assert counts[0.0] == 0 < counts[0.1] < counts[0.25] < counts[0.5]
+
+
+def test_effort_the_budget_cannot_pay_does_less() -> None:
+    # an effort whose cost is far beyond the district's resources, with no borrowing
+    m = simxh.XinhuiModel(seed=1, overrides={
+        **SHORT, "attraction.effort": 2.0, "attraction.effort_cost_yi": 500.0,
+        "fiscal.allow_debt": False})
+    for _ in range(3):
+        paid_before = m.finance.funding["attraction_effort"]
+        m.step()
+        m.check_accounts()
+        # this year's effort is what last year's budget paid for
+        assert np.isclose(m.attraction.effective_effort, 2.0 * paid_before)
+        led = m.government.ledger
+        assert led["spend_general"] >= -1e-9
+        assert led["spend_attraction_effort"] < 2.0 * 500.0
+    assert 0.0 <= m.finance.funding["attraction_effort"] < 0.2
+
+
+def test_paid_effort_keeps_its_full_effect() -> None:
+    m = _run({"attraction.effort": 1.0})
+    assert m.finance.funding["attraction_effort"] == 1.0
+    assert m.attraction.effective_effort == 1.0
+
+
+def test_renovation_gains_persist_in_the_long_run_level() -> None:
+    """ODD: a renovation raises the firm's long-run productivity level for good."""
+    m = simxh.XinhuiModel(seed=2, overrides={**SHORT, "tech_renovation.enabled": True,
+                                             "tech_renovation.subsidy_share": 1.0})
+    f = m.firms
+    mu0 = f.log_productivity_mean.copy()
+    m.step()
+    n = len(mu0)
+    renovated = np.flatnonzero(f.alive[:n] & (f.renovated_year[:n] == m.year))
+    kept = np.flatnonzero(f.alive[:n] & (f.renovated_year[:n] != m.year))
+    assert len(renovated) >= 100 and len(kept) > 0  # the programme's 100 and unaided ones
+    fp = m.p.firms
+    drift, gain = fp.tfp_drift, fp.renovation_gain
+    assert np.allclose(f.log_productivity_mean[renovated] - mu0[renovated], drift + gain)
+    assert np.allclose(f.log_productivity_mean[kept] - mu0[kept], drift)
+    for _ in range(3):
+        m.step()
+    # three years on, the gain is still in the level (unless renovated again: more gain)
+    still = renovated[f.alive[renovated]]
+    assert np.all(f.log_productivity_mean[still] - mu0[still] >= 4 * drift + gain - 1e-9)
