@@ -211,12 +211,6 @@ class Attraction:
         fixed_l, gumbel_l = fixed.tolist(), gumbel.tolist()
         land_l = None if land_term is None else land_term.tolist()
         nodes = range(n_int)
-        # without pooling, the best location of every project is found from one matrix of
-        # utilities taken before the loop (the same additions, (fixed + land) + Gumbel): each
-        # row's locations in decreasing order (ties: the lower index first, as first_max), and
-        # only the nodes whose land changed since are re-evaluated in Python (see _Ranked)
-        ranked = (_Ranked(fixed, land_term, gumbel, None if zone < 0 else allowed)
-                  if land_term is not None else None)
         for p in range(n):
             need_p = need_l[p]
             free = tl.free_land_mu
@@ -230,20 +224,13 @@ class Attraction:
                 land_pl = land_l
             avail_l = free_l if land_l is not None else avail.tolist()
             # utility + Gumbel draw; the argmax over a set of locations is the logit choice
-            best = ranked.best(p, fixed_l[p], land_l, gumbel_l[p]) if ranked is not None else -2
-            if best == -2:  # not decided by the ranking: the whole row, as first_max reads it
-                v = [a + b + c for a, b, c in zip(fixed_l[p], land_pl, gumbel_l[p], strict=True)]
-                best = first_max(v, None if zone < 0 else allowed_l)
-            else:
-                v = None
+            v = [a + b + c for a, b, c in zip(fixed_l[p], land_pl, gumbel_l[p], strict=True)]
+            best = first_max(v, None if zone < 0 else allowed_l)
             partner = -1
             # the feasible set is only needed when the best location lacks the land
             if best >= 0 and allowed_l[best] and avail_l[best] >= need_p:
                 choice = best
             else:
-                if v is None:
-                    v = [a + b + c for a, b, c in zip(fixed_l[p], land_pl, gumbel_l[p],
-                                                      strict=True)]
                 feasible = [allowed_l[j] and avail_l[j] >= need_p for j in nodes]
                 choice = -1
                 if referral and best >= 0 and town_of_node[best] in donors:
@@ -274,7 +261,6 @@ class Attraction:
                 if land_term is not None:
                     land_term[choice] = beta_land * np.log1p(free[choice: choice + 1])[0]
                     land_l[choice] = land_term.item(choice)
-                    ranked.changed(choice)
             introduced[town] += size_l[p]
             self.land_sold_mu += need_p
             self.pipeline.append({"investment": size_l[p], "sector": sector_l[p],
@@ -285,71 +271,6 @@ class Attraction:
             rents = attr.competition_subsidy(np.array(rent_size), np.array(rent_bidders),
                                              ac.competition_subsidy_share)
             self.competition_subsidy_yi += np.bincount(rent_town, weights=rents, minlength=m.nt)
-
-
-class _Ranked:
-    """The first largest utility of each project's row while the land term changes node by node.
-
-    ``rows = (fixed + land) + gumbel`` is taken once with the land term of the start (the same
-    IEEE additions as the loop's ``a + b + c``), masked to ``-inf`` outside ``allowed`` as
-    :func:`first_max` masks; each row's locations are sorted by decreasing value, ties by index
-    (a stable sort). For project ``p`` the first location in its order whose land term has not
-    changed is the first largest among the unchanged ones; the changed ones (a few) are added
-    up in Python from the current land term, and the first largest of both is the row's. Rows
-    with a NaN or an infinite utility are left to the caller (``best`` returns −2), and so is
-    any row once its changed values would need first_max's NaN rule. When many nodes have
-    changed, the rows still to come are taken again from the current land term.
-    """
-
-    REFRESH = 6  # changed nodes after which the remaining rows are ranked again
-
-    def __init__(self, fixed: np.ndarray, land_term: np.ndarray, gumbel: np.ndarray,
-                 allowed: np.ndarray | None) -> None:
-        self.fixed, self.land_term, self.gumbel, self.allowed = fixed, land_term, gumbel, allowed
-        self.allowed_l = None if allowed is None else allowed.tolist()
-        self.usable = allowed is None or bool(allowed.any())
-        self.start = 0
-        self._rank(0)
-
-    def _rank(self, start: int) -> None:
-        rows = (self.fixed[start:] + self.land_term) + self.gumbel[start:]
-        self.finite = np.isfinite(rows).all(axis=1).tolist()
-        if self.allowed is not None:
-            rows = np.where(self.allowed, rows, -math.inf)
-        self.values = rows.tolist()
-        self.order = np.argsort(-rows, axis=1, kind="stable").tolist()
-        self.start = start
-        self.dirty: set[int] = set()
-
-    def changed(self, node: int) -> None:
-        self.dirty.add(node)
-
-    def best(self, p: int, fixed_p: list[float], land_l: list[float],
-             gumbel_p: list[float]) -> int:
-        if not self.usable:
-            return -2
-        if len(self.dirty) > self.REFRESH:
-            self._rank(p)
-        r = p - self.start
-        if not self.finite[r]:
-            return -2
-        dirty = self.dirty
-        best, top = -1, -math.inf
-        for j in self.order[r]:
-            if j not in dirty:
-                best, top = j, self.values[r][j]
-                break
-        allowed_l = self.allowed_l
-        for j in dirty:
-            x = fixed_p[j] + land_l[j] + gumbel_p[j] if allowed_l is None or allowed_l[j] \
-                else -math.inf
-            if x != x:
-                return -2
-            if x > top or (x == top and (j < best or best < 0)):
-                best, top = j, x
-        if best < 0 or top == -math.inf:
-            return -2
-        return best
 
 
 def first_max(values: list[float], mask: list[bool] | None = None) -> int:
