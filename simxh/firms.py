@@ -286,10 +286,10 @@ def step_firms(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> dic
     # exit (hazard falls with size and productivity); the rules are element-wise, so they are
     # evaluated for the firms alive at the start of the year only
     ia = np.flatnonzero(alive)
-    hazard = fd.exit_hazard(f.output_yi[ia], np.exp(f.log_productivity[ia]), f.age_years[ia],
-                            fields.reference_output_yi, fields.reference_productivity,
-                            p.exit_base_rate, p.exit_size_elasticity,
-                            p.exit_productivity_elasticity, p.young_exit_multiplier)
+    hazard = fd.exit_hazard_log(f.output_yi[ia], f.log_productivity[ia], f.age_years[ia],
+                                fields.reference_output_yi, fields.reference_productivity,
+                                p.exit_base_rate, p.exit_size_elasticity,
+                                p.exit_productivity_elasticity, p.young_exit_multiplier)
     exits = np.zeros(len(alive), dtype=bool)
     exits[ia] = draws.exit_u[ia] < hazard
     f.alive[exits] = False
@@ -317,8 +317,8 @@ def produce_entrants(f: Firms, fields: FirmFields, alpha: float, idx: np.ndarray
     as computing all firms and keeping the entrants'.
     """
     m = fields.multiplier[f.node[idx], f.sector[idx]]
-    va = prod.cobb_douglas_value_added(np.exp(f.log_productivity[idx]), f.capital_yi[idx],
-                                       f.employment_wan[idx], alpha, returns_to_scale) * m
+    va = prod.cobb_douglas_value_added_log(f.log_productivity[idx], f.capital_yi[idx],
+                                           f.employment_wan[idx], alpha, returns_to_scale) * m
     f.value_added_yi[idx] = va
     f.output_yi[idx] = va / fields.value_added_ratio
 
