@@ -229,8 +229,8 @@ class Attraction:
                 land_pl = land_l
             avail_l = free_l if land_l is not None else avail.tolist()
             # utility + Gumbel draw; the argmax over a set of locations is the logit choice
-            best = ranked.best(p, land_l) if ranked is not None else -2
-            if best == -2:  # not settled by the ranking: the whole row, as before
+            best = ranked.best(p, land_l) if ranked is not None else None
+            if best is None:  # not settled by the ranking: the whole row, as before
                 v = [a + b + c for a, b, c in zip(fixed[p].tolist(), land_pl, gumbel[p].tolist(),
                                                   strict=True)]
                 best = first_max(v, None if zone < 0 else allowed_l)
@@ -301,7 +301,7 @@ class _Ranked:
     sorted by decreasing value at the start, ties by index (a stable sort), and walked: changed
     nodes met on the way are evaluated anew, and the first unchanged one bounds all that
     follow. Anything else (a rise of a land term, a NaN or an infinity) hands the row back to
-    the caller (``best`` returns −2), which evaluates it as before.
+    the caller (``best`` returns None), which evaluates it as before.
     """
 
     def __init__(self, fixed: np.ndarray, land_term: np.ndarray, gumbel: np.ndarray,
@@ -321,9 +321,9 @@ class _Ranked:
             self.usable = False
         self.dirty[node] = True
 
-    def best(self, p: int, land_l: list[float]) -> int:
+    def best(self, p: int, land_l: list[float]) -> int | None:
         if not (self.usable and self.finite[p]):
-            return -2
+            return None
         dirty = self.dirty
         j = self.first[p]
         if not dirty[j]:
@@ -342,7 +342,7 @@ class _Ranked:
                 best, top = j, x
             break
         if best < 0 or top == -math.inf:
-            return -2
+            return None
         return best
 
 
