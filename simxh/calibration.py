@@ -20,10 +20,7 @@ collection factor is calibrated so that revenue equals the 2023 figure in ``dist
 
 from __future__ import annotations
 
-import bisect
 import functools
-import itertools
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,7 +33,6 @@ from simxh.economics import public
 from simxh.economics.sectors import resident_income, services_value_added
 from simxh.errors import DataError
 from simxh.firms import Firms
-from simxh.numeric import np_sum
 
 BASE_YEAR = 2023
 MODEL_SECTIONS = ("firms", "production", "labour", "economy", "land", "fiscal", "villages",
@@ -298,28 +294,17 @@ def place_firms(size: np.ndarray, node_va: np.ndarray, rng: np.random.Generator,
     room = target.copy()
     k = min(n_sequential, n)
     u = rng.random(k)
-    # a loop of a few hundred steps over a few dozen nodes, on lists of Python floats: the
-    # same IEEE operations as numpy's (np.maximum, the division, cumsum, searchsorted "right"
-    # as bisect_right, and each sum with numpy's own pairwise order: simxh.numeric.np_sum),
-    # so the same nodes; a step with a non-finite total is taken on the arrays as before
+    # a loop of a few hundred steps over a few dozen nodes: array methods (no dispatch
+    # wrappers) and each sum taken once; the arithmetic is unchanged
     last = len(room) - 1
-    room_l, size_l, u_l = room.tolist(), size.tolist(), u.tolist()
-    target_w = (target / target.sum()).tolist()
-    for rank, i in enumerate(order[:k].tolist()):
-        w = [r if r >= 0.0 or r != r else 0.0 for r in room_l]
-        total = np_sum(w)
-        if not math.isfinite(total):
-            ra = np.array(room_l)
-            wa = np.maximum(ra, 0.0)
-            wa = wa / total if total > 0 else target / target.sum()
-            j = min(int(wa.cumsum().searchsorted(u_l[rank] * wa.sum(), side="right")), last)
-        else:
-            w = [x / total for x in w] if total > 0 else target_w
-            j = min(bisect.bisect_right(list(itertools.accumulate(w)), u_l[rank] * np_sum(w)),
-                    last)
+    for rank in range(k):
+        i = order[rank]
+        w = np.maximum(room, 0.0)
+        total = w.sum()
+        w = w / total if total > 0 else target / target.sum()
+        j = min(int(w.cumsum().searchsorted(u[rank] * w.sum(), side="right")), last)
         node[i] = j
-        room_l[j] -= size_l[i]
-    room = np.array(room_l)
+        room[j] -= size[i]
     rest = order[k:]
     if len(rest):
         w = np.maximum(room, 0.0) + 1e-9 * target

@@ -53,29 +53,3 @@ def quantiles(x: np.ndarray, qs: Sequence[float]) -> list[float]:
         out.append(b - diff * (1 - t) if t >= 0.5 else a + diff * t)
     return out
 
-
-_PAIRWISE_BLOCK = 128  # numpy's PW_BLOCKSIZE: below it, one unrolled loop of 8 partial sums
-
-
-def np_sum(values: list[float]) -> float:
-    """``float(np.array(values).sum())`` for a list of Python floats, bit for bit: numpy's
-    pairwise summation of a contiguous float64 array (fewer than 8 values: one running sum
-    from 0.0; up to 128: eight partial sums over blocks of 8, combined pairwise, then the
-    rest added one by one). Longer lists go to numpy itself. ``tests/test_numeric.py``
-    compares it with numpy on many lists."""
-    n = len(values)
-    if n > _PAIRWISE_BLOCK:
-        return float(np.array(values, dtype=np.float64).sum())
-    if n < 8:
-        res = 0.0
-        for x in values:
-            res += x
-        return res
-    r = values[:8]
-    m = n - n % 8
-    for i in range(8, m, 8):
-        r = [a + b for a, b in zip(r, values[i: i + 8], strict=True)]
-    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-    for i in range(m, n):
-        res += values[i]
-    return res

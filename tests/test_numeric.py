@@ -63,14 +63,3 @@ def test_first_max_is_argmax_where():
         assert first_max(v.tolist(), mask.tolist()) == argmax_where(v, mask)
         assert first_max(v.tolist()) == int(v.argmax())
 
-
-def test_np_sum_is_numpys_sum_bit_for_bit():
-    from simxh.numeric import np_sum
-
-    rng = np.random.default_rng(11)
-    for _ in range(3000):
-        n = int(rng.integers(0, 300))
-        x = rng.lognormal(0.0, 6.0, n) * rng.choice([1.0, -1.0], n)
-        if n and rng.random() < 0.2:
-            x[rng.integers(0, n)] = 0.0
-        assert np_sum(x.tolist()) == float(x.sum())
