@@ -52,4 +52,3 @@ def quantiles(x: np.ndarray, qs: Sequence[float]) -> list[float]:
         diff = b - a
         out.append(b - diff * (1 - t) if t >= 0.5 else a + diff * t)
     return out
-

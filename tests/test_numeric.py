@@ -62,4 +62,3 @@ def test_first_max_is_argmax_where():
     for v, mask in cases:
         assert first_max(v.tolist(), mask.tolist()) == argmax_where(v, mask)
         assert first_max(v.tolist()) == int(v.argmax())
-
