@@ -314,6 +314,7 @@ class _Ranked:
         self.usable = allowed is None or bool(allowed.any())
         self.rows, self.fixed, self.gumbel = rows, fixed, gumbel
         self.first = rows.argmax(axis=1).tolist()
+        self.order: list[list[int]] | None = None  # sorted rows, once one is needed
         self.dirty = [False] * rows.shape[1]
 
     def changed(self, node: int, old: float, new: float) -> None:
@@ -328,16 +329,19 @@ class _Ranked:
         j = self.first[p]
         if not dirty[j]:
             return j
-        allowed_l, rows, fixed, gumbel = self.allowed_l, self.rows, self.fixed, self.gumbel
+        if self.order is None:
+            self.order = np.argsort(-self.rows, axis=1, kind="stable").tolist()
+        allowed_l = self.allowed_l
+        fixed_p, gumbel_p = self.fixed[p].tolist(), self.gumbel[p].tolist()
         best, top = -1, -math.inf
-        for j in np.argsort(-rows[p], kind="stable").tolist():
+        for j in self.order[p]:
             if dirty[j]:
                 if allowed_l is None or allowed_l[j]:
-                    x = fixed.item(p, j) + land_l[j] + gumbel.item(p, j)
+                    x = fixed_p[j] + land_l[j] + gumbel_p[j]
                     if x > top or (x == top and j < best):
                         best, top = j, x
                 continue
-            x = rows.item(p, j)
+            x = self.rows.item(p, j)
             if x > top or (x == top and (j < best or best < 0)):
                 best, top = j, x
             break
