@@ -105,7 +105,7 @@ class Firms:
 
     @property
     def n_alive(self) -> int:
-        return int(self.alive.sum())
+        return int(np.count_nonzero(self.alive))
 
     def append(self, **columns: np.ndarray) -> np.ndarray:
         """Add firms (entrants); missing fields take defaults. Returns their indices.
