@@ -255,9 +255,13 @@ def step_firms(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> dic
 
     # technology renovation (技术改造): unaided, or selected for support by the lever
     la = f.log_productivity[ia]
-    p_renov = fd.organic_renovation_probability(la - fields.renovation_bar_log_a,
+    # only above-scale firms renovate: the chance is evaluated for them alone (element-wise)
+    ja = np.flatnonzero(f.above_scale[ia])
+    ka = ia[ja]
+    p_renov = fd.organic_renovation_probability(la[ja] - fields.renovation_bar_log_a,
                                                 p.renovation_base_rate)
-    renov_a = f.above_scale[ia] & ((draws.renovation_u[ia] < p_renov) | draws.supported[ia])
+    renov_a = np.zeros(len(ia), dtype=bool)
+    renov_a[ja] = (draws.renovation_u[ka] < p_renov) | draws.supported[ka]
     renovate = np.zeros(n, dtype=bool)
     renovate[ia] = renov_a
     capital = f.capital_yi[ia]
@@ -343,20 +347,26 @@ def update_status(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> 
     above = np.zeros(len(f.alive), dtype=bool)
     above[ia] = fd.crosses_threshold(nominal, p.above_scale_threshold_yi)
     f.above_scale[:] = above
-    la = f.log_productivity[ia]
-    bonus = np.where(fields.favoured_sector[f.sector[ia]], p.favoured_certification_bonus, 0.0)
-    p_ht = fd.certification_probability(la + bonus - fields.hightech_bar_log_a,
-                                        p.hightech_max_rate)
+    # each chance is evaluated only for the firms it can change (candidates not yet certified;
+    # eligible firms), element by element as for all
     hightech = f.hightech[ia]
-    gain = (nominal >= p.hightech_min_output_yi) & ~hightech & (draws.hightech_u[ia] < p_ht)
+    cand = np.flatnonzero((nominal >= p.hightech_min_output_yi) & ~hightech)
+    ic = ia[cand]
+    bonus = np.where(fields.favoured_sector[f.sector[ic]], p.favoured_certification_bonus, 0.0)
+    p_ht = fd.certification_probability(f.log_productivity[ic] + bonus
+                                        - fields.hightech_bar_log_a, p.hightech_max_rate)
+    gain = np.zeros(len(ia), dtype=bool)
+    gain[cand] = draws.hightech_u[ic] < p_ht
     lose = hightech & (draws.hightech_loss_u[ia] < p.hightech_loss_rate)
     hightech = (hightech & ~lose) | gain
     little_giant = f.little_giant[ia]
-    eligible = (hightech & ~little_giant & (nominal >= p.little_giant_min_output_yi)
-                & (nominal <= p.little_giant_max_output_yi))
-    p_lg = fd.certification_probability(la - fields.little_giant_bar_log_a,
+    eligible = np.flatnonzero(hightech & ~little_giant & (nominal >= p.little_giant_min_output_yi)
+                              & (nominal <= p.little_giant_max_output_yi))
+    ie = ia[eligible]
+    p_lg = fd.certification_probability(f.log_productivity[ie] - fields.little_giant_bar_log_a,
                                         p.little_giant_max_rate)
+    little_giant[eligible] |= draws.little_giant_u[ie] < p_lg
     f.hightech[:] = False
     f.hightech[ia] = hightech
     f.little_giant[:] = False
-    f.little_giant[ia] = little_giant | (eligible & (draws.little_giant_u[ia] < p_lg))
+    f.little_giant[ia] = little_giant
