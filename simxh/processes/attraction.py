@@ -10,6 +10,32 @@ import numpy as np
 
 from simxh.economics import attraction as attr
 
+_LEAD_MATCH: dict[tuple[Any, ...], np.ndarray] = {}
+
+
+def _lead_match(data: Any, town_ids: tuple[str, ...], sector_ids: tuple[str, ...], n_int: int,
+                town_match: float) -> np.ndarray:
+    """Lead-sector match per internal node and sector (parks: their lead sectors; towns: their
+    specialities, at ``town_match``): from the data files alone, so built once per data set
+    (read-only; the model takes a copy)."""
+    key = (data, tuple(town_ids), sector_ids, n_int, town_match)
+    out = _LEAD_MATCH.get(key)
+    if out is None:
+        if len(_LEAD_MATCH) >= 8:
+            _LEAD_MATCH.clear()
+        nt = len(town_ids)
+        sidx = {s: i for i, s in enumerate(sector_ids)}
+        out = np.zeros((n_int, len(sector_ids)))
+        ts = data.town_sectors  # plain column iteration (itertuples builds a class per call)
+        for town, sector in zip(ts["town"], ts["sector"], strict=True):
+            out[town_ids.index(town), sidx[sector]] = town_match
+        for k, lead in enumerate(data.parks["lead_sectors"]):
+            for s in lead:
+                out[nt + k, sidx[s]] = 1.0
+        out.setflags(write=False)
+        _LEAD_MATCH[key] = out
+    return out
+
 
 class Attraction:
     """Arriving projects, the pipeline of signed ones and the tranches still to install."""
@@ -28,15 +54,8 @@ class Attraction:
         # the internal nodes of each zone (fixed by the region)
         self.zone_nodes = [np.flatnonzero(m.node_zone == z).tolist() for z in range(len(m.zone_ids))]
         # lead-sector match per node and sector (parks: lead sectors; towns: specialities, half)
-        data, r = m.region.data, m.region
-        sidx = {s: i for i, s in enumerate(m.sector_ids)}
-        self.lead_match = np.zeros((m.n_int, m.ns))
-        ts = data.town_sectors  # plain column iteration (itertuples builds a class per call)
-        for town, sector in zip(ts["town"], ts["sector"], strict=True):
-            self.lead_match[r.town_ids.index(town), sidx[sector]] = self.p.town_speciality_match
-        for k, lead in enumerate(data.parks["lead_sectors"]):
-            for s in lead:
-                self.lead_match[nt + k, sidx[s]] = 1.0
+        self.lead_match = _lead_match(m.region.data, m.region.town_ids, tuple(m.sector_ids),
+                                      m.n_int, self.p.town_speciality_match).copy()
 
     # ------------------------------------------------------------------------------ set-up
     def fill_pipeline(self, years: int) -> None:
