@@ -90,3 +90,15 @@ def test_ranked_best_is_first_max_while_land_terms_fall():
             ranked.changed(j, land_l[j], new)
             land_l[j] = new
     assert decided > 1000
+
+
+def test_signed_zeros_and_ties_bit_for_bit():
+    rng = np.random.default_rng(17)
+    cases = [np.array([-0.0, 0.0, 1.0, -1.0]), np.array([0.0, -0.0, -0.0, 0.0, 0.0])]
+    cases += [np.round(rng.normal(size=int(n)), 0) for n in rng.integers(2, 400, 200)]
+    for x in cases:
+        a, b = median(x), np.median(x)
+        assert a == b and np.signbit(a) == np.signbit(b)
+        for qs in ([0.5], [0.7, 0.95], [0.1, 0.9]):
+            got, want = quantiles(x, qs), [float(v) for v in np.quantile(x, qs)]
+            assert got == want and [np.signbit(v) for v in got] == [np.signbit(v) for v in want]
