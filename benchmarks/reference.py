@@ -119,22 +119,22 @@ class FirmAgent(mesa.Agent):
                                                           p.hiring_speed))
 
         # production
-        # (1-element arrays where a rule raises to a power: numpy's scalar ``**`` calls libm
-        # ``pow``, its array loop a SIMD ``pow`` that can differ in the last bit; on arrays
-        # the agent gets bit-for-bit the vectorised model's numbers)
-        va = (prod.cobb_douglas_value_added(np.exp(_one(self.log_productivity)),
-                                            _one(self.capital_yi), _one(self.employment_wan),
-                                            alpha, phi)
+        # (1-element arrays for the rules with transcendental functions: numpy's scalar
+        # functions call libm, its array loops may use SIMD versions that can differ in the
+        # last bit; on arrays the agent gets bit-for-bit the vectorised model's numbers)
+        va = (prod.cobb_douglas_value_added_log(_one(self.log_productivity),
+                                                _one(self.capital_yi), _one(self.employment_wan),
+                                                alpha, phi)
               * fields.multiplier[self.node, self.sector])[0]
         self.value_added_yi = float(va)
         self.output_yi = float(va / fields.value_added_ratio)
 
         # exit (hazard falls with size and productivity)
-        hazard = fd.exit_hazard(_one(self.output_yi), np.exp(_one(self.log_productivity)),
-                                _one(self.age_years),
-                                fields.reference_output_yi, fields.reference_productivity,
-                                p.exit_base_rate, p.exit_size_elasticity,
-                                p.exit_productivity_elasticity, p.young_exit_multiplier)
+        hazard = fd.exit_hazard_log(_one(self.output_yi), _one(self.log_productivity),
+                                    _one(self.age_years),
+                                    fields.reference_output_yi, fields.reference_productivity,
+                                    p.exit_base_rate, p.exit_size_elasticity,
+                                    p.exit_productivity_elasticity, p.young_exit_multiplier)
         if d.exit_u[i] < hazard[0]:
             self.alive = False
             m.ref_exits += 1

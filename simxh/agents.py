@@ -46,48 +46,48 @@ class Town(mesa.Agent):
     # value-added and people (亿元, 万人), read from the model's arrays
     @property
     def gdp_primary_yi(self) -> float:
-        return float(self.model.towns_labour.town_primary_yi[self.index])
+        return float(self.model.towns_labour.town_primary_yi.item(self.index))
 
     @property
     def gdp_secondary_yi(self) -> float:
-        return float(self.model.towns_labour.town_secondary_yi[self.index])
+        return float(self.model.towns_labour.town_secondary_yi.item(self.index))
 
     @property
     def gdp_tertiary_yi(self) -> float:
-        return float(self.model.towns_labour.tertiary_yi[self.index])
+        return float(self.model.towns_labour.tertiary_yi.item(self.index))
 
     @property
     def gdp_yi(self) -> float:
-        return float(self.model.towns_labour.town_gdp_yi[self.index])
+        return float(self.model.towns_labour.town_gdp_yi.item(self.index))
 
     @property
     def industrial_output_yi(self) -> float:
-        return float(self.model.towns_labour.town_industrial_output_yi[self.index])
+        return float(self.model.towns_labour.town_industrial_output_yi.item(self.index))
 
     @property
     def fiscal_revenue_yi(self) -> float:
-        return float(self.model.finance.town_revenue_yi[self.index])
+        return float(self.model.finance.town_revenue_yi.item(self.index))
 
     @property
     def employment_wan(self) -> float:
-        return float(self.model.towns_labour.town_employment_wan[self.index])
+        return float(self.model.towns_labour.town_employment_wan.item(self.index))
 
     @property
     def population_wan(self) -> float:
-        return float(self.model.towns_labour.population_wan[self.index])
+        return float(self.model.towns_labour.population_wan.item(self.index))
 
     @property
     def public_capital_yi(self) -> float:
-        return float(self.model.finance.public_capital_yi[self.index])
+        return float(self.model.finance.public_capital_yi.item(self.index))
 
     @property
     def labour_force_wan(self) -> float:
-        return float(self.model.towns_labour.labour_force_wan[self.index])
+        return float(self.model.towns_labour.labour_force_wan.item(self.index))
 
     @property
     def free_land_mu(self) -> float:
         """Free industrial land at the town node (outside its parks)."""
-        return float(self.model.towns_labour.free_land_mu[self.index])
+        return float(self.model.towns_labour.free_land_mu.item(self.index))
 
     @property
     def budget_spending_yi(self) -> float:
@@ -112,35 +112,35 @@ class Town(mesa.Agent):
     @property
     def accessibility(self) -> float:
         """Market access relative to the 2023 mean over towns (= 100)."""
-        return float(self.model.towns_labour.town_accessibility[self.index])
+        return float(self.model.towns_labour.town_accessibility.item(self.index))
 
     @property
     def firms(self) -> int:
-        return int(self.model.towns_labour.town_firm_counts["firms"][self.index])
+        return int(self.model.towns_labour.town_firm_counts["firms"].item(self.index))
 
     @property
     def firms_above_scale(self) -> int:
-        return int(self.model.towns_labour.town_firm_counts["above_scale"][self.index])
+        return int(self.model.towns_labour.town_firm_counts["above_scale"].item(self.index))
 
     @property
     def hightech_firms(self) -> int:
-        return int(self.model.towns_labour.town_firm_counts["hightech"][self.index])
+        return int(self.model.towns_labour.town_firm_counts["hightech"].item(self.index))
 
     @property
     def little_giants(self) -> int:
-        return int(self.model.towns_labour.town_firm_counts["little_giant"][self.index])
+        return int(self.model.towns_labour.town_firm_counts["little_giant"].item(self.index))
 
     @property
     def firms_output_over_10yi(self) -> int:
-        return int(self.model.towns_labour.town_firm_counts["over_10yi"][self.index])
+        return int(self.model.towns_labour.town_firm_counts["over_10yi"].item(self.index))
 
     @property
     def investment_introduced_yi(self) -> float:
-        return float(self.model.attraction.town_investment_introduced_yi[self.index])
+        return float(self.model.attraction.town_investment_introduced_yi.item(self.index))
 
     @property
     def infrastructure_spend_yi(self) -> float:
-        return float(self.model.infrastructure.town_infrastructure_spend_yi[self.index])
+        return float(self.model.infrastructure.town_infrastructure_spend_yi.item(self.index))
 
 
 class Park(mesa.Agent):

@@ -468,6 +468,24 @@ def _base_inputs(data: object, base_year: int, citrus_share: float, residual_sha
             sector_p)
 
 
+@functools.lru_cache(maxsize=16)
+def _data_arrays(data: object, sector_ids: tuple[str, ...]) -> tuple:
+    """Arrays :func:`calibrate` reads from the data frames alone (read-only; once per data
+    set): per sector whether it is a pillar or emerging one, the parks' area and developed
+    land (亩), the zone ids and each town's zone index."""
+    group = data.sectors["group"].reindex(sector_ids).to_numpy()
+    favoured = np.isin(group, ("pillar", "emerging"))
+    parks = data.parks
+    area = parks["area_mu"].astype(float).to_numpy()
+    dev = area * parks["developed_share"].astype(float).to_numpy()
+    zone_ids = tuple(data.zones.index)
+    zindex = {z: i for i, z in enumerate(zone_ids)}
+    zone_of_town = np.array([zindex[z] for z in data.towns["zone"]])
+    for a in (favoured, area, dev, zone_of_town):
+        a.setflags(write=False)
+    return favoured, area, dev, zone_ids, zone_of_town
+
+
 def _copied(values: tuple) -> tuple:
     """Fresh copies of the arrays and dicts in ``values`` (a cached result is never changed)."""
     return tuple(v.copy() if isinstance(v, np.ndarray | dict) else v for v in values)
@@ -489,7 +507,6 @@ def calibrate(region: object, config: object, rng: np.random.Generator) -> BaseS
      sector_p) = _copied(_base_inputs(data, base_year, ecfg.citrus_share_of_primary,
                                       ecfg.residual_secondary_share, fcfg.returns_to_scale,
                                       fcfg.capital_share))
-    towns = data.towns
     parks = data.parks
     firms, _ = draw_firms(fcfg.count, node_va, node_town, sector_p, fcfg, rng, wage, base_year)
     firms.sector_ids = sector_ids
@@ -501,8 +518,8 @@ def calibrate(region: object, config: object, rng: np.random.Generator) -> BaseS
     firms.output_yi[:] = firms.value_added_yi / va_ratio
     firms.above_scale[:] = fd.crosses_threshold(firms.output_yi, fcfg.above_scale_threshold_yi)
     # high-tech: the most productive firms of the larger ones, favouring pillar/emerging sectors
-    group = data.sectors["group"].reindex(sector_ids).to_numpy()
-    favoured = np.isin(group, ("pillar", "emerging"))[firms.sector]
+    favoured_sector, area, dev, zone_ids, zone_of_town = _data_arrays(data, sector_ids)
+    favoured = favoured_sector[firms.sector]
     score = (firms.log_productivity + 0.5 * np.log(firms.output_yi) + 0.5 * favoured
              + 0.3 * rng.standard_normal(len(firms)))
     n_ht = min(fcfg.hightech_initial, len(firms))
@@ -516,8 +533,6 @@ def calibrate(region: object, config: object, rng: np.random.Generator) -> BaseS
     # land: parks' developed land held by their firms in proportion to capital; town nodes at
     # the parks' average capital per mu
     n_int = nt + len(parks)
-    area = parks["area_mu"].astype(float).to_numpy()
-    dev = area * parks["developed_share"].astype(float).to_numpy()
     k_node = np.bincount(firms.node, weights=firms.capital_yi, minlength=n_int)
     k_per_mu = k_node[nt:].sum() / dev.sum()
     node_land = np.concatenate([k_node[:nt] / k_per_mu, dev])
@@ -558,10 +573,8 @@ def calibrate(region: object, config: object, rng: np.random.Generator) -> BaseS
     income_v *= tg["village_collective_income_yi"] * 1e4 / income_v.sum()
     beautiful = rng.random(len(village_town)) < vcfg.beautiful_initial_share
 
-    zone_ids = tuple(data.zones.index)
-    zindex = {z: i for i, z in enumerate(zone_ids)}
     state = BaseState(
-        town_ids=town_ids, zone_of_town=np.array([zindex[z] for z in towns["zone"]]),
+        town_ids=town_ids, zone_of_town=zone_of_town.copy(),
         zone_ids=zone_ids, population_wan=population, citrus_yi=citrus,
         other_primary_yi=other_primary, residual_secondary_yi=residual, tertiary_yi=tertiary,
         services_coefficient=np.full(nt, c), employment_primary_wan=emp_primary,

@@ -105,7 +105,7 @@ class Firms:
 
     @property
     def n_alive(self) -> int:
-        return int(self.alive.sum())
+        return int(np.count_nonzero(self.alive))
 
     def append(self, **columns: np.ndarray) -> np.ndarray:
         """Add firms (entrants); missing fields take defaults. Returns their indices.
@@ -239,65 +239,79 @@ def step_firms(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> dic
     """One year of every firm's decisions; returns the year's firm-level totals.
 
     Order: renovate → productivity → invest → hire → produce → exit → certify. ``p`` is the
-    ``firms`` config section.
+    ``firms`` config section. Every rule is element-wise and only alive firms change, so the
+    rules are evaluated for the firms alive at the start of the year only (the same operations
+    on the same elements; exited firms keep their values, as before). The year's totals are
+    summed over the same arrays as before (full length, zeros for the others), so in the same
+    order.
     """
     alive = f.alive.copy()
+    ia = np.flatnonzero(alive)
+    n = len(alive)
     year = fields.year
     alpha = p.capital_share
-    f.age_years[alive] += 1
+    f.age_years[ia] += 1
+    town = f.town[ia]
 
     # technology renovation (技术改造): unaided, or selected for support by the lever
-    gap = f.log_productivity - fields.renovation_bar_log_a
-    p_renov = fd.organic_renovation_probability(gap, p.renovation_base_rate)
-    renovate = alive & f.above_scale & ((draws.renovation_u < p_renov) | draws.supported)
-    renovation_investment = np.where(renovate, p.renovation_cost_share * f.capital_yi, 0.0)
+    la = f.log_productivity[ia]
+    # only above-scale firms renovate: the chance is evaluated for them alone (element-wise)
+    ja = np.flatnonzero(f.above_scale[ia])
+    ka = ia[ja]
+    p_renov = fd.organic_renovation_probability(la[ja] - fields.renovation_bar_log_a,
+                                                p.renovation_base_rate)
+    renov_a = np.zeros(len(ia), dtype=bool)
+    renov_a[ja] = (draws.renovation_u[ka] < p_renov) | draws.supported[ka]
+    renovate = np.zeros(n, dtype=bool)
+    renovate[ia] = renov_a
+    capital = f.capital_yi[ia]
+    renov_inv_a = np.where(renov_a, p.renovation_cost_share * capital, 0.0)
+    renovation_investment = np.zeros(n)
+    renovation_investment[ia] = renov_inv_a
     f.renovated_year[renovate] = year
 
     # productivity: drift + fat-tailed shock + renovation gain
-    gain = np.where(renovate, p.renovation_gain, 0.0)
-    new_log_a = fd.productivity_growth(f.log_productivity, p.tfp_drift, p.shock_scale, draws.shock,
-                                       gain, f.log_productivity_mean, p.mean_reversion)
-    f.log_productivity[:] = np.where(alive, new_log_a, f.log_productivity)
+    gain = np.where(renov_a, p.renovation_gain, 0.0)
+    mean_la = f.log_productivity_mean[ia]
+    f.log_productivity[ia] = fd.productivity_growth(la, p.tfp_drift, p.shock_scale,
+                                                    draws.shock[ia], gain, mean_la,
+                                                    p.mean_reversion)
     # the long-run level grows with the drift; a renovation raises it for good
-    f.log_productivity_mean[:] = np.where(alive, f.log_productivity_mean + p.tfp_drift + gain,
-                                          f.log_productivity_mean)
+    f.log_productivity_mean[ia] = mean_la + p.tfp_drift + gain
 
     # investment toward desired capital, financed out of profits and limited where local labour
     # is short; renovation adds capital
-    allowed = fields.expansion_allowed[f.town]
+    allowed = fields.expansion_allowed[town]
     phi = p.returns_to_scale
-    desired = fd.desired_capital(f.value_added_yi, alpha, fields.user_cost, phi)
-    cap = p.reinvestment_share * alpha * np.maximum(f.value_added_yi, 0.0)
-    invest = fd.investment_to_target(f.capital_yi, desired, p.depreciation, p.investment_speed,
+    va = f.value_added_yi[ia]
+    desired = fd.desired_capital(va, alpha, fields.user_cost, phi)
+    cap = p.reinvestment_share * alpha * np.maximum(va, 0.0)
+    invest = fd.investment_to_target(capital, desired, p.depreciation, p.investment_speed,
                                      cap, allowed, fields.net_investment, fields.expected_growth)
-    new_k = fd.capital_accumulation(f.capital_yi, invest + renovation_investment, p.depreciation)
-    f.capital_yi[:] = np.where(alive, new_k, f.capital_yi)
+    f.capital_yi[ia] = fd.capital_accumulation(capital, invest + renov_inv_a, p.depreciation)
 
     # hiring toward labour demand at the local wage
-    target_l = fd.labour_demand(f.value_added_yi, fields.wage_wan[f.town], alpha, phi)
-    target_l = np.minimum(target_l, np.maximum(f.employment_wan, 1e-6)
+    employment = f.employment_wan[ia]
+    target_l = fd.labour_demand(va, fields.wage_wan[town], alpha, phi)
+    target_l = np.minimum(target_l, np.maximum(employment, 1e-6)
                           * (1.0 + p.max_hiring_growth * allowed))
-    new_l = fd.partial_adjustment(f.employment_wan, target_l, p.hiring_speed)
-    f.employment_wan[:] = np.where(alive, new_l, f.employment_wan)
+    f.employment_wan[ia] = fd.partial_adjustment(employment, target_l, p.hiring_speed)
 
     # production
-    produce_entrants(f, fields, alpha, np.flatnonzero(alive), phi)
+    produce_entrants(f, fields, alpha, ia, phi)
 
-    # exit (hazard falls with size and productivity); the rules are element-wise, so they are
-    # evaluated for the firms alive at the start of the year only
-    ia = np.flatnonzero(alive)
-    hazard = fd.exit_hazard(f.output_yi[ia], np.exp(f.log_productivity[ia]), f.age_years[ia],
-                            fields.reference_output_yi, fields.reference_productivity,
-                            p.exit_base_rate, p.exit_size_elasticity,
-                            p.exit_productivity_elasticity, p.young_exit_multiplier)
-    exits = np.zeros(len(alive), dtype=bool)
-    exits[ia] = draws.exit_u[ia] < hazard
-    f.alive[exits] = False
+    # exit (hazard falls with size and productivity)
+    hazard = fd.exit_hazard_log(f.output_yi[ia], f.log_productivity[ia], f.age_years[ia],
+                                fields.reference_output_yi, fields.reference_productivity,
+                                p.exit_base_rate, p.exit_size_elasticity,
+                                p.exit_productivity_elasticity, p.young_exit_multiplier)
+    exit_a = draws.exit_u[ia] < hazard
+    f.alive[ia[exit_a]] = False
 
     # status: size thresholds are nominal; certification on productivity
     update_status(f, fields, draws, p)
-    return {"renovated": float(renovate.sum()), "exits": float(exits.sum()),
-            "investment_yi": float(invest[alive].sum() + renovation_investment.sum()),
+    return {"renovated": float(renovate.sum()), "exits": float(exit_a.sum()),
+            "investment_yi": float(invest.sum() + renovation_investment.sum()),
             "renovation_investment_yi": float(renovation_investment.sum()),
             "supported_investment_yi": float(renovation_investment[draws.supported & renovate].sum())}
 
@@ -317,8 +331,8 @@ def produce_entrants(f: Firms, fields: FirmFields, alpha: float, idx: np.ndarray
     as computing all firms and keeping the entrants'.
     """
     m = fields.multiplier[f.node[idx], f.sector[idx]]
-    va = prod.cobb_douglas_value_added(np.exp(f.log_productivity[idx]), f.capital_yi[idx],
-                                       f.employment_wan[idx], alpha, returns_to_scale) * m
+    va = prod.cobb_douglas_value_added_log(f.log_productivity[idx], f.capital_yi[idx],
+                                           f.employment_wan[idx], alpha, returns_to_scale) * m
     f.value_added_yi[idx] = va
     f.output_yi[idx] = va / fields.value_added_ratio
 
@@ -326,25 +340,33 @@ def produce_entrants(f: Firms, fields: FirmFields, alpha: float, idx: np.ndarray
 def update_status(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> None:
     """规上 and 10亿 thresholds (nominal), high-tech and little-giant certification.
 
-    The certification chances are element-wise, and only alive firms can gain a status, so
-    they are computed for the alive firms only."""
-    alive = f.alive
-    nominal = f.output_yi * fields.price_index
-    f.above_scale[:] = alive & fd.crosses_threshold(nominal, p.above_scale_threshold_yi)
-    ia = np.flatnonzero(alive)
-    la = f.log_productivity[ia]
-    bonus = np.where(fields.favoured_sector[f.sector[ia]], p.favoured_certification_bonus, 0.0)
-    p_ht = fd.certification_probability(la + bonus - fields.hightech_bar_log_a,
-                                        p.hightech_max_rate)
-    candidate = nominal >= p.hightech_min_output_yi
-    gain = np.zeros(len(alive), dtype=bool)
-    gain[ia] = candidate[ia] & ~f.hightech[ia] & (draws.hightech_u[ia] < p_ht)
-    lose = f.hightech & (draws.hightech_loss_u < p.hightech_loss_rate)
-    f.hightech[:] = alive & ((f.hightech & ~lose) | gain)
-    eligible = (alive & f.hightech & ~f.little_giant & (nominal >= p.little_giant_min_output_yi)
-                & (nominal <= p.little_giant_max_output_yi))
-    p_lg = fd.certification_probability(la - fields.little_giant_bar_log_a,
+    Only alive firms hold or gain a status (the others' flags are cleared), and the rules are
+    element-wise, so they are evaluated for the alive firms only."""
+    ia = np.flatnonzero(f.alive)
+    nominal = f.output_yi[ia] * fields.price_index
+    above = np.zeros(len(f.alive), dtype=bool)
+    above[ia] = fd.crosses_threshold(nominal, p.above_scale_threshold_yi)
+    f.above_scale[:] = above
+    # each chance is evaluated only for the firms it can change (candidates not yet certified;
+    # eligible firms), element by element as for all
+    hightech = f.hightech[ia]
+    cand = np.flatnonzero((nominal >= p.hightech_min_output_yi) & ~hightech)
+    ic = ia[cand]
+    bonus = np.where(fields.favoured_sector[f.sector[ic]], p.favoured_certification_bonus, 0.0)
+    p_ht = fd.certification_probability(f.log_productivity[ic] + bonus
+                                        - fields.hightech_bar_log_a, p.hightech_max_rate)
+    gain = np.zeros(len(ia), dtype=bool)
+    gain[cand] = draws.hightech_u[ic] < p_ht
+    lose = hightech & (draws.hightech_loss_u[ia] < p.hightech_loss_rate)
+    hightech = (hightech & ~lose) | gain
+    little_giant = f.little_giant[ia]
+    eligible = np.flatnonzero(hightech & ~little_giant & (nominal >= p.little_giant_min_output_yi)
+                              & (nominal <= p.little_giant_max_output_yi))
+    ie = ia[eligible]
+    p_lg = fd.certification_probability(f.log_productivity[ie] - fields.little_giant_bar_log_a,
                                         p.little_giant_max_rate)
-    new_lg = np.zeros(len(alive), dtype=bool)
-    new_lg[ia] = eligible[ia] & (draws.little_giant_u[ia] < p_lg)
-    f.little_giant[:] = alive & (f.little_giant | new_lg)
+    little_giant[eligible] |= draws.little_giant_u[ie] < p_lg
+    f.hightech[:] = False
+    f.hightech[ia] = hightech
+    f.little_giant[:] = False
+    f.little_giant[ia] = little_giant

@@ -224,6 +224,11 @@ class Region:
 
         The graph is copied lazily: both regions share it until one of them changes it (or
         hands it out through ``graph``), which copies it first; most runs never change it."""
+        if self._times is None:
+            # the travel times (and below the gravity weights) computed once here and shared by
+            # the copies, rather than again by every copy's first network update (the same
+            # shortest paths on the same graph)
+            self.travel_times()
         if self._times is not None and getattr(self, "_access_weights", None) is None:
             self.market_access(np.zeros(len(self.node_ids)))  # weights shared by the copies
         new = copy.copy(self)

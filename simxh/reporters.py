@@ -122,29 +122,32 @@ class DistrictMetrics(StateViews):
     def firms_count(self) -> int:
         return self.firms.n_alive
 
+    # counts with np.count_nonzero (the same integers as a bool array's sum, without the
+    # conversion to integers)
     @property
     def firms_above_scale(self) -> int:
-        return int((self.firms.alive & self.firms.above_scale).sum())
+        return int(np.count_nonzero(self.firms.alive & self.firms.above_scale))
 
     @property
     def hightech_firms(self) -> int:
-        return int((self.firms.alive & self.firms.hightech).sum())
+        return int(np.count_nonzero(self.firms.alive & self.firms.hightech))
 
     @property
     def little_giants(self) -> int:
-        return int((self.firms.alive & self.firms.little_giant).sum())
+        return int(np.count_nonzero(self.firms.alive & self.firms.little_giant))
 
     @property
     def firms_output_over_10yi(self) -> int:
-        return int(self.firms_over_10yi_mask.sum())
+        return int(np.count_nonzero(self.firms_over_10yi_mask))
 
     @property
     def little_giants_key(self) -> int:
         """National *key* little giants (重点小巨人): little giants with nominal output of at
         least ``firms.little_giant_key_output_yi`` (an assumed proxy; the designation is not by size)."""
         f = self.firms
-        big = f.output_yi * self.ppi_index >= self.p.firms.little_giant_key_output_yi
-        return int((f.alive & f.little_giant & big).sum())
+        lg = np.flatnonzero(f.alive & f.little_giant)  # the few little giants only
+        big = f.output_yi[lg] * self.ppi_index >= self.p.firms.little_giant_key_output_yi
+        return int(np.count_nonzero(big))
 
     @property
     def gdp_per_capita_yuan(self) -> float:
@@ -176,19 +179,22 @@ class DistrictMetrics(StateViews):
 
     @property
     def towns_fiscal_over_5yi_share(self) -> float:
-        return float(np.mean(self.town_revenue_yi * self.price_index > 5.0))
+        # np.mean of a bool array: its count (exact) over its length, one float division
+        over = self.town_revenue_yi * self.price_index > 5.0
+        return float(np.count_nonzero(over) / len(over))
 
     @property
     def beautiful_village_share(self) -> float:
-        return float(self.village_beautiful.mean())
+        b = self.village_beautiful  # the mean of a bool array, as above
+        return float(np.count_nonzero(b) / len(b))
 
     @property
     def demo_villages(self) -> int:
-        return int(self.village_demo.sum())
+        return int(np.count_nonzero(self.village_demo))
 
     @property
     def villages_collective_over_2000wan(self) -> int:
-        return int((self.village_income_wan * self.price_index > 2000.0).sum())
+        return int(np.count_nonzero(self.village_income_wan * self.price_index > 2000.0))
 
     @property
     def mean_access_min(self) -> float:

@@ -113,18 +113,65 @@ def _gen_constants() -> list[tuple[int, int, int]]:
 _GEN = _gen_constants()
 
 
+(_B0, _A0), (_B1, _A1), (_B2, _A2), (_B3, _A3), (_B4, _A4), (_B5, _A5), (_B6, _A6), \
+    (_B7, _A7) = [(before, after) for _i, before, after in _GEN]
+
+
 def _seed_words(seed: int, keys: tuple[int, ...]) -> list[int]:
     """``SeedSequence(entropy=[seed mod 2³², seed >> 32], spawn_key=keys).generate_state(4,
-    uint64)`` as Python integers."""
-    if keys:
-        pool, _h = _prefix_pool(seed, keys[:-1])
-        pool, _h = _mix_in(pool, _h, _words(keys[-1]))
-    else:
+    uint64)`` as Python integers.
+
+    The last key (one 32-bit word, as every key of :func:`_key` is) is mixed in and the state
+    generated with the loops of :func:`_mix_in` and :data:`_GEN` written out: the same integer
+    operations in the same order (a stream is made ~140 times a run)."""
+    if not keys:
         pool, _h = _run_pool(seed, False)
-    out32 = [((pool[i] ^ before) * after) & _M32 for i, before, after in _GEN]
-    out32 = [v ^ (v >> 16) for v in out32]
-    return [out32[0] | (out32[1] << 32), out32[2] | (out32[3] << 32),
-            out32[4] | (out32[5] << 32), out32[6] | (out32[7] << 32)]
+        out32 = [((pool[i] ^ before) * after) & _M32 for i, before, after in _GEN]
+        out32 = [v ^ (v >> 16) for v in out32]
+        return [out32[0] | (out32[1] << 32), out32[2] | (out32[3] << 32),
+                out32[4] | (out32[5] << 32), out32[6] | (out32[7] << 32)]
+    w = keys[-1]
+    (p0, p1, p2, p3), h = _prefix_pool(seed, keys[:-1])
+    if not 0 <= w <= _M32:  # pragma: no cover - keys are 32-bit words
+        (p0, p1, p2, p3), h = _mix_in((p0, p1, p2, p3), h, _words(w))
+    else:
+        v = w ^ h
+        h = (h * _MULT_A) & _M32
+        v = (v * h) & _M32
+        v ^= v >> 16
+        r = (_MIX_L * p0 - _MIX_R * v) & _M32
+        p0 = r ^ (r >> 16)
+        v = w ^ h
+        h = (h * _MULT_A) & _M32
+        v = (v * h) & _M32
+        v ^= v >> 16
+        r = (_MIX_L * p1 - _MIX_R * v) & _M32
+        p1 = r ^ (r >> 16)
+        v = w ^ h
+        h = (h * _MULT_A) & _M32
+        v = (v * h) & _M32
+        v ^= v >> 16
+        r = (_MIX_L * p2 - _MIX_R * v) & _M32
+        p2 = r ^ (r >> 16)
+        v = w ^ h
+        h = (h * _MULT_A) & _M32
+        v = (v * h) & _M32
+        v ^= v >> 16
+        r = (_MIX_L * p3 - _MIX_R * v) & _M32
+        p3 = r ^ (r >> 16)
+    # generate_state(4, uint64): 8 words from the pool words 0, 1, 2, 3, 0, 1, 2, 3
+    o0 = ((p0 ^ _B0) * _A0) & _M32
+    o1 = ((p1 ^ _B1) * _A1) & _M32
+    o2 = ((p2 ^ _B2) * _A2) & _M32
+    o3 = ((p3 ^ _B3) * _A3) & _M32
+    o4 = ((p0 ^ _B4) * _A4) & _M32
+    o5 = ((p1 ^ _B5) * _A5) & _M32
+    o6 = ((p2 ^ _B6) * _A6) & _M32
+    o7 = ((p3 ^ _B7) * _A7) & _M32
+    return [(o0 ^ (o0 >> 16)) | ((o1 ^ (o1 >> 16)) << 32),
+            (o2 ^ (o2 >> 16)) | ((o3 ^ (o3 >> 16)) << 32),
+            (o4 ^ (o4 >> 16)) | ((o5 ^ (o5 >> 16)) << 32),
+            (o6 ^ (o6 >> 16)) | ((o7 ^ (o7 >> 16)) << 32)]
 
 
 class _SeedWords(ISeedSequence):
@@ -150,7 +197,7 @@ def stream(seed: int, *names: str | int) -> np.random.Generator:
     """
     if seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
-    words = _seed_words(int(seed), tuple(_key(n) for n in names))
+    words = _seed_words(int(seed), tuple(map(_key, names)))
     return np.random.Generator(np.random.PCG64(_SeedWords(words)))
 
 

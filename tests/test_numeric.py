@@ -62,3 +62,43 @@ def test_first_max_is_argmax_where():
     for v, mask in cases:
         assert first_max(v.tolist(), mask.tolist()) == argmax_where(v, mask)
         assert first_max(v.tolist()) == int(v.argmax())
+
+
+def test_ranked_best_is_first_max_while_land_terms_fall():
+    from simxh.processes.attraction import _Ranked, first_max
+
+    rng = np.random.default_rng(3)
+    decided = 0
+    for _ in range(400):
+        n, k = int(rng.integers(1, 30)), int(rng.integers(2, 25))
+        fixed, gumbel = rng.normal(size=(n, k)), rng.gumbel(size=(n, k))
+        if rng.random() < 0.3:  # many ties
+            fixed, gumbel = np.round(fixed, 1), np.round(gumbel, 1)
+        land = np.round(np.log1p(rng.uniform(0.0, 100.0, k)), 1)
+        allowed = None if rng.random() < 0.5 else rng.random(k) < 0.6
+        ranked = _Ranked(fixed, land, gumbel, allowed)
+        land_l = land.tolist()
+        for p in range(n):
+            best = ranked.best(p, land_l)
+            v = [a + b + c for a, b, c in zip(fixed[p].tolist(), land_l, gumbel[p].tolist(),
+                                              strict=True)]
+            if best is not None:
+                decided += 1
+                assert best == first_max(v, None if allowed is None else allowed.tolist())
+            j = int(rng.integers(0, k))
+            new = land_l[j] if rng.random() < 0.3 else land_l[j] - float(rng.uniform(0.0, 0.5))
+            ranked.changed(j, land_l[j], new)
+            land_l[j] = new
+    assert decided > 1000
+
+
+def test_signed_zeros_and_ties_bit_for_bit():
+    rng = np.random.default_rng(17)
+    cases = [np.array([-0.0, 0.0, 1.0, -1.0]), np.array([0.0, -0.0, -0.0, 0.0, 0.0])]
+    cases += [np.round(rng.normal(size=int(n)), 0) for n in rng.integers(2, 400, 200)]
+    for x in cases:
+        a, b = median(x), np.median(x)
+        assert a == b and np.signbit(a) == np.signbit(b)
+        for qs in ([0.5], [0.7, 0.95], [0.1, 0.9]):
+            got, want = quantiles(x, qs), [float(v) for v in np.quantile(x, qs)]
+            assert got == want and [np.signbit(v) for v in got] == [np.signbit(v) for v in want]

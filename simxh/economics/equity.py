@@ -11,17 +11,20 @@ def theil_index(values: np.ndarray, weights: np.ndarray) -> float:
     ``T = Σ w_i (x_i/μ) ln(x_i/μ)`` with population shares ``w`` and weighted mean ``μ``
     (Theil 1967); 0 is perfect equality.
     """
-    w = np.asarray(weights, dtype=float) / np.sum(weights)
+    # (array methods rather than np.sum's wrapper: the same reductions)
+    weights = np.asarray(weights)
+    w = np.asarray(weights, dtype=float) / weights.sum()
     x = np.asarray(values, dtype=float)
-    mu = np.sum(w * x)
+    mu = (w * x).sum()
     r = np.maximum(x / mu, 1e-300)
-    return float(np.sum(w * r * np.log(r)))
+    return float((w * r * np.log(r)).sum())
 
 
 def gini_coefficient(values: np.ndarray, weights: np.ndarray) -> float:
     """Population-weighted Gini coefficient: half the mean absolute difference over the mean."""
-    w = np.asarray(weights, dtype=float) / np.sum(weights)
+    weights = np.asarray(weights)
+    w = np.asarray(weights, dtype=float) / weights.sum()
     x = np.asarray(values, dtype=float)
-    mu = np.sum(w * x)
+    mu = (w * x).sum()
     diff = np.abs(x[:, None] - x[None, :])
-    return float(np.sum(w[:, None] * w[None, :] * diff) / (2.0 * mu))
+    return float((w[:, None] * w[None, :] * diff).sum() / (2.0 * mu))

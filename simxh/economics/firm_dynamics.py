@@ -6,6 +6,8 @@ fields and per-firm random draws taken beforehand; it is applied to all firms at
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -117,6 +119,22 @@ def exit_hazard(
     size = np.maximum(output_yi, 1e-9) / reference_output_yi
     prod = np.maximum(productivity, 1e-12) / reference_productivity
     h = base_rate * size ** (-size_elasticity) * prod ** (-productivity_elasticity)
+    h = np.where(age_years < young_age_years, h * young_multiplier, h)
+    return np.clip(h, 0.0, max_rate)
+
+
+def exit_hazard_log(
+    output_yi: np.ndarray, log_productivity: np.ndarray, age_years: np.ndarray,
+    reference_output_yi: float, reference_productivity: float,
+    base_rate: float = 0.07, size_elasticity: float = 0.25, productivity_elasticity: float = 1.0,
+    young_multiplier: float = 2.0, young_age_years: int = 2, max_rate: float = 0.9,
+) -> np.ndarray:
+    """:func:`exit_hazard` from log productivity, computed in logs:
+    ``base · exp(−a·log(Y/Y_ref) − c·log(A/A_ref))`` (the same quantity, equal to rounding,
+    with one ``log`` and one ``exp`` per firm instead of an ``exp`` and two ``pow``)."""
+    log_size = np.log(np.maximum(output_yi, 1e-9) / reference_output_yi)
+    log_prod = np.maximum(log_productivity, math.log(1e-12)) - math.log(reference_productivity)
+    h = base_rate * np.exp(-size_elasticity * log_size - productivity_elasticity * log_prod)
     h = np.where(age_years < young_age_years, h * young_multiplier, h)
     return np.clip(h, 0.0, max_rate)
 

@@ -23,6 +23,27 @@ def cobb_douglas_value_added(
     return inputs if returns_to_scale == 1.0 else inputs**returns_to_scale
 
 
+def cobb_douglas_value_added_log(
+    log_productivity: np.ndarray, capital_yi: np.ndarray, employment_wan: np.ndarray,
+    capital_share: float = 0.4, returns_to_scale: float = 1.0,
+) -> np.ndarray:
+    """:func:`cobb_douglas_value_added` from log productivity, computed in logs:
+    ``exp(φ · (log A + α·log K + (1−α)·log L))``.
+
+    The same quantity (equal to rounding, ~1e-15 relative) with one ``exp`` and two ``log``
+    per firm instead of an ``exp`` and three ``pow``; a firm with no capital or no labour
+    produces 0, as there. Used by the simulated years' firm step and entrants (the calibration
+    and its spin-up keep :func:`cobb_douglas_value_added`, so the base year is unchanged).
+    """
+    with np.errstate(divide="ignore"):
+        log_k = np.log(np.maximum(capital_yi, 0.0))
+        log_l = np.log(np.maximum(employment_wan, 0.0))
+    log_inputs = log_productivity + capital_share * log_k + (1.0 - capital_share) * log_l
+    if returns_to_scale != 1.0:
+        log_inputs = returns_to_scale * log_inputs
+    return np.exp(log_inputs)
+
+
 def productivity_for_value_added(
     value_added_yi: np.ndarray, capital_yi: np.ndarray, employment_wan: np.ndarray,
     capital_share: float = 0.4, returns_to_scale: float = 1.0,

@@ -10,6 +10,32 @@ import numpy as np
 
 from simxh.economics import attraction as attr
 
+_LEAD_MATCH: dict[tuple[Any, ...], np.ndarray] = {}
+
+
+def _lead_match(data: Any, town_ids: tuple[str, ...], sector_ids: tuple[str, ...], n_int: int,
+                town_match: float) -> np.ndarray:
+    """Lead-sector match per internal node and sector (parks: their lead sectors; towns: their
+    specialities, at ``town_match``): from the data files alone, so built once per data set
+    (read-only; the model takes a copy)."""
+    key = (data, tuple(town_ids), sector_ids, n_int, town_match)
+    out = _LEAD_MATCH.get(key)
+    if out is None:
+        if len(_LEAD_MATCH) >= 8:
+            _LEAD_MATCH.clear()
+        nt = len(town_ids)
+        sidx = {s: i for i, s in enumerate(sector_ids)}
+        out = np.zeros((n_int, len(sector_ids)))
+        ts = data.town_sectors  # plain column iteration (itertuples builds a class per call)
+        for town, sector in zip(ts["town"], ts["sector"], strict=True):
+            out[town_ids.index(town), sidx[sector]] = town_match
+        for k, lead in enumerate(data.parks["lead_sectors"]):
+            for s in lead:
+                out[nt + k, sidx[s]] = 1.0
+        out.setflags(write=False)
+        _LEAD_MATCH[key] = out
+    return out
+
 
 class Attraction:
     """Arriving projects, the pipeline of signed ones and the tranches still to install."""
@@ -25,16 +51,11 @@ class Attraction:
         self.competition_subsidy_yi = np.zeros(nt)
         self.investment_introduced_yi = 0.0
         self.land_sold_mu = 0.0
+        # the internal nodes of each zone (fixed by the region)
+        self.zone_nodes = [np.flatnonzero(m.node_zone == z).tolist() for z in range(len(m.zone_ids))]
         # lead-sector match per node and sector (parks: lead sectors; towns: specialities, half)
-        data, r = m.region.data, m.region
-        sidx = {s: i for i, s in enumerate(m.sector_ids)}
-        self.lead_match = np.zeros((m.n_int, m.ns))
-        ts = data.town_sectors  # plain column iteration (itertuples builds a class per call)
-        for town, sector in zip(ts["town"], ts["sector"], strict=True):
-            self.lead_match[r.town_ids.index(town), sidx[sector]] = self.p.town_speciality_match
-        for k, lead in enumerate(data.parks["lead_sectors"]):
-            for s in lead:
-                self.lead_match[nt + k, sidx[s]] = 1.0
+        self.lead_match = _lead_match(m.region.data, m.region.town_ids, tuple(m.sector_ids),
+                                      m.n_int, self.p.town_speciality_match).copy()
 
     # ------------------------------------------------------------------------------ set-up
     def fill_pipeline(self, years: int) -> None:
@@ -191,7 +212,7 @@ class Attraction:
         # project may go anywhere (the values compared are the same, so is the choice)
         any_pooled = bool(pooled_node.any())
         town_of_node = node_town.tolist()
-        zone_nodes = [np.flatnonzero(node_zone == z).tolist() for z in range(nz)]
+        zone_nodes = self.zone_nodes
         referral = "referral" in pc.kinds
         rent_town, rent_size, rent_bidders = [], [], []
         # per-project scalars as Python floats/ints (indexing numpy arrays one element at a time
@@ -209,12 +230,15 @@ class Attraction:
                                       else ac.approval_delay_years, 1) for z in range(nz)]
         introduced = self.town_investment_introduced_yi.tolist()  # summed as Python floats:
         # the same additions in the same order as on the array
-        # the utilities as lists of Python floats: the sum of three terms and the first largest
-        # of 23 values are cheaper in Python than as four numpy calls; the additions are the
-        # same IEEE operations in the same order, the choice the same index (first_max)
-        fixed_l, gumbel_l = fixed.tolist(), gumbel.tolist()
+        # a row's utilities, when needed, as lists of Python floats: the sum of three terms and
+        # the first largest of 23 values are cheaper in Python than as four numpy calls; the
+        # additions are the same IEEE operations in the same order, the choice the same index
         land_l = None if land_term is None else land_term.tolist()
         nodes = range(n_int)
+        # without pooling, every project's best location is read from one ranking of the
+        # utilities at the start of the batch (_Ranked; the same values, the same choice)
+        ranked = (_Ranked(fixed, land_term, gumbel, None if zone < 0 else allowed)
+                  if land_term is not None else None)
         for p in range(n):
             need_p = need_l[p]
             free = tl.free_land_mu
@@ -228,13 +252,21 @@ class Attraction:
                 land_pl = land_l
             avail_l = free_l if land_l is not None else avail.tolist()
             # utility + Gumbel draw; the argmax over a set of locations is the logit choice
-            v = [a + b + c for a, b, c in zip(fixed_l[p], land_pl, gumbel_l[p], strict=True)]
-            best = first_max(v, None if zone < 0 else allowed_l)
+            best = ranked.best(p, land_l) if ranked is not None else None
+            if best is None:  # not settled by the ranking: the whole row, as before
+                v = [a + b + c for a, b, c in zip(fixed[p].tolist(), land_pl, gumbel[p].tolist(),
+                                                  strict=True)]
+                best = first_max(v, None if zone < 0 else allowed_l)
+            else:
+                v = None
             partner = -1
             # the feasible set is only needed when the best location lacks the land
             if best >= 0 and allowed_l[best] and avail_l[best] >= need_p:
                 choice = best
             else:
+                if v is None:
+                    v = [a + b + c for a, b, c in zip(fixed[p].tolist(), land_pl,
+                                                      gumbel[p].tolist(), strict=True)]
                 feasible = [allowed_l[j] and avail_l[j] >= need_p for j in nodes]
                 choice = -1
                 if referral and best >= 0 and town_of_node[best] in donors:
@@ -264,7 +296,9 @@ class Attraction:
                 free_l[choice] = free.item(choice)
                 if land_term is not None:
                     land_term[choice] = beta_land * np.log1p(free[choice: choice + 1])[0]
-                    land_l[choice] = land_term.item(choice)
+                    new_term = land_term.item(choice)
+                    ranked.changed(choice, land_l[choice], new_term)
+                    land_l[choice] = new_term
             introduced[town] += size_l[p]
             self.land_sold_mu += need_p
             self.pipeline.append({"investment": size_l[p], "sector": sector_l[p],
@@ -275,6 +309,68 @@ class Attraction:
             rents = attr.competition_subsidy(np.array(rent_size), np.array(rent_bidders),
                                              ac.competition_subsidy_share)
             self.competition_subsidy_yi += np.bincount(rent_town, weights=rents, minlength=m.nt)
+
+
+class _Ranked:
+    """Each project's first largest utility while the land term falls node by node.
+
+    The utilities ``(fixed + land) + gumbel`` of all the batch's projects are taken once, with
+    the land term at the start (the same IEEE additions as the loop's ``a + b + c``; ``-inf``
+    outside ``allowed``, as :func:`first_max` masks), with each row's first largest (numpy's
+    ``argmax``, which first_max equals). A project takes land, so the land term of the chosen
+    node changes; while every such change is a decrease (checked on the values themselves), a
+    changed node's utility can only have fallen in every row (rounding is monotone). So a row
+    whose first largest is at an unchanged node keeps it; otherwise the row's locations are
+    sorted by decreasing value at the start, ties by index (a stable sort), and walked: changed
+    nodes met on the way are evaluated anew, and the first unchanged one bounds all that
+    follow. Anything else (a rise of a land term, a NaN or an infinity) hands the row back to
+    the caller (``best`` returns None), which evaluates it as before.
+    """
+
+    def __init__(self, fixed: np.ndarray, land_term: np.ndarray, gumbel: np.ndarray,
+                 allowed: np.ndarray | None) -> None:
+        rows = (fixed + land_term) + gumbel
+        self.finite = np.isfinite(rows).all(axis=1).tolist()
+        self.allowed_l = None if allowed is None else allowed.tolist()
+        if allowed is not None:
+            rows = np.where(allowed, rows, -math.inf)
+        self.usable = allowed is None or bool(allowed.any())
+        self.rows, self.fixed, self.gumbel = rows, fixed, gumbel
+        self.first = rows.argmax(axis=1).tolist()
+        self.order: list[list[int]] | None = None  # sorted rows, once one is needed
+        self.dirty = [False] * rows.shape[1]
+
+    def changed(self, node: int, old: float, new: float) -> None:
+        if not new <= old:  # a rise, or a NaN: the ranking no longer bounds the utilities
+            self.usable = False
+        self.dirty[node] = True
+
+    def best(self, p: int, land_l: list[float]) -> int | None:
+        if not (self.usable and self.finite[p]):
+            return None
+        dirty = self.dirty
+        j = self.first[p]
+        if not dirty[j]:
+            return j
+        if self.order is None:
+            self.order = np.argsort(-self.rows, axis=1, kind="stable").tolist()
+        allowed_l = self.allowed_l
+        fixed_p, gumbel_p = self.fixed[p].tolist(), self.gumbel[p].tolist()
+        best, top = -1, -math.inf
+        for j in self.order[p]:
+            if dirty[j]:
+                if allowed_l is None or allowed_l[j]:
+                    x = fixed_p[j] + land_l[j] + gumbel_p[j]
+                    if x > top or (x == top and j < best):
+                        best, top = j, x
+                continue
+            x = self.rows.item(p, j)
+            if x > top or (x == top and (j < best or best < 0)):
+                best, top = j, x
+            break
+        if best < 0 or top == -math.inf:
+            return None
+        return best
 
 
 def first_max(values: list[float], mask: list[bool] | None = None) -> int:

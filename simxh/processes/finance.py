@@ -65,35 +65,37 @@ class PublicFinance:
         nt = m.nt
         fc = self.p
         f = m.firms
-        a = f.alive
         fp = m.p.firms
         tl = m.towns_labour
-        profit = ((1.0 - fp.returns_to_scale * (1.0 - fp.capital_share)) * f.value_added_yi
-                  - fp.depreciation * f.capital_yi)
+        # the alive firms only: the dead ones' taxes were zeros, and a bincount's sums are the
+        # same without the zeros (each town's running sum in the same order)
+        ia = np.flatnonzero(f.alive)
+        va = f.value_added_yi[ia]
+        town = f.town[ia]
+        partner = f.tax_partner_town[ia]
+        profit = ((1.0 - fp.returns_to_scale * (1.0 - fp.capital_share)) * va
+                  - fp.depreciation * f.capital_yi[ia])
         tax = m.base.tax_collection_factor * public.firm_local_taxes(
-            f.value_added_yi, profit, fc.vat_rate, fc.vat_local_share, fc.cit_rate,
-            fc.cit_local_share)
-        tax = np.where(a, tax, 0.0)
+            va, profit, fc.vat_rate, fc.vat_local_share, fc.cit_rate, fc.cit_local_share)
         share_donor = m.p.pairing.referral_tax_share_donor
-        referred = a & (f.tax_partner_town >= 0)
+        referred = partner >= 0
         host_tax = np.where(referred, tax * (1.0 - share_donor), tax)
-        revenue = np.bincount(f.town, weights=host_tax, minlength=nt)
+        revenue = np.bincount(town, weights=host_tax, minlength=nt)
         if referred.any():
-            revenue += np.bincount(f.tax_partner_town[referred], weights=tax[referred] * share_donor,
+            revenue += np.bincount(partner[referred], weights=tax[referred] * share_donor,
                                    minlength=nt)
         integrated = m.cooperation.zone_integrated(m.year)
         rule = m.p.integration.sharing_rule
         if integrated.any() and rule != "host":
-            in_park = a & (f.node >= nt)
+            in_park = f.node[ia] >= nt
             for z in np.flatnonzero(integrated):
                 members = m.town_zone == z
-                sel = in_park & members[f.town] & ~referred
-                park_tax = np.bincount(f.town[sel], weights=tax[sel], minlength=nt)
+                sel = in_park & members[town] & ~referred
+                park_tax = np.bincount(town[sel], weights=tax[sel], minlength=nt)
                 weights = members * (tl.population_wan if rule == "population" else 1.0)
                 revenue += public.pool_and_share(park_tax, weights) - park_tax
         gdp = (tl.citrus_yi + tl.other_primary_yi + tl.residual_secondary_yi
-               + tl.tertiary_yi + np.bincount(f.town[a], weights=f.value_added_yi[a],
-                                              minlength=nt))
+               + tl.tertiary_yi + np.bincount(town, weights=va, minlength=nt))
         revenue += m.base.tax_collection_factor * public.non_firm_local_taxes(
             tl.tertiary_yi, tl.residual_secondary_yi, gdp, fc.services_vat_rate,
             fc.vat_local_share, fc.land_tax_rate, fc.other_tax_rate)
