@@ -81,6 +81,11 @@ class Target:
     def scale(self) -> float:
         return SCALES[self.kind]
 
+    @property
+    def in_logs(self) -> bool:
+        """Its error is a log ratio (levels), not a difference in points."""
+        return self.kind in ("level", "soft_level")
+
 
 def read_priors(path: Path | str | None = None, known_keys: set[str] | None = None
                 ) -> list[Prior]:
@@ -182,10 +187,7 @@ def target_errors(sim: dict[str, float], targets: list[Target]) -> np.ndarray:
     err = []
     for t in targets:
         s = sim[t.name]
-        if t.kind in ("level", "soft_level"):
-            e = math.log(max(s, 1e-9) / t.value) / t.scale
-        else:
-            e = (s - t.value) / t.scale
+        e = (math.log(max(s, 1e-9) / t.value) if t.in_logs else s - t.value) / t.scale
         if t.lower_bound and e > 0:
             e = 0.0
         err.append(e)

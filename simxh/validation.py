@@ -60,7 +60,7 @@ def predictive_fit(config: str | Path, posterior: str | Path, fit_until: int,
             "in_sample": t.year <= fit_until, "median": med, "q05": lo, "q95": hi,
             "inside_90": bool(lo <= t.value <= hi) or (t.lower_bound and hi >= t.value),
             # log error for levels (≈ relative), percentage points otherwise
-            "error": err, "error_unit": "log" if t.kind in ("level", "soft_level") else "pp"})
+            "error": err, "error_unit": "log" if t.in_logs else "pp"})
     return pd.DataFrame(rows)
 
 

@@ -50,3 +50,13 @@ def test_additional_renovations_need_a_subsidy() -> None:
     assert half[1] == pytest.approx(rv.renovation_probability(gain, cost, 0.5, room)[1])
     more = rv.additional_renovation_probability(gain, cost, 0.8, room)
     assert np.all(more > half)
+
+
+def test_operating_profit_is_value_added_after_wages_and_depreciation() -> None:
+    from simxh.economics import production as prod
+
+    # φ = 0.85, α = 0.4: the firm keeps 1 − 0.85·0.6 = 0.49 of value added before depreciation
+    assert prod.profit_share(0.4, 0.85) == pytest.approx(0.49)
+    assert prod.profit_share(0.4, 1.0) == pytest.approx(0.4)  # constant returns: capital's share
+    p = prod.operating_profit(np.array([10.0]), np.array([20.0]), 0.4, 0.85, 0.08)
+    assert p[0] == pytest.approx(0.49 * 10.0 - 0.08 * 20.0)

@@ -23,6 +23,22 @@ def cobb_douglas_value_added(
     return inputs if returns_to_scale == 1.0 else inputs**returns_to_scale
 
 
+def profit_share(capital_share: float = 0.4, returns_to_scale: float = 1.0) -> float:
+    """Share of value added left after the wage bill, ``1 − φ(1 − α)``: with decreasing returns
+    a firm paying its workers their marginal product keeps the capital share and the rent
+    ``1 − φ`` (Restuccia & Rogerson 2008)."""
+    return 1.0 - returns_to_scale * (1.0 - capital_share)
+
+
+def operating_profit(value_added_yi: np.ndarray, capital_yi: np.ndarray,
+                     capital_share: float = 0.4, returns_to_scale: float = 1.0,
+                     depreciation: float = 0.08) -> np.ndarray:
+    """A firm's profit (亿元) before tax: value added less the wage bill and depreciation,
+    ``(1 − φ(1 − α))·VA − δ·K`` (the base of corporate income tax)."""
+    return (profit_share(capital_share, returns_to_scale) * value_added_yi
+            - depreciation * capital_yi)
+
+
 def cobb_douglas_value_added_log(
     log_productivity: np.ndarray, capital_yi: np.ndarray, employment_wan: np.ndarray,
     capital_share: float = 0.4, returns_to_scale: float = 1.0,

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from simxh.economics import production as prod
 from simxh.economics import public
 
 FUNDED_LEVERS = ("tech_renovation", "attraction_effort", "integration")
@@ -73,8 +74,8 @@ class PublicFinance:
         va = f.value_added_yi[ia]
         town = f.town[ia]
         partner = f.tax_partner_town[ia]
-        profit = ((1.0 - fp.returns_to_scale * (1.0 - fp.capital_share)) * va
-                  - fp.depreciation * f.capital_yi[ia])
+        profit = prod.operating_profit(va, f.capital_yi[ia], fp.capital_share,
+                                       fp.returns_to_scale, fp.depreciation)
         tax = m.base.tax_collection_factor * public.firm_local_taxes(
             va, profit, fc.vat_rate, fc.vat_local_share, fc.cit_rate, fc.cit_local_share)
         share_donor = m.p.pairing.referral_tax_share_donor

@@ -41,7 +41,7 @@ class Industry:
         self.p = m.p.firms
         self.fields: FirmFields | None = None
         self.tech_renovation_firms = 0
-        self.renovation_offered = self.renovation_accepted = 0  # the lever's offers this year
+        self.renovation_accepted = 0  # firms that took the renovation lever's support this year
         self.favoured_sector = favoured_sectors(m.region.data, firms.sector_ids)
         # where small firms are born: each town's sectors in proportion to its lead-sector match
         lead = m.attraction.lead_match[: m.nt]
@@ -145,26 +145,26 @@ class Industry:
         # programme's (the others happen unaided)
         chosen = idx[np.argsort(u[idx])]
         fp = self.p
-        profit_share = 1.0 - fp.returns_to_scale * (1.0 - fp.capital_share)
-        profit = profit_share * f.value_added_yi[chosen] - fp.depreciation * f.capital_yi[chosen]
-        value = rv.renovation_gain_value(f.value_added_yi[chosen], fp.renovation_gain,
-                                         profit_share,
-                                         rv.annuity_factor(tc.hurdle_rate, tc.horizon_years))
-        cost = fp.renovation_cost_share * f.capital_yi[chosen]
-        room = tc.credit_multiple * np.maximum(profit, 0.0)
-        take = rv.additional_renovation_probability(value, cost, tc.subsidy_share, room,
-                                                    tc.decision_dispersion)
+        va, capital = f.value_added_yi[chosen], f.capital_yi[chosen]
+        profit = prod.operating_profit(va, capital, fp.capital_share, fp.returns_to_scale,
+                                       fp.depreciation)
+        value = rv.renovation_gain_value(
+            va, fp.renovation_gain, prod.profit_share(fp.capital_share, fp.returns_to_scale),
+            rv.annuity_factor(tc.hurdle_rate, tc.horizon_years))
+        take = rv.additional_renovation_probability(
+            value, fp.renovation_cost_share * capital, tc.subsidy_share,
+            tc.credit_multiple * np.maximum(profit, 0.0), tc.decision_dispersion)
         decide = m.streams.get("tech_renovation", "decide", m.year).random(len(chosen))
         # the programme funds as many firms as last year's budget paid for
         offers = int(tc.firms_per_year * m.finance.funding["tech_renovation"])
         chosen = chosen[decide < take][:offers]
         # the programme is rationed so its subsidies stay within a share of last year's general
         # spending (the budget constraint holds however large firms_per_year is set)
-        cost = tc.subsidy_share * self.p.renovation_cost_share * f.capital_yi[chosen]
+        subsidy = tc.subsidy_share * fp.renovation_cost_share * f.capital_yi[chosen]
         ceiling = tc.budget_ceiling_share * max(m.government.ledger.get("spend_general", 0.0), 0.0)
-        chosen = chosen[np.cumsum(cost) <= ceiling]
+        chosen = chosen[np.cumsum(subsidy) <= ceiling]
         draws.supported[chosen] = True
-        self.renovation_offered, self.renovation_accepted = offers, len(chosen)
+        self.renovation_accepted = len(chosen)
 
     def _release_land(self, alive_before: np.ndarray) -> None:
         m = self.m
