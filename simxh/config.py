@@ -677,23 +677,46 @@ class FirmsSection:
     renovation_gain: float = param(0.05, min=0.0, max=0.5, status="assumed",
                                    source="technical-upgrading productivity gains 3–8% (assumed)",
                                    doc="log TFP gain from a renovation")
+    loan_rate: float = param(
+        0.0345, min=0.0, max=0.5, status="official",
+        doc="interest on what a firm borrows for its own part of a renovation (the rest of its "
+            "investment is financed from retained profits)",
+        source="one-year loan prime rate (LPR) 3.45 % from August 2023, People's Bank of China "
+               "(taken as real: China's GDP deflator was near zero or negative in 2023–2024)")
     renovation_cost_share: float = param(0.15, min=0.0, max=2.0, status="assumed",
                                          doc="renovation investment as a share of the firm's capital",
                                          source="modelling assumption")
     hightech_productivity_quantile: float = param(
         0.7, min=0.0, max=1.0, status="assumed",
-        doc="high-tech certification bar: this quantile of log TFP among the candidates",
+        doc="high-tech certification bar: this quantile of log TFP among the base year's "
+            "candidates; the bar then advances with firms.tfp_drift (an absolute standard, so "
+            "levers that raise TFP raise the count)",
         source="modelling assumption: certification is within reach of the most productive "
                "third of the firms large enough to seek it")
     little_giant_productivity_quantile: float = param(
         0.95, min=0.0, max=1.0, status="assumed",
-        doc="little-giant certification bar: this quantile of log TFP among the candidates",
+        doc="little-giant certification bar: this quantile of log TFP among the base year's "
+            "candidates, advancing with firms.tfp_drift",
         source="modelling assumption: the designation goes to the top few per cent")
     favoured_certification_bonus: float = param(
         0.3, min=0.0, max=2.0, unit="log TFP", status="assumed",
         doc="firms of pillar and emerging sectors are certified as if their log TFP were this "
             "much higher (the plan's sector priorities)",
         source="modelling assumption")
+    renovation_certification_bonus: float = param(
+        0.3, min=0.0, max=2.0, unit="log TFP", status="assumed",
+        doc="a firm that renovated within certification_window_years is certified as if its "
+            "log TFP were this much higher: part of a renovation is R&D and new equipment, "
+            "which counts toward the R&D-intensity criterion (range 0–0.6 in the policy "
+            "comparison; no estimate found)",
+        source="assumed, the same size as the sector-priority bonus; the criterion is official "
+               "(高新技术企业认定管理办法, 国科发火〔2016〕32号, Art. 11: R&D spending of the "
+               "last three years ≥ 3–5 % of sales)")
+    certification_window_years: int = param(
+        3, min=1, max=10, unit="years", status="official",
+        doc="years a renovation counts toward certification",
+        source="高新技术企业认定管理办法 (国科发火〔2016〕32号), Art. 11: R&D spending over the "
+               "last three accounting years")
     little_giant_min_output_yi: float = param(
         1.0, min=0.0, unit="亿元", status="assumed",
         doc="smallest nominal output of a little-giant candidate",

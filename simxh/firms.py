@@ -39,6 +39,7 @@ FIELDS: dict[str, type] = {
     "renovated_year": np.int16,  # last year of technology renovation (0 = never)
     "from_project": np.bool_,    # entered as an attracted investment project
     "tax_partner_town": np.int16,  # donor town sharing this firm's taxes (pairing referral), -1 none
+    "renovation_debt_yi": np.float64,  # the firm's own part of its renovations still owed (亿元)
 }
 
 
@@ -199,14 +200,15 @@ class FirmFields:
     reference_productivity: float  # median TFP of alive firms (exit hazard)
     mean_log_productivity: float   # mean log TFP of alive firms (entrants, inspection)
     renovation_bar_log_a: float    # median log TFP of above-scale firms (renovation)
-    hightech_bar_log_a: float      # log TFP quantile for high-tech certification
-    little_giant_bar_log_a: float  # log TFP quantile for little-giant certification
+    hightech_bar_log_a: float      # log TFP bar for high-tech certification (base + drift)
+    little_giant_bar_log_a: float  # log TFP bar for little-giant certification (base + drift)
     favoured_sector: np.ndarray    # per sector: pillar/emerging (certification bonus)
     price_index: float             # industrial producer prices relative to the base year
     value_added_ratio: float
     user_cost: float               # r + δ: desired capital is α·VA / user_cost
     net_investment: bool = True    # False: the what-if of replacement investment only
     expected_growth: float = 0.0   # demand growth firms expect (last year's district growth)
+    renovation_subsidy_share: float = 0.0  # share of a supported renovation the lever pays
 
 
 @dataclass
@@ -280,12 +282,18 @@ def step_firms(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> dic
     f.log_productivity_mean[ia] = mean_la + p.tfp_drift + gain
 
     # investment toward desired capital, financed out of profits and limited where local labour
-    # is short; renovation adds capital
+    # is short; renovation adds capital. The firm pays its own part of a renovation (all of an
+    # unaided one; 1 − the subsidy share of a supported one) out of the same funds, first
+    # servicing what it still owes for earlier renovations; what the funds cannot cover is
+    # borrowed at the loan rate and repaid from later years' funds (fd.renovation_financing)
     allowed = fields.expansion_allowed[town]
     phi = p.returns_to_scale
     va = f.value_added_yi[ia]
     desired = fd.desired_capital(va, alpha, fields.user_cost, phi)
-    cap = p.reinvestment_share * alpha * np.maximum(va, 0.0)
+    funds = p.reinvestment_share * alpha * np.maximum(va, 0.0)
+    own = renov_inv_a * np.where(draws.supported[ia], 1.0 - fields.renovation_subsidy_share, 1.0)
+    cap, f.renovation_debt_yi[ia] = fd.renovation_financing(
+        funds, own, f.renovation_debt_yi[ia], p.loan_rate)
     invest = fd.investment_to_target(capital, desired, p.depreciation, p.investment_speed,
                                      cap, allowed, fields.net_investment, fields.expected_growth)
     f.capital_yi[ia] = fd.capital_accumulation(capital, invest + renov_inv_a, p.depreciation)
@@ -353,6 +361,9 @@ def update_status(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> 
     cand = np.flatnonzero((nominal >= p.hightech_min_output_yi) & ~hightech)
     ic = ia[cand]
     bonus = np.where(fields.favoured_sector[f.sector[ic]], p.favoured_certification_bonus, 0.0)
+    # a recent renovation counts toward the R&D criterion (renovated_year 0 = never)
+    recent = f.renovated_year[ic] > fields.year - p.certification_window_years
+    bonus = bonus + np.where(recent, p.renovation_certification_bonus, 0.0)
     p_ht = fd.certification_probability(f.log_productivity[ic] + bonus
                                         - fields.hightech_bar_log_a, p.hightech_max_rate)
     gain = np.zeros(len(ia), dtype=bool)

@@ -192,6 +192,7 @@ class XinhuiModel(DistrictMetrics, mesa.Model):
         self.attraction.fill_pipeline(self.p.attraction.pipeline_years)
         tl.set_base_investment()
         self.industry.base_year_renovations()
+        self.industry.set_base_certification()
 
     # ------------------------------------------------------------------------------ step
     def step(self) -> None:

@@ -260,7 +260,8 @@ def check_accounts(m: Any, tol: float = 1e-6) -> None:
         v = getattr(m, name)
         assert np.all(np.isfinite(v)), f"{name} not finite"
         assert np.all(v >= -1e-9), f"{name} negative"
-    for name in ("capital_yi", "employment_wan", "value_added_yi", "output_yi", "land_mu"):
+    for name in ("capital_yi", "employment_wan", "value_added_yi", "output_yi", "land_mu",
+                 "renovation_debt_yi"):
         v = getattr(f, name)[f.alive]
         assert np.all(np.isfinite(v)) and np.all(v >= 0), f"firm {name} invalid"
     assert led["spend_general"] >= -1e-9, "general spending negative"

@@ -75,3 +75,22 @@ def test_hill_estimator_recovers_a_pareto_exponent():
     rng = np.random.default_rng(3)
     x = rng.random(200_000) ** (-1.0 / 1.05)
     assert fd.zipf_tail_exponent(x, 0.05) == pytest.approx(1.05, rel=0.05)
+
+
+def test_renovation_financing_pays_debt_first_then_the_renovation_then_borrows() -> None:
+    from simxh.economics.firm_dynamics import renovation_financing
+
+    funds = np.array([1.0, 1.0, 1.0, 0.5])
+    own = np.array([0.0, 0.4, 2.0, 0.0])
+    debt = np.array([0.0, 0.0, 0.0, 1.0])
+    left, new_debt = renovation_financing(funds, own, debt, loan_rate=0.05)
+    assert np.allclose(left, [1.0, 0.6, 0.0, 0.0])
+    # debt: none; none; borrowed 1.0; 1.05 owed, 0.5 repaid
+    assert np.allclose(new_debt, [0.0, 0.0, 1.0, 0.55])
+    # money is conserved: funds = left + paid now + repaid, and debt grows by interest only
+    paid = own - (new_debt - (debt * 1.05 - np.minimum(debt * 1.05, funds)))
+    assert np.allclose(funds, left + np.minimum(own, funds - np.minimum(debt * 1.05, funds))
+                       + np.minimum(debt * 1.05, funds))
+    assert np.all(paid >= 0)
+    # the default rate is the August 2023 one-year LPR
+    assert renovation_financing(np.array([0.0]), np.array([0.0]), np.array([1.0]))[1][0] == 1.0345

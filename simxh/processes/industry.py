@@ -71,19 +71,15 @@ class Industry:
         a = f.alive
         la = f.log_productivity[a]
         above = a & f.above_scale
-        # certification candidates: firms of a size that can carry R&D (scale-free in firms.count)
         ppi = m.outside.ppi_index(m.year)
-        cand = a & (f.output_yi * ppi >= self.p.hightech_min_output_yi)
-        # the median log productivity is the default of both bars: compute it once
         median_la = median(la)
-        # both certification bars in one quantile call (one partition of the candidates)
-        cand_la = f.log_productivity[cand]
         fp = self.p
-        if len(cand_la):
-            hightech_bar, little_giant_bar = quantiles(
-                cand_la, [fp.hightech_productivity_quantile, fp.little_giant_productivity_quantile])
-        else:
-            hightech_bar = little_giant_bar = float(median_la)
+        # the certification standards: the base year's bars, advancing with the technology
+        # frontier (the TFP drift), so a firm that gains on the frontier can be certified
+        # (issue 11: a quantile of this year's firms would pin the count whatever a lever did)
+        advance = fp.tfp_drift * (m.year - m.base_year)
+        hightech_bar = self.base_certification_bars[0] + advance
+        little_giant_bar = self.base_certification_bars[1] + advance
         return FirmFields(
             year=m.year, multiplier=multiplier, wage_wan=wage,
             expansion_allowed=labour.expansion_allowed(tight, lc.shortage_tolerance),
@@ -98,7 +94,25 @@ class Industry:
             # r + δ at which the base-year firms hold their desired capital (K = c·VA)
             user_cost=fp.returns_to_scale * fp.capital_share / fp.capital_output_ratio,
             net_investment=m.p.economy.net_investment,
-            expected_growth=self.expected_growth())
+            expected_growth=self.expected_growth(),
+            renovation_subsidy_share=(m.p.tech_renovation.subsidy_share
+                                      if m.p.tech_renovation.enabled else 0.0))
+
+    def set_base_certification(self) -> None:
+        """The base year's certification bars: quantiles of log TFP among the firms large enough
+        to seek certification (scale-free in firms.count); later years add the TFP drift."""
+        m = self.m
+        f = self.firms
+        fp = self.p
+        cand = f.alive & (f.output_yi * m.outside.ppi_index(m.base_year)
+                          >= fp.hightech_min_output_yi)
+        cand_la = f.log_productivity[cand]
+        if len(cand_la):  # both bars in one quantile call (one partition of the candidates)
+            hightech, little_giant = quantiles(cand_la, [fp.hightech_productivity_quantile,
+                                                         fp.little_giant_productivity_quantile])
+        else:  # no candidate: the median firm
+            hightech = little_giant = median(f.log_productivity[f.alive])
+        self.base_certification_bars = (float(hightech), float(little_giant))
 
     def expected_growth(self) -> float:
         """Demand growth firms plan their capacity for (``firms.expectation_years``)."""
