@@ -384,11 +384,12 @@ def spin_up(log_a: np.ndarray, capital: np.ndarray, employment: np.ndarray, cfg_
     user_cost = phi * alpha / cfg_firms.capital_output_ratio
     n = len(log_a)
     mean_a = log_a.copy()  # each firm's long-run level
-    for _ in range(years):
-        va = prod.cobb_douglas_value_added(np.exp(log_a), capital, employment, alpha, phi)
-        log_a = fd.productivity_growth(log_a, 0.0, cfg_firms.shock_scale,
-                                       rng.laplace(0.0, 1.0, n), 0.0, mean_a,
-                                       cfg_firms.mean_reversion)
+    # every year's shocks in one call (the same values as a call a year: one stream, in order)
+    shocks = rng.laplace(0.0, 1.0, (years, n))
+    for year in range(years):
+        va = prod.cobb_douglas_value_added_log(log_a, capital, employment, alpha, phi)
+        log_a = fd.productivity_growth(log_a, 0.0, cfg_firms.shock_scale, shocks[year], 0.0,
+                                       mean_a, cfg_firms.mean_reversion)
         desired = fd.desired_capital(va, alpha, user_cost, phi)
         invest = fd.investment_to_target(capital, desired, cfg_firms.depreciation,
                                          cfg_firms.investment_speed,

@@ -49,7 +49,7 @@ def cobb_douglas_value_added_log(
     The same quantity (equal to rounding, ~1e-15 relative) with one ``exp`` and two ``log``
     per firm instead of an ``exp`` and three ``pow``; a firm with no capital or no labour
     produces 0, as there. Used by the simulated years' firm step and entrants (the calibration
-    and its spin-up keep :func:`cobb_douglas_value_added`, so the base year is unchanged).
+    uses :func:`cobb_douglas_value_added` for the base-year state itself; its spin-up uses this).
     """
     with np.errstate(divide="ignore"):
         log_k = np.log(np.maximum(capital_yi, 0.0))
