@@ -11,7 +11,7 @@ import numpy as np
 
 from simxh.economics import labour
 from simxh.economics import production as prod
-from simxh.economics.access import mean_travel_time
+from simxh.economics.access import access_weights, mean_travel_time
 
 
 class Network:
@@ -38,6 +38,10 @@ class Network:
                                                       self.labour.commute_half_life_min)
             ext = np.arange(n_int, len(region.node_ids))
             self.town_ext_time = mean_travel_time(times[: nt][:, ext], np.ones(len(ext)))
+            # where residents shop for services (Huff): travel-time weights between towns
+            self.w_services = access_weights(times[: nt, : nt],
+                                             m.p.economy.services_distance_decay,
+                                             region.self_time_min)
             self.changed = False
         f = m.firms
         alive = f.alive
