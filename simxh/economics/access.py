@@ -60,28 +60,20 @@ def huff_shares(attraction: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return aw / aw.sum(axis=1, keepdims=True)
 
 
-def huff_attraction(demand: np.ndarray, target: np.ndarray, weights: np.ndarray,
-                    tol: float = 1e-12, max_iter: int = 10_000) -> np.ndarray:
-    """Attractions ``A`` such that the demand of every origin, spent by the Huff shares,
-    reproduces ``target`` per destination: ``Σ_i D_i P_ij(A) = T_j`` (balancing factors of a
-    production-constrained gravity model, found by proportional fitting; Wilson 1971).
-    ``demand`` and ``target`` must have the same total. Scaled to mean 1."""
-    d = np.asarray(demand, dtype=float)
-    t = np.asarray(target, dtype=float)
-    a = np.ones_like(t)
-    for _ in range(max_iter):
-        got = d @ huff_shares(a, weights)
-        a = a * t / got
-        a = a / a.mean()
-        if np.max(np.abs(got - t)) <= tol * max(t.max(), 1.0):
-            break
-    return a
+def huff_flows(demand: np.ndarray, attraction: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Spending received per destination: every origin's ``demand`` spent by the Huff shares
+    (attraction = services mass, Huff's size term with exponent 1)."""
+    return np.asarray(demand, dtype=float) @ huff_shares(attraction, weights)
 
 
-def spend_where_shopped(demand: np.ndarray, shares: np.ndarray, mobile_share: float) -> np.ndarray:
-    """Services value added per destination town: the residents' fixed part ``1 − mobile_share``
-    of their demand at home, the mobile part spent by the Huff ``shares``. Totals are kept; a
-    town whose residents find shops elsewhere closer can lose (the two-way effect of a link:
-    Faber 2014, peripheral counties lose when connected to the core)."""
+def spend_where_shopped(demand: np.ndarray, mobile_share: float, base_services: np.ndarray,
+                        flows: np.ndarray, base_flows: np.ndarray) -> np.ndarray:
+    """Services value added per town: the residents' fixed part ``1 − mobile_share`` of their
+    demand at home; the mobile part of the district's demand shared among the towns by the
+    base year's services times the change in their Huff flows since the base year (a pivot-point
+    / incremental form, Koppelman 1983, so the base year is reproduced exactly). Totals are
+    kept; a town whose residents find the core's larger market closer can lose, the two-way
+    effect of a link (Faber 2014: peripheral counties connected to the core lose output)."""
     d = np.asarray(demand, dtype=float)
-    return (1.0 - mobile_share) * d + mobile_share * (d @ shares)
+    index = np.asarray(base_services, dtype=float) * np.asarray(flows) / np.asarray(base_flows)
+    return (1.0 - mobile_share) * d + mobile_share * d.sum() * index / index.sum()

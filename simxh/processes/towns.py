@@ -63,10 +63,10 @@ class TownsLabour:
             "tertiary": w0 * b.employment_tertiary_wan.sum() / b.tertiary_yi.sum(),
         }
         self.base_population = self.population_wan.copy()
-        # services: the towns' attractions in the Huff model of where residents shop, such
-        # that the base year's spending by the residents of each town reproduces its services
-        self.services_attraction = access.huff_attraction(b.tertiary_yi, b.tertiary_yi,
-                                                          m.network.w_services)
+        # services: the base year's Huff flows of spending among the towns (later years are
+        # measured by them)
+        self.base_services_flows = access.huff_flows(b.tertiary_yi, b.tertiary_yi,
+                                                     m.network.w_services)
         self.prev_town_gdp = self.town_gdp_yi.copy()
         self.prev_gdp = float(self.town_gdp_yi.sum())
 
@@ -143,10 +143,12 @@ class TownsLabour:
         demand = sectors.services_value_added(
             base.services_coefficient, income, self.population_wan, 1.0,
             ec.services_income_elasticity)
-        shares = access.huff_shares(self.services_attraction, m.network.w_services)
+        flows = access.huff_flows(demand, self.tertiary_yi, m.network.w_services)  # last year's mass
         share_public = m.p.fiscal.public_services_share
         self.tertiary_yi = ((1.0 - share_public)
-                            * access.spend_where_shopped(demand, shares, ec.services_mobile_share)
+                            * access.spend_where_shopped(demand, ec.services_mobile_share,
+                                                         base.tertiary_yi, flows,
+                                                         self.base_services_flows)
                             + public.public_services_value_added(
                                 base.tertiary_yi, share_public, fin.current_spending_yi,
                                 fin.base_current_spending_yi)
