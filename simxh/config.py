@@ -745,6 +745,14 @@ class ProductionSection:
                                                status="assumed", source="Rosenthal & Strange 2003")
     access_elasticity: float = param(0.08, min=0.0, max=0.5, status="assumed",
                                      source="below Redding & Venables 2004 (0.1–0.3)")
+    access_competition: float = param(
+        1.0, min=0.0, max=1.0, status="reported",
+        doc="exponent of the competition a market's suppliers within reach add when the network "
+            "changes: a market's mass in firms' market access is divided by (suppliers within "
+            "reach / the base network's)^this (0 = access only gains from a link)",
+        source="firm market access divides each market by its supplier (consumer) market access, "
+               "exponent 1 (Redding & Venables 2004; Donaldson & Hornbeck 2016); a link can cost "
+               "the periphery (Faber 2014)")
     public_capital_elasticity: float = param(0.08, min=0.0, max=0.4, status="reported",
                                              source="Bom & Ligthart 2014 (0.08 SR, 0.12 LR)")
     public_capital_depreciation: float = param(0.04, min=0.0, max=0.2, status="assumed",

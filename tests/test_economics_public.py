@@ -140,3 +140,19 @@ def test_huff_reproduces_the_base_and_a_link_can_draw_spending_to_the_core():
     assert after.sum() == pytest.approx(t0.sum())
     assert after[0] > t0[0] and after[2] < t0[2]
     assert np.allclose(access.spend_where_shopped(t0, 0.0, t0, f1, f0), t0)  # nothing mobile
+
+
+def test_competition_index_is_one_on_the_base_network_and_falls_with_closer_suppliers():
+    from simxh.economics import access
+
+    times = np.array([[0.0, 60.0], [60.0, 0.0]])
+    s = np.array([100.0, 10.0])  # a core's suppliers and a small town's
+    w0 = access.access_weights(times, 0.9, 10.0)
+    c0 = w0 @ s
+    assert np.allclose(access.competition_index(w0, s, c0, 1.0), 1.0)
+    w1 = access.access_weights(np.array([[0.0, 20.0], [20.0, 0.0]]), 0.9, 10.0)
+    comp = access.competition_index(w1, s, c0, 1.0)
+    assert comp[1] < comp[0] < 1.0  # the small town's market is the more crowded
+    assert np.allclose(access.competition_index(w1, s, c0, 0.0), 1.0)
+    # what the small town's own market is worth to it falls: more suppliers reach it
+    assert (w1 @ (s * comp * np.array([0.0, 1.0])))[1] < (w0 @ (s * np.array([0.0, 1.0])))[1]

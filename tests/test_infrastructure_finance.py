@@ -162,3 +162,24 @@ def test_the_base_year_is_unchanged_by_the_new_channels():
     f = m.finance
     assert np.allclose(f.current_spending_yi, f.base_current_spending_yi)
     assert m.government.ledger["special_bonds"] == 0.0
+
+
+@pytest.mark.parametrize("competition", [1.0, 0.0])
+def test_a_link_to_the_core_can_lower_a_towns_market_access(competition):
+    """Firms' market access counts each market net of the suppliers within its reach: a faster
+    Daze–Huicheng road brings more suppliers to the markets the far towns sell in, so some
+    town's access falls; without the competition term access only gains."""
+    m = simxh.XinhuiModel(seed=1, overrides={**SHORT,
+                                             "production.access_competition": competition})
+    before = m.network.access.copy()
+    link = next(d["link_id"] for u, v, _k, d in m.region.transport_edges()
+                if {u, v} == {"daze", "huicheng"})
+    m.region.set_link_time(link, 0.5 * m.region.link_time(link))
+    m.network.changed = True
+    m.network.update()
+    ratio = m.network.access[: m.nt] / before[: m.nt]
+    assert ratio.max() > 1.05  # Daze, Luokeng, Siqian gain
+    if competition:
+        assert ratio.min() < 1.0
+    else:
+        assert ratio.min() >= 1.0

@@ -77,3 +77,16 @@ def spend_where_shopped(demand: np.ndarray, mobile_share: float, base_services: 
     d = np.asarray(demand, dtype=float)
     index = np.asarray(base_services, dtype=float) * np.asarray(flows) / np.asarray(base_flows)
     return (1.0 - mobile_share) * d + mobile_share * d.sum() * index / index.sum()
+
+
+def competition_index(weights: np.ndarray, supplier_masses: np.ndarray,
+                      base_competition: np.ndarray, exponent: float = 1.0) -> np.ndarray:
+    """How much more crowded each market is with suppliers than in the base year, as a factor on
+    its mass in market access: ``(C_j / C0_j)^(−γ)`` with ``C_j = Σ_k w_jk S_k`` the suppliers
+    ``S`` within reach of market j (Redding & Venables 2004; Donaldson & Hornbeck 2016: firm
+    market access divides each market by its consumer market access, γ = 1). A link that
+    brings the core's (or the outside's) suppliers closer to a town's market lowers what that
+    market is worth to its own firms: access can fall (Faber 2014)."""
+    c = weights @ np.asarray(supplier_masses, dtype=float)
+    c0 = np.asarray(base_competition, dtype=float)
+    return (c / np.where(c0 > 0, c0, 1.0)) ** (-exponent)
