@@ -172,7 +172,8 @@ class PublicFinance:
         new_money = led["borrowing"] + led["special_bonds"] + led["transfers_infrastructure"]
         direct = 0.0 if base_year else tl.construction_per_investment
         self.demand_injection_yi = public.external_money_demand(
-            new_money, infra_paid, fc.local_multiplier, direct) * spend_share
+            new_money, infra_paid * m.p.infrastructure.public_capital_share,
+            fc.local_multiplier, direct) * spend_share
         # public investment: general spending's share (spread by population), the towns' own,
         # pairing money (earmarked, moved 1:1 out of the payer's investment), infrastructure
         share = fc.public_investment_share
@@ -199,6 +200,7 @@ class PublicFinance:
         depreciation = m.p.production.public_capital_depreciation
         if not base_year and not net_investment:
             invest = depreciation * self.public_capital_yi
+            self.infrastructure_investment_yi = np.zeros(nt)
         self.public_investment_yi = invest
         if not base_year:
             self.public_capital_yi = public.public_capital_update(
