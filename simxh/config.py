@@ -839,8 +839,8 @@ class EconomySection:
                "shopping trips, 2 typical")
     deficit_construction_share: float = param(
         0.5, min=0.0, max=1.0, status="assumed",
-        doc="share of the demand from last year's debt-financed spending that goes to "
-            "construction; the rest goes to services",
+        doc="share of the induced demand from last year's outside-financed spending (borrowing, "
+            "special bonds, transfers) that goes to construction; the rest goes to services",
         source="modelling assumption")
 
 
@@ -895,13 +895,18 @@ class FiscalSection:
     village_spending_share: float = param(0.03, min=0.0, max=0.5, status="assumed",
                                           doc="share of district revenue spent on villages",
                                           source="modelling assumption")
-    allow_debt: bool = param(False, doc="may the district borrow (only for infrastructure)",
+    allow_debt: bool = param(False, doc="may the district borrow (special bonds and general "
+                                        "debt for infrastructure; general debt for committed "
+                                        "items it cannot otherwise pay)",
                              source="policy setting")
     debt_limit_yi: float = param(0.0, min=0.0, unit="亿元", status="assumed",
                                  source="policy setting")
     local_multiplier: float = param(1.8, min=0.0, max=5.0, status="reported",
                                     source="Chodorow-Reich 2019: cross-regional spending multiplier ≈ 1.8",
-                                    doc="value added per 亿 of debt-financed spending, next year")
+                                    doc="value added per 亿 of spending financed from outside the "
+                                        "district's revenue (borrowing, special bonds, transfers), "
+                                        "next year; the construction infrastructure works count "
+                                        "directly is deducted")
     interest_rate: float = param(0.03, min=0.0, max=0.2, status="assumed",
                                  source="local government special bond yields ≈ 2.5–3.5%")
     special_bond_maturity_years: float = param(
