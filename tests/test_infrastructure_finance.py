@@ -183,3 +183,15 @@ def test_a_link_to_the_core_can_lower_a_towns_market_access(competition):
         assert ratio.min() < 1.0
     else:
         assert ratio.min() >= 1.0
+
+
+def test_a_district_without_money_builds_nothing_even_with_transfers_on_offer():
+    """Transfers (and special bonds) co-finance the district's own part: with no own money and
+    no borrowing the district gets none of them, and nothing is built."""
+    poor = {"fiscal.town_share": 1.0, "land.price_yi_per_mu": 0.0,
+            "infrastructure.transfer_share": 0.2}
+    m, years = _run({**poor, "infrastructure.enabled": True, "fiscal.allow_debt": False},
+                    end_year=2027)
+    assert all(y["spend_infrastructure"] == 0 and y["transfers_infrastructure"] == 0
+               for y in years)
+    assert not any(pr["spent"] for pr in m.infrastructure.projects)
