@@ -183,8 +183,10 @@ class Government(mesa.Agent):
     """The district government (区政府): budget, revenue sharing, levers and infrastructure.
 
     Accounts (亿元, per year): resources = district share of revenue + land-transfer revenue +
-    new debt; spending = interest + villages + lever costs + infrastructure + general spending
-    (a share of which builds public capital). Towns keep their share of revenue, pay or receive
+    new debt (general borrowing and special bonds) + upper-level infrastructure transfers;
+    spending = interest + special-bond repayment + villages + lever costs (infrastructure
+    maintenance among them) + infrastructure + general spending (a share of which builds public
+    capital, the rest pays public services). Towns keep their share of revenue, pay or receive
     pairing transfers and competition subsidies, and spend the rest. ``ledger`` holds the year's
     flows; ``model.check_accounts()`` verifies that they balance.
     """
@@ -192,6 +194,7 @@ class Government(mesa.Agent):
     def __init__(self, model: District) -> None:
         super().__init__(model)
         self.debt_yi = 0.0
+        self.special_bond_debt_yi = 0.0  # the part of debt_yi in special bonds (repaid)
         self.ledger: dict[str, float] = {}
         self.town_ledger: dict[str, np.ndarray] = {}
 
@@ -201,8 +204,10 @@ class Government(mesa.Agent):
                ) -> tuple[float, float]:
         """Balance the year's budget; returns (infrastructure paid, general public investment).
 
-        ``committed`` district items are paid first; infrastructure is paid up to what is left
-        (plus new debt if the config allows it, within the limit); the rest is general spending.
+        ``committed`` district items (and debt service) are paid first; infrastructure is paid
+        by transfers and special bonds for their shares, the district's own part up to what is
+        left, plus general borrowing if the config allows it, within the limit
+        (:func:`simxh.economics.public.finance_infrastructure`); the rest is general spending.
         Town accounts: own share + receipts − payments, all spent.
 
         Neither budget runs an unrecorded deficit. Committed items that resources and allowed
@@ -212,32 +217,43 @@ class Government(mesa.Agent):
         """
         m = self.model
         fiscal = m.p.fiscal
+        ic = m.p.infrastructure
         town_part, district_part = public.share_revenue(revenue_by_town_yi, fiscal.town_share)
         interest = fiscal.interest_rate * self.debt_yi
-        committed = {"interest": interest, **committed}
+        repayment = public.bond_repayment(self.special_bond_debt_yi,
+                                          fiscal.special_bond_maturity_years)
+        committed = {"interest": interest, "special_bond_repayment": repayment, **committed}
         resources = float(district_part.sum()) + land_revenue_yi
         free = resources - sum(committed.values())
-        infra = min(infrastructure_wanted_yi, max(free, 0.0))
-        borrowing = public.debt_allowed_borrowing(infrastructure_wanted_yi - infra, self.debt_yi,
-                                                  fiscal.debt_limit_yi, fiscal.allow_debt)
-        infra += borrowing
+        # infrastructure: upper-level transfers and special bonds for their shares, the
+        # district's own part from what is left, then general borrowing (within the limit)
+        fin = public.finance_infrastructure(
+            infrastructure_wanted_yi, free, ic.transfer_share, ic.special_bond_share,
+            fiscal.debt_limit_yi - self.debt_yi, fiscal.allow_debt)
+        transfers, bonds, borrowing = fin["transfers"], fin["special_bonds"], fin["borrowing"]
+        infra = transfers + bonds + fin["own"] + borrowing
         if free < 0:  # committed items exceed resources: borrow if allowed, else cut general
-            extra = public.debt_allowed_borrowing(-free, self.debt_yi + borrowing,
+            extra = public.debt_allowed_borrowing(-free, self.debt_yi + borrowing + bonds,
                                                   fiscal.debt_limit_yi, fiscal.allow_debt)
             borrowing += extra
             # what borrowing cannot cover is not paid (the budget constraint holds): the
-            # committed items are scaled down pro rata, interest last, so that general spending
-            # is zero rather than negative
+            # committed items are scaled down pro rata, debt service last, so that general
+            # spending is zero rather than negative
             short = -free - extra
             if short > 0:
                 before = committed
                 committed = _ration(committed, short)
                 town_receipts = {k: v * (committed[k] / before[k]) if before.get(k, 0.0) > 0
                                  else v for k, v in town_receipts.items()}
-        self.debt_yi += borrowing
-        general = resources + borrowing - sum(committed.values()) - infra
+        debt_start = self.debt_yi
+        repaid = committed["special_bond_repayment"]
+        self.debt_yi += borrowing + bonds - repaid
+        self.special_bond_debt_yi += bonds - repaid
+        general = resources + borrowing + bonds + transfers - sum(committed.values()) - infra
         self.ledger = {"revenue_district_share": float(district_part.sum()),
                        "land_revenue": land_revenue_yi, "borrowing": borrowing,
+                       "special_bonds": bonds, "transfers_infrastructure": transfers,
+                       "debt_start": debt_start, "debt_end": self.debt_yi,
                        **{f"spend_{k}": v for k, v in committed.items()},
                        "spend_infrastructure": infra, "spend_general": general}
         town_resources = town_part.copy()
@@ -255,15 +271,23 @@ class Government(mesa.Agent):
         return infra, general
 
 
+DEBT_SERVICE = ("interest", "special_bond_repayment")
+"""Committed items cut last when the budget cannot pay (interest first, then repayment)."""
+
+
 def _ration(committed: dict[str, float], short: float) -> dict[str, float]:
-    """Cut ``short`` (亿元) from the committed items: pro rata from every item but interest,
-    then from interest if that is not enough."""
+    """Cut ``short`` (亿元) from the committed items: pro rata from every item but debt service
+    (:data:`DEBT_SERVICE`), then from debt service if that is not enough."""
     out = dict(committed)
-    cuttable = sum(v for k, v in out.items() if k != "interest")
+    cuttable = sum(v for k, v in out.items() if k not in DEBT_SERVICE)
     cut = min(short, cuttable)
     if cuttable > 0:
-        out = {k: (v if k == "interest" else v * (1.0 - cut / cuttable)) for k, v in out.items()}
+        out = {k: (v if k in DEBT_SERVICE else v * (1.0 - cut / cuttable))
+               for k, v in out.items()}
     rest = short - cut
-    if rest > 0 and out.get("interest", 0.0) > 0:
-        out["interest"] = max(out["interest"] - rest, 0.0)
+    for k in DEBT_SERVICE:
+        if rest > 0 and out.get(k, 0.0) > 0:
+            take = min(out[k], rest)
+            out[k] -= take
+            rest -= take
     return out

@@ -768,6 +768,14 @@ class ProductionSection:
                                                status="assumed", source="Rosenthal & Strange 2003")
     access_elasticity: float = param(0.08, min=0.0, max=0.5, status="assumed",
                                      source="below Redding & Venables 2004 (0.1–0.3)")
+    access_competition: float = param(
+        1.0, min=0.0, max=1.0, status="reported",
+        doc="exponent of the competition a market's suppliers within reach add when the network "
+            "changes: a market's mass in firms' market access is divided by (suppliers within "
+            "reach / the base network's)^this (0 = access only gains from a link)",
+        source="firm market access divides each market by its supplier (consumer) market access, "
+               "exponent 1 (Redding & Venables 2004; Donaldson & Hornbeck 2016); a link can cost "
+               "the periphery (Faber 2014)")
     public_capital_elasticity: float = param(0.08, min=0.0, max=0.4, status="reported",
                                              source="Bom & Ligthart 2014 (0.08 SR, 0.12 LR)")
     public_capital_depreciation: float = param(0.04, min=0.0, max=0.2, status="assumed",
@@ -841,10 +849,21 @@ class EconomySection:
                                                    "China 2015–2023 (Rogoff & Yang 2021)",
                                             doc="household (housing) investment per unit of "
                                                 "local income, real")
+    services_mobile_share: float = param(
+        0.3, min=0.0, max=1.0, status="assumed",
+        doc="share of residents' private services spending that they choose where to spend "
+            "(retail, catering, leisure) among the towns by travel time (Huff)",
+        source="wholesale/retail and hotels/catering ≈ 25–35 % of tertiary value added in "
+               "Guangdong counties (order of magnitude, assumed)")
+    services_distance_decay: float = param(
+        2.0, min=0.0, max=4.0, status="reported",
+        doc="exponent of travel time in the Huff probability of shopping in a town",
+        source="Huff 1963/1964 (Land Economics): distance exponents of about 1–3 for "
+               "shopping trips, 2 typical")
     deficit_construction_share: float = param(
         0.5, min=0.0, max=1.0, status="assumed",
-        doc="share of the demand from last year's debt-financed spending that goes to "
-            "construction; the rest goes to services",
+        doc="share of the induced demand from last year's outside-financed spending (borrowing, "
+            "special bonds, transfers) that goes to construction; the rest goes to services",
         source="modelling assumption")
 
 
@@ -899,15 +918,33 @@ class FiscalSection:
     village_spending_share: float = param(0.03, min=0.0, max=0.5, status="assumed",
                                           doc="share of district revenue spent on villages",
                                           source="modelling assumption")
-    allow_debt: bool = param(False, doc="may the district borrow (only for infrastructure)",
+    allow_debt: bool = param(False, doc="may the district borrow (special bonds and general "
+                                        "debt for infrastructure; general debt for committed "
+                                        "items it cannot otherwise pay)",
                              source="policy setting")
     debt_limit_yi: float = param(0.0, min=0.0, unit="亿元", status="assumed",
                                  source="policy setting")
     local_multiplier: float = param(1.8, min=0.0, max=5.0, status="reported",
                                     source="Chodorow-Reich 2019: cross-regional spending multiplier ≈ 1.8",
-                                    doc="value added per 亿 of debt-financed spending, next year")
+                                    doc="value added per 亿 of spending financed from outside the "
+                                        "district's revenue (borrowing, special bonds, transfers), "
+                                        "next year; the construction infrastructure works count "
+                                        "directly is deducted")
     interest_rate: float = param(0.03, min=0.0, max=0.2, status="assumed",
                                  source="local government special bond yields ≈ 2.5–3.5%")
+    special_bond_maturity_years: float = param(
+        15.0, min=1.0, max=40.0, unit="years", status="assumed",
+        doc="special bonds (专项债) are repaid in equal yearly parts over this many years, out of "
+            "the district budget (a committed item)",
+        source="new special bonds run 7–30 years (Ministry of Finance issuance rules); 15 "
+               "assumed as a typical term for infrastructure bonds")
+    public_services_share: float = param(
+        0.2, min=0.0, max=0.6, status="assumed",
+        doc="share of the base year's tertiary value added that is public services paid by the "
+            "district and town budgets' current (non-investment) spending; it follows that "
+            "spending, so crowding general spending out costs services output",
+        source="public administration, education, health and social work ≈ 15–25 % of "
+               "tertiary value added in China's national accounts (order of magnitude, assumed)")
 
 
 @section("villages")
@@ -1154,6 +1191,37 @@ class InfrastructureSection:
         doc="travel-time factor of an upgrade whose project row gives neither a time after nor "
             "a factor",
         source="modelling assumption (a typical road upgrade saves about a fifth of the time)")
+    special_bond_share: float = param(
+        0.37, min=0.0, max=1.0, status="derived",
+        doc="share of a project's yearly cost financed by special bonds (专项债: debt of the "
+            "district, within fiscal.debt_limit_yi and only if fiscal.allow_debt)",
+        source="古井 park-infrastructure special-bond project: 5.70亿 of bonds in 15.43亿 "
+               "(docs/sources/data/finance.csv, gujing_park_infra_special_bond_request_yi)")
+    transfer_share: float = param(
+        0.0, min=0.0, max=1.0, status="assumed",
+        doc="share of a project's yearly cost paid by upper-level transfers (provincial/central "
+            "grants, receipts of the district)",
+        source="no figure for Xinhui's infrastructure transfers found; projects.csv's rail "
+               "costs are already the district's share, so 0 (Jiangmen's spending is 1.68× its "
+               "revenue, but that gap is not project-specific)")
+    maintenance_share: float = param(
+        0.02, min=0.0, max=0.1, unit="/ year", status="assumed",
+        doc="yearly maintenance of a finished project, as a share of its cost (a committed "
+            "budget item from the year after completion)",
+        source="road maintenance needs ≈ 1–3 % of asset value a year (PIARC 2014, The "
+               "importance of road maintenance; World Bank road-asset guidance); midpoint")
+    unmaintained_decay: float = param(
+        0.1, min=0.0, max=1.0, unit="/ year", status="assumed",
+        doc="a finished link loses this share of its travel-time gain per year of fully unpaid "
+            "maintenance (pro rata to the unpaid share); paid maintenance keeps its condition",
+        source="an unmaintained paved road deteriorates to poor condition in roughly a decade "
+               "(PIARC 2014; assumed)")
+
+    def validate(self, err: Callable[..., typing.NoReturn]) -> None:
+        if self.special_bond_share + self.transfer_share > 1.0:
+            err("special_bond_share", "special bonds and transfers pay more than the cost",
+                value=self.special_bond_share + self.transfer_share,
+                expected="special_bond_share + transfer_share <= 1")
 
 
 @section("tech_renovation")

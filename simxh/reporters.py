@@ -22,7 +22,7 @@ DISTRICT_REPORTERS = (
     "gdp_nominal_yi", "price_index", "outside_growth_pct", "posterior_draw", "lever_spend_yi",
 )
 LEVER_SPEND_ITEMS = ("tech_renovation", "attraction_effort", "integration", "pairing",
-                    "infrastructure")
+                    "infrastructure", "infrastructure_maintenance")
 """District budget items (``spend_<item>`` in the ledger) that pay for the policy levers."""
 TOWN_REPORTERS = (
     "zone", "gdp_yi", "gdp_primary_yi", "gdp_secondary_yi", "gdp_tertiary_yi",
@@ -247,9 +247,20 @@ def check_accounts(m: Any, tol: float = 1e-6) -> None:
     f = m.firms
     assert abs(m.town_firm_va.sum() - f.value_added_yi[f.alive].sum()) <= tol * gdp
     led = m.government.ledger
-    resources = led["revenue_district_share"] + led["land_revenue"] + led["borrowing"]
+    resources = (led["revenue_district_share"] + led["land_revenue"] + led["borrowing"]
+                 + led["special_bonds"] + led["transfers_infrastructure"])
     spend = sum(v for k, v in led.items() if k.startswith("spend_"))
     assert abs(resources - spend) <= tol * max(resources, 1.0), "district budget unbalanced"
+    # debt: last year's + new borrowing and special bonds − special-bond principal repaid
+    debt = led["debt_start"] + led["borrowing"] + led["special_bonds"] - led[
+        "spend_special_bond_repayment"]
+    assert abs(debt - led["debt_end"]) <= tol * max(debt, 1.0), "debt stock does not add up"
+    assert abs(led["debt_end"] - m.government.debt_yi) <= tol * max(debt, 1.0)
+    limit = m.p.fiscal.debt_limit_yi
+    assert led["borrowing"] + led["special_bonds"] <= 0.0 or led["debt_end"] <= limit + tol * max(
+        limit, 1.0), "new debt beyond the limit"
+    assert led["spend_infrastructure"] >= led["special_bonds"] + led["transfers_infrastructure"] - (
+        tol * max(resources, 1.0)), "earmarked infrastructure money spent elsewhere"
     tl = m.government.town_ledger
     t_in = tl["revenue_town_share"] + sum(v for k, v in tl.items() if k.startswith("in_"))
     t_out = tl["spend_town"] + sum(v for k, v in tl.items() if k.startswith("out_"))

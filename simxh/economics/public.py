@@ -83,3 +83,85 @@ def non_firm_local_taxes(
     values: the calibrated collection factor scales all local taxes to the base-year revenue."""
     return (services_vat_rate * vat_local_share * tertiary_yi + land_tax_rate * construction_yi
             + other_tax_rate * gdp_yi)
+
+
+def finance_infrastructure(wanted_yi: float, own_funds_yi: float, transfer_share: float,
+                           special_bond_share: float, debt_room_yi: float,
+                           allow_debt: bool) -> dict[str, float]:
+    """How the year's infrastructure plan ``wanted_yi`` (亿元) is paid, in this order:
+    upper-level transfers for ``transfer_share`` of it, special bonds (专项债) for
+    ``special_bond_share`` within the room under the debt limit, the district's own funds
+    (``own_funds_yi``, what its budget has left), then general borrowing within the room left.
+
+    Transfers and bonds co-finance a project with the district's own part (project capital,
+    资本金): if that part is paid only in share f, so are they, and the plan proceeds at f.
+    Returns ``transfers``, ``special_bonds``, ``own`` and ``borrowing`` (亿元; their sum is what
+    the plan gets). Money is conserved: nothing is paid that no source provides.
+    """
+    out = {"transfers": 0.0, "special_bonds": 0.0, "own": 0.0, "borrowing": 0.0}
+    if wanted_yi <= 0:
+        return out
+    room = max(debt_room_yi, 0.0) if allow_debt else 0.0
+    transfers = min(transfer_share, 1.0) * wanted_yi
+    bonds = min(min(special_bond_share, 1.0 - min(transfer_share, 1.0)) * wanted_yi, room)
+    need = max(wanted_yi - transfers - bonds, 0.0)
+    own = min(need, max(own_funds_yi, 0.0))
+    borrowing = min(need - own, room - bonds)
+    paid_share = (own + borrowing) / need if need > 0 else 1.0
+    out.update(transfers=transfers * paid_share, special_bonds=bonds * paid_share, own=own,
+               borrowing=borrowing)
+    return out
+
+
+def bond_repayment(bond_debt_yi: float, maturity_years: float) -> float:
+    """This year's principal repayment (亿元) of special-bond debt repaid in equal parts over
+    ``maturity_years`` (a declining-balance approximation of a bond ladder)."""
+    return max(bond_debt_yi, 0.0) / maturity_years if maturity_years > 0 else max(bond_debt_yi, 0.0)
+
+
+def maintenance_due(cost_yi: np.ndarray | float, share: float = 0.02) -> float:
+    """Yearly maintenance (亿元) of finished assets costing ``cost_yi``: ``share`` × cost
+    (road maintenance ≈ 1–3 % of asset value a year; PIARC 2014)."""
+    return float(share * np.sum(cost_yi))
+
+
+def asset_condition(condition: np.ndarray, paid_share: float, decay: float = 0.1) -> np.ndarray:
+    """Condition (1 = as built, 0 = the gain lost) after a year whose maintenance was paid in
+    ``paid_share``: it falls by ``decay`` × the unpaid share; paid maintenance keeps it."""
+    unpaid = 1.0 - min(max(paid_share, 0.0), 1.0)
+    return np.clip(np.asarray(condition, dtype=float) - decay * unpaid, 0.0, 1.0)
+
+
+def degraded_travel_time(before_min: np.ndarray | float, after_min: np.ndarray | float,
+                         condition: np.ndarray | float) -> np.ndarray:
+    """A link's travel time (minutes) at ``condition``: the time it was built to
+    (``after_min``) plus the lost part of its gain over ``before_min`` (the time without it)."""
+    before = np.asarray(before_min, dtype=float)
+    after = np.asarray(after_min, dtype=float)
+    return after + (1.0 - np.asarray(condition, dtype=float)) * np.maximum(before - after, 0.0)
+
+
+def external_money_demand(new_money_yi: float, infrastructure_yi: float, multiplier: float = 1.8,
+                          direct_va_per_yi: float = 0.0) -> float:
+    """Extra local value added (亿元) from money new to the district this year (borrowing,
+    special bonds, upper-level transfers), net of what is counted directly: ``multiplier`` ×
+    the new money, less the construction value added (``direct_va_per_yi`` per 亿) of the
+    part of it spent on infrastructure, which the construction sector already counts.
+
+    The local multiplier ≈ 1.8 (Chodorow-Reich 2019) is the total value added per 亿 of
+    outside-financed spending; tax-financed spending only moves demand within the district."""
+    new = max(new_money_yi, 0.0)
+    direct = direct_va_per_yi * min(new, max(infrastructure_yi, 0.0))
+    return max(multiplier * new - direct, 0.0)
+
+
+def public_services_value_added(base_tertiary_yi: np.ndarray, share: float,
+                                current_spending_yi: np.ndarray,
+                                base_current_spending_yi: np.ndarray) -> np.ndarray:
+    """Public services' value added per town (亿元): the base year's ``share`` of tertiary value
+    added, scaled by the budgets' current spending in the town over the base year's (public
+    services' value added is mostly the wages that current spending pays)."""
+    base = np.asarray(base_current_spending_yi, dtype=float)
+    ratio = np.where(base > 0, np.asarray(current_spending_yi, dtype=float)
+                     / np.where(base > 0, base, 1.0), 1.0)
+    return share * np.asarray(base_tertiary_yi, dtype=float) * np.maximum(ratio, 0.0)

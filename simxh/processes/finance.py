@@ -30,6 +30,12 @@ class PublicFinance:
         self.demand_injection_yi = np.zeros(nt)
         self.public_capital_yi = np.ones(nt)
         self.base_public_capital_yi = np.ones(nt)
+        # the budgets' current (non-investment) spending per town: it pays public services
+        self.current_spending_yi = np.zeros(nt)
+        self.base_current_spending_yi = np.zeros(nt)
+        # the part of public investment that is infrastructure projects (construction counts
+        # it in the towns at the ends of the links, not with the rest of public investment)
+        self.infrastructure_investment_yi = np.zeros(nt)
 
     def set_base(self) -> None:
         """The base year's budget, then public capital sized to its investment flow: the stock
@@ -50,6 +56,7 @@ class PublicFinance:
         self.public_investment_yi = np.maximum(need, invest)
         self.public_capital_yi = g0.copy()
         self.base_public_capital_yi = g0.copy()
+        self.base_current_spending_yi = self.current_spending_yi.copy()
         m.infrastructure.reset_spend()
 
     def service_quality(self) -> np.ndarray:
@@ -137,6 +144,7 @@ class PublicFinance:
                         pairing_district += amount
                     pairing_to[r] += amount
             committed["pairing"] = pairing_district
+            committed["infrastructure_maintenance"] = m.infrastructure.maintenance_due()
             payments["pairing"] = pairing_from
             payments["competition_subsidy"] = att.competition_subsidy_yi
             receipts["pairing"] = pairing_to
@@ -153,12 +161,19 @@ class PublicFinance:
             pairing_district = led["spend_pairing"]
             pairing_to, pairing_from = tl_led["in_pairing"], tl_led["out_pairing"]
             att.competition_subsidy_yi = tl_led["out_competition_subsidy"]
+            due = wanted["infrastructure_maintenance"]
+            infra.maintain(led["spend_infrastructure_maintenance"] / due if due > 0 else 1.0)
         infra.build(infra_plan, infra_wanted, infra_paid)
-        borrowing = led["borrowing"]
         town_spend = infra.town_infrastructure_spend_yi
         pop = tl.population_wan
         spend_share = (town_spend / town_spend.sum() if town_spend.sum() > 0 else pop / pop.sum())
-        self.demand_injection_yi = public.deficit_demand_effect(borrowing, fc.local_multiplier) * spend_share
+        # money new to the district (borrowing, special bonds, transfers): its induced demand
+        # next year, less the construction the infrastructure it paid is counted with
+        new_money = led["borrowing"] + led["special_bonds"] + led["transfers_infrastructure"]
+        direct = 0.0 if base_year else tl.construction_per_investment
+        self.demand_injection_yi = public.external_money_demand(
+            new_money, infra_paid * m.p.infrastructure.public_capital_share,
+            fc.local_multiplier, direct) * spend_share
         # public investment: general spending's share (spread by population), the towns' own,
         # pairing money (earmarked, moved 1:1 out of the payer's investment), infrastructure
         share = fc.public_investment_share
@@ -171,12 +186,21 @@ class PublicFinance:
         if not base_year and not net_investment:
             # the what-if of no net investment: public investment only replaces depreciation
             outside = np.zeros(nt)
+        self.infrastructure_investment_yi = town_spend * m.p.infrastructure.public_capital_share
         invest = (outside + district_inv * pop / pop.sum()
-                  + np.maximum(own, 0.0) + pairing_to + town_spend
-                  * m.p.infrastructure.public_capital_share)
+                  + np.maximum(own, 0.0) + pairing_to + self.infrastructure_investment_yi)
+        # current spending (public services): the rest of the general spending paid from the
+        # general budget (land-transfer income is a fund earmarked for land and urban
+        # development, 政府性基金, and pays no public services), by population, and the rest of
+        # the towns' own spending
+        district_current = (1.0 - share) * (general - led["land_revenue"])
+        town_current = spend_town - np.maximum(own, 0.0) - pairing_to
+        self.current_spending_yi = (max(district_current, 0.0) * pop / pop.sum()
+                                    + np.maximum(town_current, 0.0))
         depreciation = m.p.production.public_capital_depreciation
         if not base_year and not net_investment:
             invest = depreciation * self.public_capital_yi
+            self.infrastructure_investment_yi = np.zeros(nt)
         self.public_investment_yi = invest
         if not base_year:
             self.public_capital_yi = public.public_capital_update(

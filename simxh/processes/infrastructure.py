@@ -1,7 +1,8 @@
 """Infrastructure projects (G240, 深江/珠肇 rail, park ring roads): the year's plan within the
-budget line, building what the budget paid, and a finished project's change to the network (an
-upgraded link or a new one), after which :class:`~simxh.processes.network.Network` recomputes its
-weights."""
+budget line, building what the budget, special bonds and transfers paid, and a finished
+project's change to the network (an upgraded link or a new one), after which
+:class:`~simxh.processes.network.Network` recomputes its weights. A finished link needs yearly
+maintenance; what the budget does not pay of it wears the link's time gain away."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from simxh.economics import public
 from simxh.region import derive_link, great_circle_km
 
 
@@ -32,11 +34,37 @@ class Infrastructure:
                 "mode": row["mode"], "cost": float(row["cost_yi"]),
                 "start": int(row["start_year"]) + ic.delay_years,
                 "build_years": int(row["build_years"]), "spent": 0.0, "done": False,
-                "row": row})
+                "row": row, "link": None, "before": 0.0, "after": 0.0, "condition": 1.0})
 
     def reset_spend(self) -> None:
         self.town_infrastructure_spend_yi = np.zeros(self.m.nt)
         self.infrastructure_spend_yi = 0.0
+
+    def finished(self) -> list[dict[str, Any]]:
+        return [pr for pr in self.projects if pr["done"]]
+
+    def maintenance_due(self) -> float:
+        """This year's maintenance of the finished projects (亿元): a share of their cost."""
+        return public.maintenance_due([pr["cost"] for pr in self.finished()],
+                                      self.p.maintenance_share)
+
+    def maintain(self, paid_share: float) -> None:
+        """Maintenance paid in ``paid_share`` of what was due: the unpaid part wears the
+        finished links' time gain away (the network's weights are recomputed if it did)."""
+        done = self.finished()
+        if not done or paid_share >= 1.0:
+            return
+        r = self.m.region
+        for pr in done:
+            if pr["link"] is None:  # an upgrade that found no link to change
+                continue
+            condition = float(public.asset_condition(pr["condition"], paid_share,
+                                                     self.p.unmaintained_decay))
+            if condition != pr["condition"]:
+                pr["condition"] = condition
+                r.set_link_time(pr["link"], float(public.degraded_travel_time(
+                    pr["before"], pr["after"], condition)))
+                self.m.network.changed = True
 
     def plan(self) -> tuple[float, list[tuple[dict[str, Any], float]]]:
         """What the projects under way want this year (an equal share of the cost a year),
@@ -91,6 +119,7 @@ class Infrastructure:
                     factor = row.get("time_factor")
                     new = (float(after) if after == after and after is not None
                            else d["travel_min"] * float(factor))
+                    pr.update(link=d["link_id"], before=d["travel_min"], after=new)
                     r.set_link_time(d["link_id"], new)
                     break
             else:
@@ -100,7 +129,9 @@ class Infrastructure:
                     factor = row.get("time_factor")
                     if factor != factor:  # NaN: not given
                         factor = self.p.default_time_factor
-                    r.set_link_time(d["link_id"], d["travel_min"] * float(factor))
+                    pr.update(link=d["link_id"], before=d["travel_min"],
+                              after=d["travel_min"] * float(factor))
+                    r.set_link_time(d["link_id"], pr["after"])
         else:
             na, nb = r.graph.nodes[a], r.graph.nodes[b]
             straight = great_circle_km(na["lat"], na["lon"], nb["lat"], nb["lon"])
@@ -109,5 +140,7 @@ class Infrastructure:
                 None if length is None or length != length else float(length),
                 None if after is None or after != after else float(after), straight, pr["mode"],
                 self.m.config.network)
+            # the gain of a new link: the time between its ends without it, less its own
+            pr.update(link=pr["id"], before=max(r.travel_time(a, b), minutes), after=minutes)
             r.add_link(pr["id"], a, b, pr["mode"], minutes, length, status="assumed")
         self.m.network.changed = True

@@ -11,7 +11,7 @@ import numpy as np
 
 from simxh.economics import labour
 from simxh.economics import production as prod
-from simxh.economics.access import mean_travel_time
+from simxh.economics.access import access_weights, competition_index, mean_travel_time
 
 
 class Network:
@@ -23,6 +23,7 @@ class Network:
         self.labour = m.p.labour
         self.changed = True  # the travel times changed: recompute the weights
         self.base_town_access: float | None = None  # set by set_base()
+        self.base_competition: np.ndarray | None = None  # suppliers within reach of each market
 
     def update(self) -> None:
         """Travel-time dependent weights (recomputed only when the network changed), then
@@ -38,12 +39,26 @@ class Network:
                                                       self.labour.commute_half_life_min)
             ext = np.arange(n_int, len(region.node_ids))
             self.town_ext_time = mean_travel_time(times[: nt][:, ext], np.ones(len(ext)))
+            # where residents shop for services (Huff): travel-time weights between towns
+            self.w_services = access_weights(times[: nt, : nt],
+                                             m.p.economy.services_distance_decay,
+                                             region.self_time_min)
+            # the market-access weights over all nodes (the same as Region.market_access's)
+            self.w_access = access_weights(times, region.distance_decay, region.self_time_min)
             self.changed = False
         f = m.firms
         alive = f.alive
         node_va = np.bincount(f.node[alive], weights=f.value_added_yi[alive], minlength=n_int)
         masses = self.node_masses(node_va)
-        self.access = region.market_access(masses)[: n_int]
+        self.masses = masses
+        if self.base_competition is not None and self.production.access_competition > 0:
+            # two-way access: each market's mass over its suppliers within reach now, relative
+            # to the base network (base-year supplier masses: only the network's change counts)
+            comp = competition_index(self.w_access, self.base_masses, self.base_competition,
+                                     self.production.access_competition)
+            self.access = (self.w_access @ (masses * comp))[: n_int]
+        else:
+            self.access = region.market_access(masses)[: n_int]
         # outside demand per node: gravity-weighted external GDP now over the same at base-year
         # GDP (the network held as it is now: a pure demand index, access is the part above)
         outside = m.outside
@@ -71,6 +86,8 @@ class Network:
         self.base_agg_sector = np.maximum(self.agg_sector,
                                           self.production.localisation_floor_share * mean_sector)
         self.base_town_access = self.access[: self.m.nt].mean()
+        self.base_masses = self.masses.copy()
+        self.base_competition = self.w_access @ self.base_masses
 
     def node_masses(self, node_va: np.ndarray) -> np.ndarray:
         """Economic mass per node: towns' GDP net of their parks' firms, parks' firm VA

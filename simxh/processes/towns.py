@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from simxh.economics import labour, public, sectors
+from simxh.economics import access, labour, public, sectors
 
 
 class TownsLabour:
@@ -63,6 +63,10 @@ class TownsLabour:
             "tertiary": w0 * b.employment_tertiary_wan.sum() / b.tertiary_yi.sum(),
         }
         self.base_population = self.population_wan.copy()
+        # services: the base year's Huff flows of spending among the towns (later years are
+        # measured by them)
+        self.base_services_flows = access.huff_flows(b.tertiary_yi, b.tertiary_yi,
+                                                     m.network.w_services)
         self.prev_town_gdp = self.town_gdp_yi.copy()
         self.prev_gdp = float(self.town_gdp_yi.sum())
 
@@ -79,6 +83,9 @@ class TownsLabour:
             "housing": m.p.economy.housing_investment_share * self.gdp_yi,
         }
         self.base_investment_yi = float(sum(self.investment_yi.values()))
+        # construction value added per 亿 of investment (the base year's)
+        self.construction_per_investment = (float(self.residual_secondary_yi.sum())
+                                            / self.base_investment_yi)
         self.base_residual = self.residual_secondary_yi.copy()
         self.base_land_total_mu = self.land_total()
 
@@ -111,21 +118,41 @@ class TownsLabour:
                                                   ec.agriculture_shock_sd, z)
         self.citrus_yi = base.citrus_yi * self.agri_tfp[0]
         self.other_primary_yi = base.other_primary_yi * self.agri_tfp[1]
-        # construction (建筑业) follows investment; last year's debt-financed spending adds demand
-        self.investment_yi["public"] = float(m.finance.public_investment_yi.sum())
+        # construction (建筑业) follows last year's investment; infrastructure works in the
+        # towns at the ends of their links, while they are paid; money new to the district
+        # (borrowing, special bonds, transfers) adds its induced demand
+        fin = m.finance
+        infra = fin.infrastructure_investment_yi
+        self.investment_yi["public"] = float(fin.public_investment_yi.sum() - infra.sum())
         self.investment_yi["housing"] = ec.housing_investment_share * self.gdp_yi  # last year's
         total_investment = float(sum(self.investment_yi.values()))
-        injection = m.finance.demand_injection_yi
+        injection = fin.demand_injection_yi
         construction = ec.deficit_construction_share
+        self.infrastructure_construction_yi = self.construction_per_investment * infra
         self.residual_secondary_yi = (self.base_residual * total_investment
-                                      / self.base_investment_yi + construction * injection)
+                                      / self.base_investment_yi
+                                      + self.infrastructure_construction_yi
+                                      + construction * injection)
         f = m.firms
         town_firm_va = f.sum_by(f.town, f.value_added_yi, nt)
         goods = self.citrus_yi + self.other_primary_yi + town_firm_va + self.residual_secondary_yi
         income = sectors.resident_income(goods, self.population_wan, ec.services_commuting_share)
-        self.tertiary_yi = sectors.services_value_added(
+        # services: the residents' demand (local income and population), its mobile part spent
+        # where they shop (Huff over travel times: a link can draw it to the core), plus the
+        # public services the budgets' current spending pays
+        demand = sectors.services_value_added(
             base.services_coefficient, income, self.population_wan, 1.0,
-            ec.services_income_elasticity) + (1.0 - construction) * injection
+            ec.services_income_elasticity)
+        flows = access.huff_flows(demand, self.tertiary_yi, m.network.w_services)  # last year's mass
+        share_public = m.p.fiscal.public_services_share
+        self.tertiary_yi = ((1.0 - share_public)
+                            * access.spend_where_shopped(demand, ec.services_mobile_share,
+                                                         base.tertiary_yi, flows,
+                                                         self.base_services_flows)
+                            + public.public_services_value_added(
+                                base.tertiary_yi, share_public, fin.current_spending_yi,
+                                fin.base_current_spending_yi)
+                            + (1.0 - construction) * injection)
         # one labour market: the wage at which the sectors' labour demand equals the labour force
         primary = self.citrus_yi + self.other_primary_yi
         ls = self.labour_share
