@@ -29,11 +29,16 @@ class Cooperation:
             self.pairs = [(ids.index(a), ids.index(b)) for a, b in (s.split(":") for s in pc.pairs)]
         # rule-formed pairs are made when the lever starts (from fiscal capacity then)
 
-    def zone_integrated(self, year: int) -> np.ndarray:
-        """Per zone: integration is on this year."""
+    def zone_planned(self, year: int) -> np.ndarray:
+        """Per zone: the lever plans integration this year (its platform asks for its money)."""
         ic = self.integration
         active = ic.enabled and year >= ic.start_year
         return self.integration_zones & active
+
+    def zone_integrated(self, year: int) -> np.ndarray:
+        """Per zone: integration is on this year: planned, and its platform has money (last
+        year's appropriation; a platform without money does nothing)."""
+        return self.zone_planned(year) & (self.m.finance.funding["integration"] > 0)
 
     def start_year(self, year: int) -> None:
         """Pairs form in the lever's first simulated year (start_year 2023 = from the first
