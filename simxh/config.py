@@ -1126,7 +1126,8 @@ class IntegrationSection:
     land_servicing_yi_per_mu: float = param(
         0.0083, min=0.0, max=0.1, unit="亿元/亩", status="derived",
         doc="compensation and servicing (征地, 平整, 三通一平) the zone platform pays per 亩 of "
-            "land its projects take",
+            "pooled land: what a project needs beyond its chosen location's own free land, "
+            "assembled from the zone's other towns and parks",
         source="Xinhui spent 'over 25亿' developing the 3,000-亩 凤山湖 park (江门日报 repost; "
                "project_pool.csv): 25/3000 ≈ 0.0083亿 (83万元) per 亩")
 

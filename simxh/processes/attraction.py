@@ -422,10 +422,10 @@ class Attraction:
                 rent_bidders.append(len(bidders))
             if pooled_l[z]:
                 members = node_zone == z
-                # the land the zone's platform assembles from its other towns and parks
-                zone_free_z = max(zone_free[z], 1e-12)
-                self.pooled_land_mu[z] += need_p * (1.0 - free_l[choice] / zone_free_z)
-                tl.free_land_mu = free - need_p * free * members / zone_free_z
+                # the land pooling brought in: what the chosen location lacked, assembled by the
+                # zone's platform from its other towns and parks
+                self.pooled_land_mu[z] += max(need_p - free_l[choice], 0.0)
+                tl.free_land_mu = free - need_p * free * members / max(zone_free[z], 1e-12)
             else:
                 # in place, as elsewhere: nothing else holds this array (the bidders above read
                 # it before the change)
