@@ -224,8 +224,8 @@ class DistrictMetrics(StateViews):
 
     @property
     def projects_won(self) -> int:
-        """Pool projects that came to Xinhui (chosen, or referred through the 新台 tie); those
-        without land in any location are won but lost again (investment_introduced_yi)."""
+        """Pool projects that came to Xinhui (chosen, or referred through the 新台 tie) and found
+        land there (one that finds none goes to the rival it would have chosen otherwise)."""
         return int(self.attraction.projects_won)
 
     @property

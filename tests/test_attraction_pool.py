@@ -180,3 +180,15 @@ def test_the_cooperation_ties_carry_a_mechanism():
     assert a.pool_constant < 0
     plain = _model({"attraction.shenjiang_utility": 0.0, "attraction.xintai_referral_share": 0.0})
     assert plain.attraction.pool_constant == pytest.approx(0.0, abs=1e-12)
+
+
+def test_land_bounds_what_xinhui_wins():
+    """A project Xinhui wins but cannot place (no location has the land) goes to the rival it
+    would have chosen otherwise: without free land Xinhui wins nothing."""
+    m = _model({"attraction.effort": 2.0})
+    m.year += 1
+    m.towns_labour.free_land_mu[:] = 0.0
+    m.attraction.arrive()
+    assert m.projects_pool > 0
+    assert m.projects_won == 0 and m.projects_won_by_rivals == m.projects_pool
+    assert m.attraction.investment_introduced_yi == 0.0

@@ -271,18 +271,25 @@ class Attraction:
         if self.taishan >= 0 and self.xintai_node.any():
             referred = (rival == self.taishan) & (u_xintai < ac.xintai_referral_share)
         rival = np.where(referred, -1, rival)
+        self.expected_pool_share = float(p_x.mean()) if n else float("nan")
+        # Xinhui's projects choose their location; one that finds no land anywhere goes to the
+        # rival it would have chosen otherwise (land bounds what Xinhui can win)
+        drawn = attr.split_pool(u_choice, u_rival, np.zeros(n), self.rival_weights)[1]
+        mine = np.flatnonzero(won)
+        lost = self._choose_locations(m.streams.get("attraction", "arrivals", m.year), len(mine),
+                                      None, integrated, node_gain, east[mine], "arrivals")
+        rival[mine[lost]] = drawn[mine[lost]]
+        mine = np.flatnonzero(referred)
+        if len(mine):
+            lost = self._choose_locations(m.streams.get("cooperation", "xintai", m.year),
+                                          len(mine), self.xintai_node, integrated, node_gain,
+                                          east[mine], "xintai")
+            rival[mine[lost]] = drawn[mine[lost]]
+            referred[mine[lost]] = False
         self.projects_pool = n
         self.projects_xintai = int(np.count_nonzero(referred))
-        self.projects_won = int(np.count_nonzero(won)) + self.projects_xintai
         self.rival_projects = np.bincount(rival[rival >= 0], minlength=len(self.rival_ids))
-        self.expected_pool_share = float(p_x.mean()) if n else float("nan")
-        self._choose_locations(m.streams.get("attraction", "arrivals", m.year),
-                               int(np.count_nonzero(won)), None, integrated, node_gain,
-                               east[won], "arrivals")
-        if self.projects_xintai:
-            self._choose_locations(m.streams.get("cooperation", "xintai", m.year),
-                                   self.projects_xintai, self.xintai_node, integrated, node_gain,
-                                   east[referred], "xintai")
+        self.projects_won = n - int(self.rival_projects.sum())
         self.investment_introduced_yi = float(self.town_investment_introduced_yi.sum())
         if not self.base_conditions:
             for rid, k in zip(self.rival_ids, self.rival_projects.tolist(), strict=True):
@@ -290,14 +297,16 @@ class Attraction:
 
     def _choose_locations(self, g: np.random.Generator, n: int, where: np.ndarray | None,
                           integrated: np.ndarray, node_gain: np.ndarray, east: np.ndarray,
-                          batch: str) -> None:
+                          batch: str) -> list[int]:
         """``n`` projects choose a location (within ``where``, None: anywhere) by conditional
         logit; ``node_gain`` is the integrated zones' utility, ``east`` marks east-bank projects
-        (the 深江 tie towns gain ``shenjiang_utility`` for them)."""
+        (the 深江 tie towns gain ``shenjiang_utility`` for them). Returns the positions of the
+        projects that found no location with enough land."""
         m = self.m
         ac = self.p
+        lost: list[int] = []
         if n == 0:
-            return
+            return lost
         n_int, ns = m.n_int, m.ns
         net, tl, coop = m.network, m.towns_labour, m.cooperation
         size = attr.pareto_sizes(g.random(n), ac.min_project_yi, ac.project_tail_exponent,
@@ -398,7 +407,8 @@ class Attraction:
                 if choice < 0:
                     choice = first_max(v, feasible)
             if choice < 0:
-                continue  # no location with enough land: the project is lost
+                lost.append(p)  # no location with enough land: the project goes elsewhere
+                continue
             if enclave and partner < 0 and town_of_node[choice] in donors \
                     and enclave_u[p] < enclave_p:
                 # the donor places the project in its partner's locations (飞地), tax shared
@@ -446,6 +456,7 @@ class Attraction:
             rents = attr.competition_subsidy(np.array(rent_size), np.array(rent_bidders),
                                              ac.competition_subsidy_share)
             self.competition_subsidy_yi += np.bincount(rent_town, weights=rents, minlength=m.nt)
+        return lost
 
 
 class _Ranked:
