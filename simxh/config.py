@@ -1041,7 +1041,7 @@ class AttractionSection:
         source="modelling assumption (the plan's sector priorities in 招商)")
     # ---- the contested pool: mobile projects of the Greater Bay Area's west bank -------------
     pool_xinhui_yi: float = param(
-        561.32, min=0.0, unit="亿元/yr", status="reported",
+        561.32, min=0.0, min_exclusive=True, unit="亿元/yr", status="reported",
         doc="Xinhui's signed investment of projects ≥1亿 in the pool's base year (its share of "
             "the pool at base conditions; the count is attraction.projects_per_year)",
         source="2022: 68 projects ≥1亿, 561.32亿 planned (press, Feb 2023; "
