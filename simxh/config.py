@@ -1099,6 +1099,57 @@ class AttractionSection:
         doc="relative chance that an arriving project is in a pillar or emerging sector "
             "(per incumbent firm of the sector)",
         source="modelling assumption (the plan's sector priorities in 招商)")
+    # ---- the contested pool: mobile projects of the Greater Bay Area's west bank -------------
+    pool_xinhui_yi: float = param(
+        561.32, min=0.0, min_exclusive=True, unit="亿元/yr", status="reported",
+        doc="Xinhui's signed investment of projects ≥1亿 in the pool's base year (its share of "
+            "the pool at base conditions; the count is attraction.projects_per_year)",
+        source="2022: 68 projects ≥1亿, 561.32亿 planned (press, Feb 2023; "
+               "docs/sources/data/project_pool.csv)")
+    pool_jiangmen_rest_yi: float = param(
+        805.68, min=0.0, unit="亿元/yr", status="derived",
+        doc="rival: the rest of Jiangmen (蓬江, 江海, 开平, 鹤山, 恩平; node jiangmen_core)",
+        source="Jiangmen 2022 'over 1800亿' introduced (羊城晚报 2023-02-28) − Xinhui 561.32 − "
+               "Taishan 433 (project_pool.csv)")
+    pool_taishan_yi: float = param(
+        433.0, min=0.0, unit="亿元/yr", status="reported",
+        doc="rival: Taishan (node taishan; the 新台 partner)",
+        source="32 major projects signed/started, 'over 433亿' (江门日报 repost, year 2023 "
+               "inferred; project_pool.csv)")
+    pool_zhongshan_yi: float = param(
+        1236.19, min=0.0, unit="亿元/yr", status="derived",
+        doc="rival: Zhongshan (node zhongshan)",
+        source="1030.16亿 signed Jan–Oct 2023 × 12/10 (广州日报 2023-11-03; project_pool.csv)")
+    pool_foshan_yi: float = param(
+        3465.98, min=0.0, unit="亿元/yr", status="reported",
+        doc="rival: Foshan (node foshan)",
+        source="2022 signed investment of projects ≥1亿 (佛山日报 2023-02-24; project_pool.csv)")
+    pool_zhuhai_yi: float = param(
+        2728.09, min=0.0, unit="亿元/yr", status="reported",
+        doc="rival: Zhuhai (node zhuhai)",
+        source="2022 signed projects ≥1亿, 2728.09亿 (secondary summary of 珠海特区报, low "
+               "reliability; project_pool.csv)")
+    nest_dissimilarity: float = param(
+        0.5, min=0.01, max=1.0, status="assumed",
+        doc="nested logit: weight of the within-district log-sum (inclusive value) in Xinhui's "
+            "utility in the pool (1 = a plain multinomial logit)",
+        source="assumed; must lie in (0, 1] for consistency with utility maximisation "
+               "(McFadden 1978; Train 2009, ch. 4)")
+    shenzhen_origin_share: float = param(
+        0.302, min=0.0, max=1.0, status="derived",
+        doc="share of the pool's projects from the Pearl River east bank (Shenzhen side)",
+        source="13 of 43 projects at Xinhui's 2024 signing event came from the east bank "
+               "(江门日报; project_pool.csv)")
+    shenjiang_utility: float = param(
+        0.5, min=0.0, max=3.0, status="assumed",
+        doc="深江 tie: logit utility of the tie towns' locations (大泽, 司前, 三江) for "
+            "east-bank projects (the 深江 park's referrals and promotion); 0 = no mechanism",
+        source="assumed (no estimate found): odds ×1.65 for the tie towns")
+    xintai_referral_share: float = param(
+        0.02, min=0.0, max=1.0, status="assumed",
+        doc="新台 tie: share of the projects Taishan wins that are placed in a shared park of "
+            "the tie towns (会城, 崖门)",
+        source="assumed (新台合作 园区共建 is reported, its size is not)")
 
 
 @section("integration")
@@ -1113,8 +1164,12 @@ class IntegrationSection:
     start_year: int = param(2024, min=2023, max=2060,
                             source="policy setting (lever)")
     pipeline_gain: float = param(0.15, min=0.0, max=2.0, status="assumed",
-                                 doc="extra project arrivals in an integrated zone (全员产业链招商)",
-                                 source="policy setting (lever)")
+                                 doc="the zone platform's promotion (全员产业链招商): an integrated "
+                                     "zone's locations gain the logit utility log(1 + gain × "
+                                     "share of its cost paid), within the district and, through "
+                                     "the log-sum, in the pool (bounded by the pool and by land)",
+                                 source="policy setting (lever); range: Wang 2013, Alder et al. "
+                                        "2016 (experiments/policy_comparison.toml)")
     land_pooling: bool = param(True, doc="pool free land across the zone's parks and towns",
                                source="policy setting (lever)")
     renewal_bonus: float = param(0.5, min=0.0, max=5.0, status="assumed",
@@ -1128,6 +1183,13 @@ class IntegrationSection:
     running_cost_yi: float = param(0.05, min=0.0, unit="亿元/yr per zone", status="assumed",
                                    doc="cost of the zone platform company",
                                    source="policy setting (lever)")
+    land_servicing_yi_per_mu: float = param(
+        0.0083, min=0.0, max=0.1, unit="亿元/亩", status="derived",
+        doc="compensation and servicing (征地, 平整, 三通一平) the zone platform pays per 亩 of "
+            "pooled land: what a project needs beyond its chosen location's own free land, "
+            "assembled from the zone's other towns and parks",
+        source="Xinhui spent 'over 25亿' developing the 3,000-亩 凤山湖 park (江门日报 repost; "
+               "project_pool.csv): 25/3000 ≈ 0.0083亿 (83万元) per 亩")
 
     def validate(self, err: Callable[..., typing.NoReturn]) -> None:
         if len(set(self.zones)) != len(self.zones):
@@ -1160,6 +1222,12 @@ class PairingSection:
     referral_tax_share_donor: float = param(0.5, min=0.0, max=1.0, status="assumed",
                                             doc="share of a referred project's tax kept by the donor",
                                             source="policy setting (lever)")
+    enclave_share: float = param(
+        0.2, min=0.0, max=1.0, status="assumed",
+        doc="share of the projects a donor town wins that it places in its partner's locations "
+            "(飞地 enclave; tax shared by referral_tax_share_donor), times the share of the "
+            "pair's transfer paid the year before",
+        source="policy setting (lever); assumed")
 
     def validate(self, err: Callable[..., typing.NoReturn]) -> None:
         for i, pair in enumerate(self.pairs):

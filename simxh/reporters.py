@@ -20,6 +20,8 @@ DISTRICT_REPORTERS = (
     "towns_fiscal_over_5yi_share", "beautiful_village_share", "demo_villages",
     "villages_collective_over_2000wan", "mean_access_min", "debt_yi", "little_giants_key",
     "gdp_nominal_yi", "price_index", "outside_growth_pct", "posterior_draw", "lever_spend_yi",
+    "projects_pool", "projects_won", "projects_won_by_rivals", "projects_enclave",
+    "integration_sharing_moved_yi",
 )
 LEVER_SPEND_ITEMS = ("tech_renovation", "attraction_effort", "integration", "pairing",
                     "infrastructure", "infrastructure_maintenance")
@@ -214,6 +216,33 @@ class DistrictMetrics(StateViews):
         district = sum(led.get(f"spend_{k}", 0.0) for k in LEVER_SPEND_ITEMS)
         towns = sum(float(np.sum(tl.get(f"out_{k}", 0.0))) for k in ("pairing", "competition_subsidy"))
         return float(district + towns)
+
+    @property
+    def projects_pool(self) -> int:
+        """Mobile projects in the year's contested pool (Xinhui's and its rivals')."""
+        return int(self.attraction.projects_pool)
+
+    @property
+    def projects_won(self) -> int:
+        """Pool projects that came to Xinhui (chosen, or referred through the 新台 tie) and found
+        land there (one that finds none goes to the rival it would have chosen otherwise)."""
+        return int(self.attraction.projects_won)
+
+    @property
+    def projects_won_by_rivals(self) -> int:
+        """Pool projects the rival jurisdictions won (each one's in year_stats
+        ``projects_won_<id>``): projects_pool − projects_won."""
+        return int(self.attraction.rival_projects.sum())
+
+    @property
+    def projects_enclave(self) -> int:
+        """Projects a pairing donor placed in its partner's locations (飞地) this year."""
+        return int(self.attraction.projects_enclave)
+
+    @property
+    def integration_sharing_moved_yi(self) -> float:
+        """Park tax revenue the integrated zones' sharing rule moved between towns (亿元)."""
+        return float(self.finance.sharing_moved_yi)
 
     @property
     def price_index(self) -> float:

@@ -87,3 +87,87 @@ def competition_subsidy(investment_yi: np.ndarray, competing_towns: np.ndarray,
     of Chinese local tax-rebate competition documented by Han & Kung 2015). Zero with one bidder.
     """
     return np.where(competing_towns >= 2, subsidy_share * investment_yi, 0.0)
+
+
+# ---- the contested pool (upper level of a nested logit) -------------------------------------
+def logit_coefficient(elasticity: float, base_share: float) -> float:
+    """The logit coefficient that gives a chooser's expected count the elasticity ``elasticity``
+    at its base share: in a multinomial logit ``∂ log P / ∂ V = 1 − P``, so the coefficient on
+    ``log x`` is ``elasticity / (1 − P0)`` (Train 2009, ch. 3). This keeps the count-model
+    elasticities (e.g. Schmidheiny & Brülhart 2011's ≈ 1 to market size) meaningful at the base."""
+    return elasticity / max(1.0 - base_share, 1e-12)
+
+
+def pool_utility(access_ratio: float, effort: float, beta_access: float,
+                 beta_effort: float) -> float:
+    """Xinhui's systematic utility in the pool relative to the base year:
+    ``β_a · log(access ratio) + β_e · log(1 + effort)`` (0 at base-year conditions)."""
+    return beta_access * np.log(max(access_ratio, 1e-300)) + beta_effort * np.log1p(max(effort, 0.0))
+
+
+def inclusive_value_gain(weights: np.ndarray, utility_gain: np.ndarray,
+                         dissimilarity: float = 0.5) -> float:
+    """The rise of a nest's utility when its alternatives gain ``utility_gain``:
+    ``μ · log(Σ w_j e^{δ_j} / Σ w_j)``, the log-sum (inclusive value) of a nested logit
+    (McFadden 1978; Train 2009, ch. 4) with the alternatives' current choice shares ``w``; ``μ``
+    in (0, 1] is the dissimilarity parameter (1: a plain multinomial logit). Zero when δ = 0."""
+    w = np.asarray(weights, float)
+    total = w.sum()
+    if total <= 0:
+        return 0.0
+    return float(dissimilarity * np.log(np.sum(w * np.exp(utility_gain)) / total))
+
+
+def chooser_share(utility: float | np.ndarray, rival_weight_total: float) -> float | np.ndarray:
+    """Logit probability that a pool project chooses Xinhui: ``e^V / (e^V + Σ_k w_k)``, the
+    rivals' utilities being ``log w_k`` (their weights relative to Xinhui's at base)."""
+    return 1.0 / (1.0 + rival_weight_total * np.exp(-np.asarray(utility, float)))
+
+
+def expected_pool_share(constant: float, segment_weights: np.ndarray, segment_utility: np.ndarray,
+                        rival_weight_total: float, referral_share_of_rest: float = 0.0) -> float:
+    """Xinhui's expected share of the pool: over segments of projects (weights summing to 1)
+    with utilities ``constant + segment_utility``, the projects chosen plus the share
+    ``referral_share_of_rest`` of the others that a rival refers back (a cooperation tie)."""
+    p = chooser_share(constant + np.asarray(segment_utility, float), rival_weight_total)
+    return float(np.sum(np.asarray(segment_weights, float)
+                        * (p + referral_share_of_rest * (1.0 - p))))
+
+
+def calibrate_pool_constant(target_share: float, segment_weights: np.ndarray,
+                            segment_utility: np.ndarray, rival_weight_total: float,
+                            referral_share_of_rest: float = 0.0) -> float:
+    """Xinhui's constant so that its expected share of the pool at base-year conditions is
+    ``target_share`` (the share is increasing in the constant: bisection to machine precision)."""
+    lo, hi = -60.0, 60.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if expected_pool_share(mid, segment_weights, segment_utility, rival_weight_total,
+                               referral_share_of_rest) < target_share:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 1e-15 * max(1.0, abs(mid)):
+            break
+    return 0.5 * (lo + hi)
+
+
+def split_pool(u_choice: np.ndarray, u_rival: np.ndarray, p_xinhui: np.ndarray,
+               rival_shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Who wins each pool project: Xinhui where ``u_choice < p_xinhui``, otherwise the rival
+    drawn from ``u_rival`` by the rivals' conditional shares (a logit's rivals keep their relative
+    odds: independence of irrelevant alternatives). Returns (won by Xinhui, rival index or −1).
+
+    With the same uniforms (common random numbers), a higher ``p_xinhui`` turns rivals' projects
+    into Xinhui's one for one, and every rival's count can only fall: attraction displaces."""
+    won = np.asarray(u_choice) < np.asarray(p_xinhui)
+    cum = np.cumsum(rival_shares) / np.sum(rival_shares)
+    rival = np.minimum(np.searchsorted(cum, u_rival, side="right"), len(cum) - 1)
+    return won, np.where(won, -1, rival)
+
+
+def land_servicing_cost(land_mu: float, cost_yi_per_mu: float) -> float:
+    """Compensation and servicing (征地补偿, 平整, 三通一平) of land developed for industry (亿元):
+    ``land × cost per 亩``. Chinese industrial land is sold below its cost of assembly and
+    servicing to attract investment (Tao, Su, Liu & Cao 2010; Xu, Yeh & Wu 2009)."""
+    return max(land_mu, 0.0) * cost_yi_per_mu

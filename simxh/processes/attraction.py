@@ -12,6 +12,24 @@ from simxh.economics import attraction as attr
 
 _LEAD_MATCH: dict[tuple[Any, ...], np.ndarray] = {}
 
+RIVALS = (("jiangmen_core", "pool_jiangmen_rest_yi"), ("taishan", "pool_taishan_yi"),
+          ("zhongshan", "pool_zhongshan_yi"), ("foshan", "pool_foshan_yi"),
+          ("zhuhai", "pool_zhuhai_yi"))
+"""The rival jurisdictions of the pool (external nodes) and the parameter of each one's signed
+investment in the base year (its weight against Xinhui's)."""
+
+
+_POOL_DRAWS = ("origin", "choice", "rival", "xintai")
+"""The pool's uniform draws per project, in their order."""
+
+
+def _tie_nodes(m: Any, kind: str) -> np.ndarray:
+    """Internal nodes (towns and their parks) of the towns on a cooperation tie of ``kind``."""
+    ids = list(m.region.town_ids)
+    towns = {ids.index(x) for a, b, _k in m.region.cooperation_ties(kind) for x in (a, b)
+             if x in ids}
+    return np.isin(m.node_town, sorted(towns))
+
 
 def _lead_match(data: Any, town_ids: tuple[str, ...], sector_ids: tuple[str, ...], n_int: int,
                 town_match: float) -> np.ndarray:
@@ -56,18 +74,81 @@ class Attraction:
         # lead-sector match per node and sector (parks: lead sectors; towns: specialities, half)
         self.lead_match = _lead_match(m.region.data, m.region.town_ids, tuple(m.sector_ids),
                                       m.n_int, self.p.town_speciality_match).copy()
+        # the contested pool (upper level): the rivals present in the region and their weights
+        ac = self.p
+        ext = set(m.region.external_ids)
+        self.rival_ids = tuple(r for r, _k in RIVALS if r in ext)
+        self.rival_weights = np.array([getattr(ac, k) for r, k in RIVALS if r in ext]) \
+            / ac.pool_xinhui_yi
+        self.base_pool_share = 1.0 / (1.0 + float(self.rival_weights.sum()))
+        # the count elasticities mapped onto the logit (elasticity / (1 − base share))
+        self.beta_access_pool = attr.logit_coefficient(ac.attractiveness_elasticity,
+                                                       self.base_pool_share)
+        self.beta_effort_pool = attr.logit_coefficient(ac.effort_elasticity, self.base_pool_share)
+        self.pool_constant = 0.0  # calibrated on the base year's network (calibrate_pool)
+        self.taishan = self.rival_ids.index("taishan") if "taishan" in self.rival_ids else -1
+        self.shenjiang_node = _tie_nodes(m, "shenjiang")
+        self.xintai_node = _tie_nodes(m, "xintai")
+        self.base_conditions = False  # True while the pre-base-year pipeline is filled
+        self.projects_pool = 0
+        self.projects_won = 0
+        self.projects_xintai = 0
+        self.projects_enclave = 0
+        self.rival_projects = np.zeros(len(self.rival_ids), dtype=np.int64)
+        self.pooled_land_mu = np.zeros(len(m.zone_ids))
 
     # ------------------------------------------------------------------------------ set-up
     def fill_pipeline(self, years: int) -> None:
         """Projects signed in the ``years`` years up to the base year are already in the
         pipeline (steady state); the base year's signings are its investment introduced."""
         m = self.m
+        self.calibrate_pool()
+        self.base_conditions = True  # signed before any lever: base-year conditions
         for y in range(m.base_year - years + 1, m.base_year + 1):
             m.year = y
             self.arrive()
+        self.base_conditions = False
         m.year = m.base_year
         self.land_sold_mu = 0.0
         self._pending_tranches()
+
+    def calibrate_pool(self) -> None:
+        """Xinhui's constant in the pool: at base-year conditions its expected share (projects
+        chosen, east-bank ones with the 深江 tie's log-sum, plus the 新台 referrals from
+        Taishan) is its share of the base year's signed investment, so that
+        ``projects_per_year`` keeps its meaning (Xinhui's expected projects a year then)."""
+        ac = self.p
+        w = self.m.network.node_firm_va
+        om = ac.shenzhen_origin_share
+        seg_u = [0.0, attr.inclusive_value_gain(w, ac.shenjiang_utility * self.shenjiang_node,
+                                                ac.nest_dissimilarity)]
+        self.pool_constant = attr.calibrate_pool_constant(
+            self.base_pool_share, np.array([1.0 - om, om]), np.array(seg_u),
+            float(self.rival_weights.sum()), self._xintai_referral())
+
+    def _xintai_referral(self) -> float:
+        """Share of the projects Xinhui does not win that come back through the 新台 tie."""
+        if self.taishan < 0 or not self.xintai_node.any():
+            return 0.0
+        return self.p.xintai_referral_share * float(
+            self.rival_weights[self.taishan] / self.rival_weights.sum())
+
+    def _pairing_paid(self) -> float:
+        """The share of the pairs' transfers paid last year while pairing is on (0 otherwise):
+        pairing's capacity help and enclave projects act through the money paid."""
+        m = self.m
+        return m.finance.funding["pairing"] if m.cooperation.pairing_active else 0.0
+
+    def _capacity(self) -> np.ndarray:
+        """Logit utility the pairing donors' capacity help adds to the recipients' locations."""
+        m = self.m
+        out = np.zeros(m.n_int)
+        pc = m.p.pairing
+        paid = self._pairing_paid()
+        if paid > 0 and "capacity" in pc.kinds and m.cooperation.pairs:
+            out[np.isin(m.node_town, [r for _d, r in m.cooperation.pairs])] = \
+                pc.capacity_utility * paid
+        return out
 
     def _pending_tranches(self) -> None:
         """Projects that started in the ``ramp_years − 1`` years before the base year still
@@ -142,43 +223,90 @@ class Attraction:
 
     # ------------------------------------------------------------------------------ arrivals
     def arrive(self) -> None:
-        """Projects arrive and choose a location by conditional logit (招商引资)."""
+        """The year's pool of mobile projects is split between Xinhui and its rivals (upper
+        level of a nested logit); Xinhui's projects choose a location among its towns and parks
+        by conditional logit (lower level, :meth:`_choose_locations`; 招商引资)."""
         m = self.m
         ac = self.p
         net = m.network
         self.town_investment_introduced_yi = np.zeros(m.nt)
         self.competition_subsidy_yi = np.zeros(m.nt)
+        self.pooled_land_mu = np.zeros(len(m.zone_ids))
         self.land_sold_mu = 0.0
+        self.projects_enclave = 0
         integrated = m.cooperation.zone_integrated(m.year)
         ratio = float(net.access[: m.nt].mean() / net.base_town_access)
         # the pool of mobile projects grows with the outside markets (Greater Bay Area demand)
         pool = float(net.outside_demand[: m.nt].mean())
-        # the effort the budget paid for (last year's appropriation): unpaid effort does nothing
+        # the effort and the platforms' promotion the budget paid for (last year's
+        # appropriation): unpaid, they do nothing
         funding = m.finance.funding
-        self.effective_effort = ac.effort * funding["attraction_effort"]
-        lam = attr.project_arrival_rate(ac.projects_per_year * pool, ratio, self.effective_effort,
-                                        ac.attractiveness_elasticity, ac.effort_elasticity)
-        if not m.p.economy.net_investment:
-            lam = 0.0
-        batches = [(m.streams.get("attraction", "arrivals", m.year), lam, -1)]
-        # the platforms' extra pipeline, in proportion to the running costs that were paid
+        self.effective_effort = 0.0 if self.base_conditions else \
+            ac.effort * funding["attraction_effort"]
         gain = m.p.integration.pipeline_gain * funding["integration"]
-        zone_share = np.bincount(m.node_zone, weights=net.node_firm_va,
-                                 minlength=len(m.zone_ids)) / net.node_firm_va.sum()
-        for z in np.flatnonzero(integrated):
-            g = m.streams.get("integration", "pipeline", m.zone_ids[z], m.year)
-            batches.append((g, lam * gain * zone_share[z], int(z)))
-        for g, rate, zone in batches:
-            self._choose_locations(g, rate, zone, integrated)
+        # the locations' utility gains: integrated zones (the platform's promotion) and the
+        # pairing recipients (the donors' capacity help, as far as the transfers were paid)
+        node_gain = np.where(integrated[m.node_zone], np.log1p(gain), 0.0) + self._capacity()
+        # Xinhui's utility in the pool: access and effort, plus the log-sum of its locations'
+        # gains (integration; east-bank projects also the 深江 tie towns')
+        w = net.node_firm_va
+        mu = ac.nest_dissimilarity
+        v0 = self.pool_constant + attr.pool_utility(ratio, self.effective_effort,
+                                                    self.beta_access_pool, self.beta_effort_pool)
+        v = v0 + attr.inclusive_value_gain(w, node_gain, mu)
+        v_east = v0 + attr.inclusive_value_gain(w, node_gain + ac.shenjiang_utility
+                                                * self.shenjiang_node, mu)
+        rate = ac.projects_per_year / self.base_pool_share * pool
+        if not m.p.economy.net_investment:
+            rate = 0.0
+        g = m.streams.get("attraction", "pool", m.year)
+        n = int(g.poisson(rate))
+        # one uniform each per project, always all of them (common random numbers): the origin,
+        # Xinhui or not, which rival, the 新台 referral
+        u_east, u_choice, u_rival, u_xintai = g.random((len(_POOL_DRAWS), n))
+        east = u_east < ac.shenzhen_origin_share
+        p_x = attr.chooser_share(np.where(east, v_east, v), float(self.rival_weights.sum()))
+        won, rival = attr.split_pool(u_choice, u_rival, p_x, self.rival_weights)
+        referred = np.zeros(n, bool)
+        if self.taishan >= 0 and self.xintai_node.any():
+            referred = (rival == self.taishan) & (u_xintai < ac.xintai_referral_share)
+        rival = np.where(referred, -1, rival)
+        self.expected_pool_share = float(p_x.mean()) if n else float("nan")
+        # Xinhui's projects choose their location; one that finds no land anywhere goes to the
+        # rival it would have chosen otherwise (land bounds what Xinhui can win)
+        drawn = attr.split_pool(u_choice, u_rival, np.zeros(n), self.rival_weights)[1]
+        mine = np.flatnonzero(won)
+        lost = self._choose_locations(m.streams.get("attraction", "arrivals", m.year), len(mine),
+                                      None, integrated, node_gain, east[mine], "arrivals")
+        rival[mine[lost]] = drawn[mine[lost]]
+        mine = np.flatnonzero(referred)
+        if len(mine):
+            lost = self._choose_locations(m.streams.get("cooperation", "xintai", m.year),
+                                          len(mine), self.xintai_node, integrated, node_gain,
+                                          east[mine], "xintai")
+            rival[mine[lost]] = drawn[mine[lost]]
+            referred[mine[lost]] = False
+        self.projects_pool = n
+        self.projects_xintai = int(np.count_nonzero(referred))
+        self.rival_projects = np.bincount(rival[rival >= 0], minlength=len(self.rival_ids))
+        self.projects_won = n - int(self.rival_projects.sum())
         self.investment_introduced_yi = float(self.town_investment_introduced_yi.sum())
+        if not self.base_conditions:
+            for rid, k in zip(self.rival_ids, self.rival_projects.tolist(), strict=True):
+                m.year_stats[f"projects_won_{rid}"] = float(k)
 
-    def _choose_locations(self, g: np.random.Generator, rate: float, zone: int,
-                          integrated: np.ndarray) -> None:
+    def _choose_locations(self, g: np.random.Generator, n: int, where: np.ndarray | None,
+                          integrated: np.ndarray, node_gain: np.ndarray, east: np.ndarray,
+                          batch: str) -> list[int]:
+        """``n`` projects choose a location (within ``where``, None: anywhere) by conditional
+        logit; ``node_gain`` is the integrated zones' utility, ``east`` marks east-bank projects
+        (the 深江 tie towns gain ``shenjiang_utility`` for them). Returns the positions of the
+        projects that found no location with enough land."""
         m = self.m
         ac = self.p
-        n = int(g.poisson(rate))
+        lost: list[int] = []
         if n == 0:
-            return
+            return lost
         n_int, ns = m.n_int, m.ns
         net, tl, coop = m.network, m.towns_labour, m.cooperation
         size = attr.pareto_sizes(g.random(n), ac.min_project_yi, ac.project_tail_exponent,
@@ -190,13 +318,14 @@ class Attraction:
                             ns - 1)
         gumbel = g.gumbel(size=(n, n_int))
         need = attr.land_need_mu(size, m.p.land.intensity_yi_per_mu)
-        capacity = np.zeros(n_int)
         pc = m.p.pairing
-        pairs = coop.pairs
-        recipients = [r for _d, r in pairs] if coop.pairing_active else []
-        donors = {d: r for d, r in pairs} if coop.pairing_active else {}
-        if recipients and "capacity" in pc.kinds:
-            capacity[np.isin(m.node_town, recipients)] = pc.capacity_utility
+        paid = self._pairing_paid()
+        donors = {d: r for d, r in coop.pairs} if paid > 0 else {}
+        capacity = node_gain
+        enclave = "referral" in pc.kinds and bool(donors) and pc.enclave_share > 0
+        enclave_u = (m.streams.get("pairing", "enclave", batch, m.year).random(n).tolist()
+                     if enclave else None)
+        enclave_p = pc.enclave_share * paid
         pooled_zone = integrated & m.p.integration.land_pooling
         # the utility terms that do not change as projects take land (projects × locations)
         fixed = attr.location_utility(
@@ -204,7 +333,9 @@ class Attraction:
             self.lead_match[:, sector].T, 0.0, ac.beta_access, ac.beta_agglomeration, 0.0,
             ac.beta_lead) + capacity + ac.beta_service * np.log(
                 m.finance.service_quality()[m.node_town])
-        allowed = np.ones(n_int, bool) if zone < 0 else (m.node_zone == zone)
+        if ac.shenjiang_utility and east.any():
+            fixed = fixed + (ac.shenjiang_utility * east)[:, None] * self.shenjiang_node
+        allowed = np.ones(n_int, bool) if where is None else where
         node_zone, node_town, nz = m.node_zone, m.node_town, len(m.zone_ids)
         pooled_node = pooled_zone[node_zone]
         # this loop runs once per project (hundreds a run), so it skips work that cannot change
@@ -237,7 +368,7 @@ class Attraction:
         nodes = range(n_int)
         # without pooling, every project's best location is read from one ranking of the
         # utilities at the start of the batch (_Ranked; the same values, the same choice)
-        ranked = (_Ranked(fixed, land_term, gumbel, None if zone < 0 else allowed)
+        ranked = (_Ranked(fixed, land_term, gumbel, where)
                   if land_term is not None else None)
         for p in range(n):
             need_p = need_l[p]
@@ -256,7 +387,7 @@ class Attraction:
             if best is None:  # not settled by the ranking: the whole row, as before
                 v = [a + b + c for a, b, c in zip(fixed[p].tolist(), land_pl, gumbel[p].tolist(),
                                                   strict=True)]
-                best = first_max(v, None if zone < 0 else allowed_l)
+                best = first_max(v, None if where is None else allowed_l)
             else:
                 v = None
             partner = -1
@@ -276,7 +407,20 @@ class Attraction:
                 if choice < 0:
                     choice = first_max(v, feasible)
             if choice < 0:
-                continue  # no location with enough land: the project is lost
+                lost.append(p)  # no location with enough land: the project goes elsewhere
+                continue
+            if enclave and partner < 0 and town_of_node[choice] in donors \
+                    and enclave_u[p] < enclave_p:
+                # the donor places the project in its partner's locations (飞地), tax shared
+                if v is None:
+                    v = [a + b + c for a, b, c in zip(fixed[p].tolist(), land_pl,
+                                                      gumbel[p].tolist(), strict=True)]
+                to = donors[town_of_node[choice]]
+                alt = first_max(v, [allowed_l[j] and avail_l[j] >= need_p
+                                    and town_of_node[j] == to for j in nodes])
+                if alt >= 0:
+                    partner, choice = town_of_node[choice], alt
+                    self.projects_enclave += 1
             z = zone_of_node[choice]
             town = town_of_node[choice]
             if not integrated_l[z]:
@@ -288,6 +432,9 @@ class Attraction:
                 rent_bidders.append(len(bidders))
             if pooled_l[z]:
                 members = node_zone == z
+                # the land pooling brought in: what the chosen location lacked, assembled by the
+                # zone's platform from its other towns and parks
+                self.pooled_land_mu[z] += max(need_p - free_l[choice], 0.0)
                 tl.free_land_mu = free - need_p * free * members / max(zone_free[z], 1e-12)
             else:
                 # in place, as elsewhere: nothing else holds this array (the bidders above read
@@ -309,6 +456,7 @@ class Attraction:
             rents = attr.competition_subsidy(np.array(rent_size), np.array(rent_bidders),
                                              ac.competition_subsidy_share)
             self.competition_subsidy_yi += np.bincount(rent_town, weights=rents, minlength=m.nt)
+        return lost
 
 
 class _Ranked:

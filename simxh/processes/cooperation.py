@@ -1,7 +1,8 @@
 """The cooperation levers: town–park integration (区镇一体，园镇融合) and pairing assistance
-(结对帮扶). Integration pools a zone's land, shares its park taxes, shortens approvals and adds
-to its project pipeline (read by attraction, towns and finance); pairing links a donor town to a
-recipient (cooperation edges, capacity and referral of projects, transfers)."""
+(结对帮扶). Integration pools a zone's land, shares its park taxes, shortens approvals and
+promotes its locations to projects, while its platform has money (read by attraction, towns and
+finance); pairing links a donor town to a recipient (cooperation edges, capacity, referral and
+enclave projects, transfers)."""
 
 from __future__ import annotations
 
@@ -29,11 +30,16 @@ class Cooperation:
             self.pairs = [(ids.index(a), ids.index(b)) for a, b in (s.split(":") for s in pc.pairs)]
         # rule-formed pairs are made when the lever starts (from fiscal capacity then)
 
-    def zone_integrated(self, year: int) -> np.ndarray:
-        """Per zone: integration is on this year."""
+    def zone_planned(self, year: int) -> np.ndarray:
+        """Per zone: the lever plans integration this year (its platform asks for its money)."""
         ic = self.integration
         active = ic.enabled and year >= ic.start_year
         return self.integration_zones & active
+
+    def zone_integrated(self, year: int) -> np.ndarray:
+        """Per zone: integration is on this year: planned, and its platform has money (last
+        year's appropriation; a platform without money does nothing)."""
+        return self.zone_planned(year) & (self.m.finance.funding["integration"] > 0)
 
     def start_year(self, year: int) -> None:
         """Pairs form in the lever's first simulated year (start_year 2023 = from the first

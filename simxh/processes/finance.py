@@ -8,12 +8,14 @@ from typing import Any
 
 import numpy as np
 
+from simxh.economics import attraction as attr
 from simxh.economics import production as prod
 from simxh.economics import public
 
 FUNDED_LEVERS = ("tech_renovation", "attraction_effort", "integration")
 """District budget items whose effect scales with the share of their cost the budget paid the
-year before (pairing and infrastructure act through the money paid in the same year)."""
+year before (infrastructure acts through the money paid in the same year; pairing's capacity
+and enclave projects through the share of the pairs' transfers paid the year before)."""
 
 
 class PublicFinance:
@@ -25,7 +27,8 @@ class PublicFinance:
         nt = m.nt
         # the share of each lever's cost that last year's budget paid: this year's appropriation
         # (1 until a budget has rationed it); a lever that cannot be paid for does less
-        self.funding = dict.fromkeys(FUNDED_LEVERS, 1.0)
+        self.funding = {k: self._appropriated(k) for k in (*FUNDED_LEVERS, "pairing")}
+        self.sharing_moved_yi = 0.0
         self.town_revenue_yi = np.zeros(nt)
         self.demand_injection_yi = np.zeros(nt)
         self.public_capital_yi = np.ones(nt)
@@ -58,6 +61,20 @@ class PublicFinance:
         self.base_public_capital_yi = g0.copy()
         self.base_current_spending_yi = self.current_spending_yi.copy()
         m.infrastructure.reset_spend()
+
+    def _appropriated(self, lever: str) -> float:
+        """The share of a lever's cost appropriated when the budget has not yet asked for it:
+        all of it if the lever costs money, none if it has no money (no money, no effect)."""
+        p = self.m.p
+        if lever == "attraction_effort":
+            return 1.0 if p.attraction.effort_cost_yi > 0 else 0.0
+        if lever == "integration":
+            ic = p.integration
+            return 1.0 if ic.running_cost_yi > 0 or ic.land_servicing_yi_per_mu > 0 else 0.0
+        if lever == "pairing":
+            pc = p.pairing
+            return 1.0 if pc.transfer_yi > 0 and "money" in pc.kinds else 0.0
+        return 1.0
 
     def service_quality(self) -> np.ndarray:
         """Public services a location offers, per town: public capital per resident relative to
@@ -94,6 +111,7 @@ class PublicFinance:
                                    minlength=nt)
         integrated = m.cooperation.zone_integrated(m.year)
         rule = m.p.integration.sharing_rule
+        self.sharing_moved_yi = 0.0
         if integrated.any() and rule != "host":
             in_park = f.node[ia] >= nt
             for z in np.flatnonzero(integrated):
@@ -101,7 +119,9 @@ class PublicFinance:
                 sel = in_park & members[town] & ~referred
                 park_tax = np.bincount(town[sel], weights=tax[sel], minlength=nt)
                 weights = members * (tl.population_wan if rule == "population" else 1.0)
-                revenue += public.pool_and_share(park_tax, weights) - park_tax
+                moved = public.pool_and_share(park_tax, weights) - park_tax
+                revenue += moved
+                self.sharing_moved_yi += float(np.maximum(moved, 0.0).sum())
         gdp = (tl.citrus_yi + tl.other_primary_yi + tl.residual_secondary_yi
                + tl.tertiary_yi + np.bincount(town, weights=va, minlength=nt))
         revenue += m.base.tax_collection_factor * public.non_firm_local_taxes(
@@ -124,12 +144,20 @@ class PublicFinance:
         pairing_to = np.zeros(nt)
         pairing_from = np.zeros(nt)
         pairing_district = 0.0
+        pairing_wanted = np.zeros(nt)
         if not base_year:
             committed["tech_renovation"] = (m.p.tech_renovation.subsidy_share
                                             * m.year_stats.get("supported_investment_yi", 0.0))
             committed["attraction_effort"] = m.p.attraction.effort * m.p.attraction.effort_cost_yi
-            committed["integration"] = (m.p.integration.running_cost_yi
-                                        * float(coop.zone_integrated(m.year).sum()))
+            # the platforms' running costs (asked for every planned zone) and the compensation
+            # and servicing of the pooled land they assembled this year from the zone's towns
+            ic = m.p.integration
+            platforms = ic.running_cost_yi * float(coop.zone_planned(m.year).sum())
+            land_cost = attr.land_servicing_cost(float(att.pooled_land_mu.sum()),
+                                                 ic.land_servicing_yi_per_mu)
+            committed["integration"] = platforms + land_cost
+            m.year_stats["integration_platform_cost_yi"] = platforms
+            m.year_stats["integration_land_cost_yi"] = land_cost
             pc = m.p.pairing
             if coop.pairing_active and "money" in pc.kinds:
                 for d, r in coop.pairs:
@@ -143,6 +171,7 @@ class PublicFinance:
                         amount = pc.transfer_yi
                         pairing_district += amount
                     pairing_to[r] += amount
+                    pairing_wanted[r] += pc.transfer_yi
             committed["pairing"] = pairing_district
             committed["infrastructure_maintenance"] = m.infrastructure.maintenance_due()
             payments["pairing"] = pairing_from
@@ -157,7 +186,11 @@ class PublicFinance:
         led, tl_led = gov.ledger, gov.town_ledger
         if not base_year:  # what was paid: the budgets ration what they cannot carry
             for k in FUNDED_LEVERS:
-                self.funding[k] = (led[f"spend_{k}"] / wanted[k]) if wanted[k] > 0 else 1.0
+                self.funding[k] = ((led[f"spend_{k}"] / wanted[k]) if wanted[k] > 0
+                                   else self._appropriated(k))
+            asked = float(pairing_wanted.sum())
+            self.funding["pairing"] = (float(tl_led["in_pairing"].sum()) / asked if asked > 0
+                                       else self._appropriated("pairing"))
             pairing_district = led["spend_pairing"]
             pairing_to, pairing_from = tl_led["in_pairing"], tl_led["out_pairing"]
             att.competition_subsidy_yi = tl_led["out_competition_subsidy"]
