@@ -224,14 +224,21 @@ def check_budget(m: XinhuiModel, debt_before: float) -> dict[str, float]:
     # between them (paid by donors or the district, received by towns)
     net_pairing = (tl.get("out_pairing", np.zeros(m.nt)).sum()
                    - tl.get("in_pairing", np.zeros(m.nt)).sum())
-    resources = revenue + land + borrowing
+    # money from outside the budget: special bonds (debt) and upper-level transfers
+    bonds = led.get("special_bonds", 0.0)
+    transfers = led.get("transfers_infrastructure", 0.0)
+    resources = revenue + land + borrowing + bonds + transfers
     spent = district_spend + town_spend + to_firms + net_pairing
     assert close(spent, resources, resources), ("consolidated budget", spent, resources)
     assert close(led["revenue_district_share"], (1 - fc.town_share) * revenue, revenue)
     assert close(land, m.land_sold_mu * m.p.land.price_yi_per_mu if m.year > 2023 else 0.0, land)
-    # debt: moves only by borrowing, never negative, within the limit, none if not allowed
-    assert borrowing >= 0.0
-    assert m.government.debt_yi == pytest.approx(debt_before + borrowing, abs=1e-12)
+    # debt: moves only by borrowing, special bonds and their repayment, never negative, within
+    # the limit, none if not allowed
+    assert borrowing >= 0.0 and bonds >= 0.0 and transfers >= 0.0
+    repaid = led.get("spend_special_bond_repayment", 0.0)
+    assert m.government.debt_yi == pytest.approx(debt_before + borrowing + bonds - repaid,
+                                                 abs=1e-9)
+    assert m.government.debt_yi >= -1e-9
     if not fc.allow_debt:
         assert m.government.debt_yi == 0.0
     assert m.government.debt_yi <= fc.debt_limit_yi + 1e-9 or not fc.allow_debt
@@ -248,7 +255,8 @@ def check_budget(m: XinhuiModel, debt_before: float) -> dict[str, float]:
     spent_total = sum(pr["spent"] for pr in m.infrastructure.projects)
     assert spent_total <= sum(pr["cost"] for pr in m.infrastructure.projects) + 1e-9
     check_pairing(m)
-    return {"borrowing": borrowing, "land_revenue": land, "spent": spent, "infrastructure": infra}
+    return {"borrowing": borrowing, "land_revenue": land, "spent": spent, "infrastructure": infra,
+            "bonds": bonds, "transfers": transfers, "repaid": repaid}
 
 
 def check_pairing(m: XinhuiModel) -> None:
@@ -340,13 +348,16 @@ def check_tables(district: pd.DataFrame, towns: pd.DataFrame, end_year: int,
     # the budget from the tables: the revenue column, plus land revenue and new debt, is what
     # the district and the towns spent; infrastructure spending is the ledger's
     ledger = pd.DataFrame(budgets, index=years)
-    resources = d["fiscal_revenue_yi"] + ledger["land_revenue"] + ledger["borrowing"]
+    resources = (d["fiscal_revenue_yi"] + ledger["land_revenue"] + ledger["borrowing"]
+                 + ledger["bonds"] + ledger["transfers"])
     assert np.allclose(resources, ledger["spent"], rtol=1e-9)
     assert np.allclose(d["infrastructure_spend_yi"], ledger["infrastructure"], rtol=1e-9,
                        atol=1e-12)
-    # the debt column moves by each year's borrowing, within the limit
+    # the debt column moves by each year's borrowing and special bonds less their repayment,
+    # within the limit
     debt = d["debt_yi"].to_numpy()
-    assert np.allclose(np.diff(debt), ledger["borrowing"].iloc[1:], rtol=1e-9, atol=1e-12)
+    moved = ledger["borrowing"] + ledger["bonds"] - ledger["repaid"]
+    assert np.allclose(np.diff(debt), moved.iloc[1:], rtol=1e-9, atol=1e-12)
     assert debt.max() <= (cfg.fiscal.debt_limit_yi if cfg.fiscal.allow_debt else 0.0) + 1e-9
 
 
