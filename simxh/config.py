@@ -877,10 +877,16 @@ class LandSection:
                                      source="modelling assumption (no data)")
     renewal_rate: float = param(0.01, min=0.0, max=0.2, status="assumed",
                                 source="工改 targets ≈ 1–2% of industrial land a year")
-    intensity_yi_per_mu: float = param(0.04, min=0.001, max=1.0, unit="亿元/亩", status="assumed",
-                                       source="PRD industrial land investment standards 200–500万/亩")
-    price_yi_per_mu: float = param(0.003, min=0.0, max=0.1, unit="亿元/亩", status="assumed",
-                                   source="Jiangmen industrial land transfers ≈ 20–40万/亩")
+    intensity_yi_per_mu: float = param(
+        0.04, min=0.001, max=1.0, unit="亿元/亩", status="assumed",
+        doc="fixed investment per 亩 of industrial land: a project needs its realised "
+            "investment (contracted × attraction.realisation_share) over this",
+        source="PRD industrial land investment standards 200–500万/亩 (the middle, assumed); "
+               "the 2021–2022 land sales are fitting targets (district.csv)")
+    price_yi_per_mu: float = param(
+        0.004, min=0.0, max=0.1, unit="亿元/亩", status="derived",
+        source="Xinhui 2022 industrial land sales: 11.42亿 for 192.13 ha = 2,882亩, ≈ 40万/亩 "
+               "(press, Feb 2023, http://gd.021cf.cn/index.php/post/4923.html)")
 
 
 @section("fiscal")

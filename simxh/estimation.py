@@ -136,7 +136,7 @@ def history_targets(data: Any, base_year: int, last_year: int, first_year: int |
         year = int(year)
         kind = {"gdp_yi": "level", "fiscal_revenue_yi": "level", "employment_wan": "level",
                 "population_wan": "level", "gdp_growth_pct": "growth",
-                "investment_introduced_yi": "soft_level"}.get(key)
+                "investment_introduced_yi": "soft_level", "land_sold_mu": "soft_level"}.get(key)
         if key in ("gdp_primary_share_pct", "gdp_secondary_share_pct", "gdp_tertiary_share_pct"):
             kind = "share"
         if key == "gdp_growth_mean_pct" and year - 4 > base_year:

@@ -20,6 +20,7 @@ DISTRICT_REPORTERS = (
     "towns_fiscal_over_5yi_share", "beautiful_village_share", "demo_villages",
     "villages_collective_over_2000wan", "mean_access_min", "debt_yi", "little_giants_key",
     "gdp_nominal_yi", "price_index", "outside_growth_pct", "posterior_draw", "lever_spend_yi",
+    "land_sold_mu",
     "projects_pool", "projects_won", "projects_won_by_rivals", "projects_enclave",
     "integration_sharing_moved_yi",
 )

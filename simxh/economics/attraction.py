@@ -70,10 +70,11 @@ def logit_choice(utility: np.ndarray, gumbel_draws: np.ndarray, feasible: np.nda
 
 
 def land_need_mu(investment_yi: np.ndarray, intensity_yi_per_mu: float = 0.04) -> np.ndarray:
-    """Land a project needs (亩): investment / investment intensity.
+    """Land a project needs (亩): fixed investment / investment intensity.
 
     Guangdong's provincial industrial land control standards ask roughly 200–500万元 per 亩 of fixed
-    investment in the Pearl River Delta; 0.04亿 (400万) per 亩 is assumed.
+    investment in the Pearl River Delta; 0.04亿 (400万) per 亩 is assumed. The investment is the
+    fixed capital the project installs (its realised investment), not its contracted figure.
     """
     return investment_yi / intensity_yi_per_mu
 

@@ -100,7 +100,8 @@ class Attraction:
     # ------------------------------------------------------------------------------ set-up
     def fill_pipeline(self, years: int) -> None:
         """Projects signed in the ``years`` years up to the base year are already in the
-        pipeline (steady state); the base year's signings are its investment introduced."""
+        pipeline (steady state); the base year's signings are its investment introduced and
+        its land sold (which the base year's budget does not count: its revenue is official)."""
         m = self.m
         self.calibrate_pool()
         self.base_conditions = True  # signed before any lever: base-year conditions
@@ -109,7 +110,6 @@ class Attraction:
             self.arrive()
         self.base_conditions = False
         m.year = m.base_year
-        self.land_sold_mu = 0.0
         self._pending_tranches()
 
     def calibrate_pool(self) -> None:
@@ -317,7 +317,9 @@ class Attraction:
         sector = np.minimum((g.random(n)[:, None] > np.cumsum(sector_w / sector_w.sum())).sum(1),
                             ns - 1)
         gumbel = g.gumbel(size=(n, n_int))
-        need = attr.land_need_mu(size, m.p.land.intensity_yi_per_mu)
+        # land for the fixed investment the project will install (the realised part of its
+        # contracted investment), at the province's investment-intensity standard
+        need = attr.land_need_mu(size * ac.realisation_share, m.p.land.intensity_yi_per_mu)
         pc = m.p.pairing
         paid = self._pairing_paid()
         donors = {d: r for d, r in coop.pairs} if paid > 0 else {}
