@@ -1070,8 +1070,12 @@ class AttractionSection:
                                 doc="logit weight of log service quality (public capital per resident)")
     beta_lead: float = param(1.0, min=0.0, max=10.0, status="assumed",
                              source="modelling assumption")
-    competition_subsidy_share: float = param(0.03, min=0.0, max=0.5, status="assumed",
-                                             source="tax-rebate competition (Han & Kung 2015)")
+    competition_subsidy_share: float = param(
+        0.03, min=0.0, max=0.5, status="assumed",
+        doc="rent a town pays (land discount, tax rebate) for a project when two or more towns "
+            "of its zone had the land; integration ends it (range 1–5 % in the policy comparison)",
+        source="size assumed; local governments sell industrial land below cost to win "
+               "investment (Tao, Su, Liu & Cao 2010); tax-rebate competition (Han & Kung 2015)")
     effort: float = param(0.0, min=0.0, max=10.0, doc="LEVER: extra attraction effort (0 = 2023)",
                           source="policy setting (lever)")
     effort_elasticity: float = param(0.3, min=0.0, max=2.0, status="assumed",
