@@ -1230,7 +1230,9 @@ class PairingSection:
                                     doc="logit utility gain of a recipient's locations (capacity)",
                                     source="policy setting (lever)")
     referral_tax_share_donor: float = param(0.5, min=0.0, max=1.0, status="assumed",
-                                            doc="share of a referred project's tax kept by the donor",
+                                            doc="share of a referred or enclave project's tax, "
+                                                "and of its output in the towns' GDP statistics, "
+                                                "kept by the donor (one 飞地 agreement)",
                                             source="policy setting (lever)")
     enclave_share: float = param(
         0.2, min=0.0, max=1.0, status="assumed",

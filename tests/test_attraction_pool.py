@@ -192,3 +192,27 @@ def test_land_bounds_what_xinhui_wins():
     assert m.projects_pool > 0
     assert m.projects_won == 0 and m.projects_won_by_rivals == m.projects_pool
     assert m.attraction.investment_introduced_yi == 0.0
+
+
+def test_enclave_output_is_shared_in_the_towns_statistics():
+    """飞地: a referred or enclave project's output is counted in the host's and the donor's
+    GDP by the same shares as its tax; the district total is unchanged."""
+    m = _model({"pairing.enabled": True, "pairing.start_year": 2024,
+                "pairing.enclave_share": 1.0, "run.end_year": 2030}, seed=2)
+    while m.running and m.year < m.end_year:
+        m.step()
+        m.check_accounts()
+    f = m.firms
+    shared = f.alive & (f.tax_partner_town >= 0)
+    assert shared.any()
+    share = m.p.pairing.referral_tax_share_donor
+    tl = m.towns_labour
+    moved = tl.enclave_attribution_yi
+    assert abs(moved.sum()) < 1e-9
+    expected = np.zeros(m.nt)
+    np.add.at(expected, f.tax_partner_town[shared], share * f.value_added_yi[shared])
+    np.subtract.at(expected, f.town[shared], share * f.value_added_yi[shared])
+    assert np.allclose(moved, expected)
+    assert np.isclose(tl.town_gdp_yi.sum(), m.gdp_yi)
+    assert np.isclose(tl.town_secondary_yi.sum(),
+                      tl.town_firm_va.sum() + tl.residual_secondary_yi.sum())

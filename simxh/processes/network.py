@@ -95,7 +95,10 @@ class Network:
         m = self.m
         nt = m.nt
         park_va_by_town = np.bincount(m.node_town[nt:], weights=node_va[nt:], minlength=nt)
-        town_mass = m.towns_labour.town_gdp_yi - park_va_by_town
+        tl = m.towns_labour
+        # where the output is produced (enclave output counted in a partner town's statistics
+        # is the host's mass)
+        town_mass = tl.town_gdp_yi - tl.enclave_attribution_yi - park_va_by_town
         return np.concatenate([town_mass, node_va[nt:], m.outside.external_gdp_yi])
 
     def town_accessibility(self) -> np.ndarray:

@@ -42,6 +42,7 @@ class TownsLabour:
         f = m.firms
         self.k_per_mu = float(f.capital_yi.sum() / max(f.land_mu[f.land_mu > 0].sum(), 1e-9))
         self.town_gdp_yi: np.ndarray | None = None
+        self.enclave_attribution_yi = np.zeros(m.nt)
 
     # ------------------------------------------------------------------------------ set-up
     def set_base_labour(self) -> None:
@@ -198,7 +199,11 @@ class TownsLabour:
 
         self.town_firm_va = total(f.value_added_yi)
         self.town_primary_yi = self.citrus_yi + self.other_primary_yi
-        self.town_secondary_yi = self.town_firm_va + self.residual_secondary_yi
+        # enclave (飞地) and referred projects: their output is counted in the statistics of the
+        # host and the partner town by the same agreement as their tax (pairing)
+        self.enclave_attribution_yi = self._enclave_attribution(alive)
+        self.town_secondary_yi = (self.town_firm_va + self.residual_secondary_yi
+                                  + self.enclave_attribution_yi)
         if self.town_gdp_yi is not None:
             self.prev_town_gdp = self.town_gdp_yi
             self.prev_gdp = float(self.town_gdp_yi.sum())
@@ -220,6 +225,21 @@ class TownsLabour:
             self.town_accessibility = m.network.town_accessibility()
         else:
             self.town_accessibility = np.full(nt, 100.0)
+
+    def _enclave_attribution(self, alive: np.ndarray) -> np.ndarray:
+        """Per town, the value added of partner projects the statistics move to (+) or from (−)
+        it: the partner (donor) town counts ``pairing.referral_tax_share_donor`` of the output of
+        a project it referred or placed in its partner's locations; the sum is zero."""
+        m = self.m
+        f = m.firms
+        partner = f.tax_partner_town
+        shared = alive & (partner >= 0)
+        out = np.zeros(m.nt)
+        if shared.any():
+            moved = m.p.pairing.referral_tax_share_donor * f.value_added_yi[shared]
+            out += np.bincount(partner[shared], weights=moved, minlength=m.nt)
+            out -= np.bincount(f.town[shared], weights=moved, minlength=m.nt)
+        return out
 
     def land_total(self) -> float:
         """Free land + land held by alive firms + land of signed projects not yet producing."""
