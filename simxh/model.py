@@ -146,6 +146,7 @@ class XinhuiModel(DistrictMetrics, mesa.Model):
         )
         self.datacollector.collect(self)
         self.collected_years = [self.year]
+        self.village_records = [self.villages.record()]
 
     # ------------------------------------------------------------------------------ set-up
     def _setup(self) -> None:
@@ -220,6 +221,7 @@ class XinhuiModel(DistrictMetrics, mesa.Model):
         self.villages.update()
         self.datacollector.collect(self)
         self.collected_years.append(self.year)
+        self.village_records.append(self.villages.record())
         if self.year >= self.end_year:
             self.running = False
 

@@ -293,6 +293,27 @@ class Villages:
         return mask
 
     # ------------------------------------------------------------------------------ outputs
+    def record(self) -> dict[str, np.ndarray]:
+        """This year's row per village for the villages table (copies; units in the names)."""
+        inc = self.income_wan
+        price = self.m.price_index
+        return {
+            "population": self.population_wan * WAN_PER_YI,
+            "collective_income_wan": self.village_income_wan.copy(),
+            "collective_income_nominal_wan": self.village_income_wan * price,
+            "income_leasing_wan": inc["leasing"].copy(),
+            "income_enterprise_wan": inc["enterprise"].copy(),
+            "income_agriculture_wan": inc["agriculture"].copy(),
+            "income_tourism_wan": inc["tourism"].copy(),
+            "farmland_mu": self.farmland_mu.copy(), "citrus_mu": self.citrus_mu.copy(),
+            "construction_land_mu": self.construction_land_mu,
+            "idle_land_mu": self.idle_land_mu.copy(),
+            "standard": self.standard.copy(),
+            "beautiful": self.village_beautiful, "demonstration": self.village_demo,
+            "enterprise_capital_yi": self.enterprise_capital_yi.copy(),
+            "tourism_capital_yi": self.tourism_capital_yi.copy(),
+        }
+
     def urban_rural_income_ratio(self) -> float:
         """Urban over rural per-capita disposable income: the base year's ratio moved by the
         wage (urban) and by wages, farm value added per villager and collective income per
