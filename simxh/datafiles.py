@@ -678,6 +678,21 @@ def provenance_markdown(data: RegionData) -> str:
           f"{r.communities} + {r.villages} [{r.villages_status}]",
           f"{r.lat:.4f}, {r.lon:.4f} [{r.coord_status}]", r.notes)
          for i, r in data.towns.iterrows()))
+    v = data.villages
+    out += ["## Villages and communities (`villages.csv`)", "",
+            f"{len(v)} administrative villages and communities (行政村/社区), one row each; per "
+            "town below (counts from `towns.csv`). Every village-level value (population, "
+            "farmland, orchards, collective construction land, classification) is a split of "
+            "town or district figures by assumed weights (`docs/sources/make_villages.py`): "
+            "**assumed**; the orchards sum to the reported 新会柑 area (14.3万亩, 2023).", ""]
+    out += _md_table(
+        ["town", "villages", "communities", "population", "farmland 亩", "orchards 亩",
+         "collective construction land 亩", "status"],
+        ((t, int((g["kind"] == "village").sum()), int((g["kind"] == "community").sum()),
+          f"{int(g['population'].sum()):,}", f"{g['farmland_mu'].sum():,.0f}",
+          f"{g['citrus_mu'].sum():,.0f}", f"{g['construction_land_mu'].sum():,.0f}",
+          _bold_assumed("assumed" if (g["status"] == "assumed").any() else g["status"].iloc[0]))
+         for t, g in v.groupby("town", sort=False)))
     out += ["## Parks and platforms (`parks.csv`)", ""]
     out += _md_table(
         ["id", "name", "host (zone)", "area 亩", "developed share", "lead sectors", "lat, lon",

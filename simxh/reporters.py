@@ -13,6 +13,8 @@ from simxh.economics import equity
 
 WAN_PER_YI = 1e4
 """万元 per 亿元 (a unit conversion)."""
+DECILE_LOW, DECILE_HIGH = 0.1, 0.9
+"""The deciles the village income distribution is reported by (p10, p90)."""
 
 DISTRICT_REPORTERS = (
     "gdp_yi", "gdp_primary_yi", "gdp_secondary_yi", "gdp_tertiary_yi", "industrial_output_yi",
@@ -230,7 +232,7 @@ class DistrictMetrics(StateViews):
 
     @property
     def village_income_p10_wan(self) -> float:
-        return float(np.quantile(self._village_income(), 0.1))
+        return float(np.quantile(self._village_income(), DECILE_LOW))
 
     @property
     def village_income_median_wan(self) -> float:
@@ -238,7 +240,7 @@ class DistrictMetrics(StateViews):
 
     @property
     def village_income_p90_wan(self) -> float:
-        return float(np.quantile(self._village_income(), 0.9))
+        return float(np.quantile(self._village_income(), DECILE_HIGH))
 
     @property
     def urban_rural_income_ratio(self) -> float:
@@ -413,7 +415,7 @@ def check_accounts(m: Any, tol: float = 1e-6) -> None:
     check_villages(m, tol)
 
 
-def check_villages(m: Any, tol: float = 1e-6) -> None:
+def check_villages(m: Any, tol: float) -> None:
     """The villages add up to the towns' rural figures, and land use never exceeds land."""
     v = m.villages
     tl = m.towns_labour

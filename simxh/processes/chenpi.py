@@ -19,6 +19,9 @@ import numpy as np
 
 from simxh.economics import rural
 
+TINY = 1e-12
+"""A floor against division by zero."""
+
 
 class Chenpi:
     """District chain state (price, stock by vintage) and per-town chain value added."""
@@ -67,11 +70,11 @@ class Chenpi:
         m.villages.plant()
         orchards = float(m.villages.citrus_mu.sum())
         self.fruit_t = orchards * cp.yield_t_per_mu * float(
-            np.average(tl.agri_tfp[0], weights=np.maximum(self.base_town_orchards_mu, 1e-12)))
+            np.average(tl.agri_tfp[0], weights=np.maximum(self.base_town_orchards_mu, TINY)))
         self.peel_t = self.fruit_t * cp.peel_share
         z = float(m.streams.get("chenpi", "price", m.year).standard_normal())
         years = m.year - m.base_year
-        log_supply = (float(np.log(max(self.peel_t, 1e-12) / self.base_peel_t))
+        log_supply = (float(np.log(max(self.peel_t, TINY) / self.base_peel_t))
                       - years * float(np.log1p(cp.demand_growth)))
         self.log_price = rural.log_price_step(self.log_price, cp.price_persistence,
                                               cp.price_shock_sd, cp.price_flexibility,
@@ -89,6 +92,6 @@ class Chenpi:
         year's processing output per unit of sales value, times the price index and the brand
         premium's change."""
         cp = self.p
-        base_sales_yi = float(self.base_processing_yi.sum()) / max(cp.processing_va_ratio, 1e-12)
+        base_sales_yi = float(self.base_processing_yi.sum()) / max(cp.processing_va_ratio, TINY)
         per_unit = base_sales_yi / self.base_sales_value
         return float(self.stock_t @ self.values) * per_unit * self.price_index * self.premium_index

@@ -27,6 +27,11 @@ import numpy as np
 
 from simxh.economics import rural
 
+TINY = 1e-12
+"""A floor against division by zero."""
+TOL = 1e-9
+"""Rounding tolerance of the standard thresholds."""
+
 PROGRAMMES = ("beautiful", "demo", "hollow", "enterprise", "tourism", "service_circle")
 """The rural programmes; each is a district budget item ``rural_<name>``."""
 WAN_PER_YI = 1e4
@@ -62,15 +67,15 @@ class Villages:
         cp = m.p.chenpi
         floor = min(cp.protected_citrus_mu, float(self.citrus_mu.sum()))
         self.protected_citrus_mu = self.citrus_mu * floor / max(float(self.citrus_mu.sum()),
-                                                                1e-12)
+                                                                TINY)
         self.base_citrus_mu = self.citrus_mu.copy()
         # income by source: the base shares, agriculture leaning on the village's orchards
         total = base.village_income_wan
-        mean_citrus = max(float(self.citrus_mu[self.is_village].mean()), 1e-12)
+        mean_citrus = max(float(self.citrus_mu[self.is_village].mean()), TINY)
         w = np.stack([np.full(n, vc.income_share_leasing), np.full(n, vc.income_share_enterprise),
                       vc.income_share_agriculture * self.citrus_mu / mean_citrus,
                       np.full(n, vc.income_share_tourism)])
-        w /= np.maximum(w.sum(axis=0), 1e-12)
+        w /= np.maximum(w.sum(axis=0), TINY)
         self.income_wan = {s: total * w[k] for k, s in enumerate(SOURCES)}
         self.base_income_wan = {s: v.copy() for s, v in self.income_wan.items()}
         self.enterprise_own_wan = self.income_wan["enterprise"].copy()
@@ -96,11 +101,11 @@ class Villages:
     # ------------------------------------------------------------------------------ views
     @property
     def village_beautiful(self) -> np.ndarray:
-        return self.standard >= self.p.beautiful_threshold - 1e-9
+        return self.standard >= self.p.beautiful_threshold - TOL
 
     @property
     def village_demo(self) -> np.ndarray:
-        return self.standard >= self.p.demo_threshold - 1e-9
+        return self.standard >= self.p.demo_threshold - TOL
 
     @property
     def construction_land_mu(self) -> np.ndarray:
@@ -110,7 +115,7 @@ class Villages:
         return np.bincount(self.village_town, weights=values, minlength=self.m.nt)
 
     def _income_per_villager(self) -> float:
-        return float(self.village_income_wan.sum() / max(self.population_wan.sum(), 1e-12))
+        return float(self.village_income_wan.sum() / max(self.population_wan.sum(), TINY))
 
     # ------------------------------------------------------------------------------ budget
     def quota_mu(self) -> np.ndarray:
@@ -148,7 +153,7 @@ class Villages:
         led = m.government.ledger
         self.spend_yi = {k: float(led.get(f"spend_rural_{k}", 0.0)) for k in PROGRAMMES}
         # people follow their town
-        growth_pop = tl.population_wan / np.maximum(self._town_pop_prev(), 1e-12)
+        growth_pop = tl.population_wan / np.maximum(self._town_pop_prev(), TINY)
         self.population_wan = self.population_wan * growth_pop[vt]
         self._prev_town_pop = tl.population_wan.copy()
 
@@ -162,7 +167,7 @@ class Villages:
                                   vc.beautiful_threshold)
         used = float(gain.sum()) * vc.upgrade_cost_yi
         left = max(budget + self.spend_yi["beautiful"] - used, 0.0)
-        demo_cost_unit = vc.demo_cost_yi / max(vc.demo_threshold - vc.beautiful_threshold, 1e-12)
+        demo_cost_unit = vc.demo_cost_yi / max(vc.demo_threshold - vc.beautiful_threshold, TINY)
         cand = self._demo_candidates(rc.demo_candidates, gain)
         gain += rural.raise_lowest(self.standard + gain,
                                    (left + self.spend_yi["demo"]) / demo_cost_unit,
@@ -170,7 +175,7 @@ class Villages:
         # 空心村 renewal: idle homesteads become usable land, the village tidier
         renew_mu = self.spend_yi["hollow"] / rc.hollow_cost_yi_per_mu
         idle = self.idle_land_mu
-        share = renew_mu / max(float(idle.sum()), 1e-12)
+        share = renew_mu / max(float(idle.sum()), TINY)
         renewed = idle * min(share, 1.0)
         self.idle_land_mu = idle - renewed
         self.free_land_mu = self.free_land_mu + renewed
@@ -286,7 +291,7 @@ class Villages:
         """The demonstration programme's villages: the richest ``n`` at the beautiful standard
         (after this year's upgrades)."""
         mask = np.zeros(len(self.standard), dtype=bool)
-        ok = np.flatnonzero(self.standard + gain >= self.p.beautiful_threshold - 1e-9)
+        ok = np.flatnonzero(self.standard + gain >= self.p.beautiful_threshold - TOL)
         if n <= 0 or len(ok) == 0:
             return mask
         mask[ok[np.argsort(-self.village_income_wan[ok], kind="stable")[:n]]] = True
@@ -322,17 +327,17 @@ class Villages:
         vc = self.p
         tl = m.towns_labour
         wage = tl.district_wage / m.base.wage_wan
-        pop = max(float(self.population_wan.sum()), 1e-12)
+        pop = max(float(self.population_wan.sum()), TINY)
         farm = float(tl.town_primary_yi.sum()) / pop / self.base_primary_per_villager
         coll = self._income_per_villager() / self.base_village_income_per_villager
         w_c = max(1.0 - vc.rural_income_wage_weight - vc.rural_income_farm_weight, 0.0)
         rural_idx = (vc.rural_income_wage_weight * wage + vc.rural_income_farm_weight * farm
                      + w_c * coll)
-        return vc.urban_rural_income_ratio * wage / max(rural_idx, 1e-12)
+        return vc.urban_rural_income_ratio * wage / max(rural_idx, TINY)
 
     def set_base(self) -> None:
         """Base-year references (after the towns' aggregates exist)."""
         tl = self.m.towns_labour
-        pop = max(float(self.population_wan.sum()), 1e-12)
+        pop = max(float(self.population_wan.sum()), TINY)
         self.base_primary_per_villager = float(tl.town_primary_yi.sum()) / pop
         self._prev_town_pop = tl.population_wan.copy()
