@@ -83,7 +83,10 @@ def lognormal_quantile_incomes(n: int, total: float, threshold: float, n_over: i
             hi = mid
     sigma = 0.5 * (lo + hi)
     inc = np.exp(math.log(threshold) + sigma * (z - z_cut))
-    return inc * (total / inc.sum()), sigma
+    inc *= total / inc.sum()
+    if int((inc > threshold).sum()) != n_over:  # a degenerate fit (σ ≈ 0)
+        raise ValueError(f"no lognormal has total {total} with {n_over} of {n} over {threshold}")
+    return inc, sigma
 
 
 def standard_step(standard: np.ndarray, wear_rate: float, upkeep_paid_share: float,
