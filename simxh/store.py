@@ -307,7 +307,9 @@ class Store:
         ids = list(run_ids)
         rows: dict[str, int] = {}
         for table in TABLES:
-            rows[table] = self._consolidate_table(table, ids)
+            n = self._consolidate_table(table, ids)
+            if n or table in REQUIRED_TABLES:  # an optional table no run wrote is left out
+                rows[table] = n
         return rows
 
     def _consolidate_table(self, table: str, ids: list[str]) -> int:
