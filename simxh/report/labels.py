@@ -212,6 +212,12 @@ TEXT: dict[str, tuple[str, str]] = {
     # figure titles
     "fan_title": ("地区生产总值情景预测", "District GDP by scenario"),
     "paired_title": ("与参照情景的配对差异", "Paired differences from the reference scenario"),
+    "village_income_title": ("{year}年各镇街村集体收入分布（各村及重复模拟的分位数）",
+                             "Village collective income by town, {year} (quantiles over villages "
+                             "and replications)"),
+    "village_targets_title": ("乡村振兴目标：美丽乡村、示范村、集体收入超2000万元村",
+                              "Village targets: beautiful villages, demonstration villages, "
+                              "villages over 2000万"),
     "towns_title": ("各镇街GDP走势（按一体化发展区分组）", "Town GDP by scenario, grouped by zone"),
     "map_title": ("镇街、园区与交通网络", "Towns, parks and the transport network"),
     "scorecard_title": ("规划目标达成概率", "Probability of meeting the plan's targets"),
