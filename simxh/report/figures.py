@@ -1185,7 +1185,7 @@ def village_income_by_town(ctx: Context) -> Figure | None:
     ax.set_xticklabels([ctx.names.short_name(t, ctx.lang) for t in order],
                        fontsize=T.SMALL_SIZE)
     ax.set_ylabel(L.metric_label("village_collective_income_yi", ctx.lang, unit=False)
-                  + f" ({L.unit_label('万元', ctx.lang)})")
+                  + f" ({L.metric_unit('village_income_median_wan', ctx.lang)})")
     ax.axhline(2000.0, color="#999999", linewidth=0.6, linestyle=":")
     ax.grid(axis="y", color="#dddddd", linewidth=0.5)
     fig.legend(*_legend_entries(ax), loc="outside right upper", fontsize=T.SMALL_SIZE,
