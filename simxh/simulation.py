@@ -45,6 +45,8 @@ class SimulationResult(_Tables):
     and ``towns`` (a pair, as ever: ``district, towns = result``) and ``villages`` (None when
     the run left it out)."""
 
+    villages: pd.DataFrame | None = None  # (a copy made by _replace/_make has none)
+
     def __new__(cls, district: pd.DataFrame, towns: pd.DataFrame,
                 villages: pd.DataFrame | None = None) -> SimulationResult:
         self = super().__new__(cls, district, towns)
