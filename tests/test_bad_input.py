@@ -469,6 +469,12 @@ SCEN = '[[scenarios]]\nname = "baseline"\nreference = true\n\n'
 
 
 EXPERIMENT_CASES: list[tuple[str, str, str, list[str]]] = [
+    ("unknown-table", EXP_HEAD.replace("replications = 2\n", 'replications = 2\n'
+                                       'tables = ["district", "towns", "village"]\n') + SCEN,
+     "experiment.tables[2]", ["unknown table", "'village'", "district, towns, villages"]),
+    ("tables-without-towns", EXP_HEAD.replace("replications = 2\n", 'replications = 2\n'
+                                              'tables = ["district", "villages"]\n') + SCEN,
+     "experiment.tables", ["missing table", "'district' and 'towns'"]),
     ("empty-scenario-list", EXP_HEAD.replace("[experiment]", "scenarios = []\n[experiment]"),
      "scenarios", ["one or more [[scenarios]] tables"]),
     ("duplicate-scenario-names", EXP_HEAD + SCEN + '[[scenarios]]\nname = "baseline"\n',
