@@ -178,6 +178,14 @@ def test_programmes_compete_for_land():
     assert (e.loc[2025, "land_quota_industrial_mu"]
             == pytest.approx(b.loc[2025, "land_quota_industrial_mu"]
                              - e.loc[2025, "land_quota_rural_mu"]))
+    # a quota too small for the programme: it asks only for the money it has land for, places
+    # all of it, and industry gets none of that year's quota
+    short = run_checked({"rural.enterprise_budget_yi": 4.0, "land.construction_quota_mu": 50.0},
+                        end_year=2026)
+    paid = short.government.ledger["spend_rural_enterprise"]
+    assert paid == pytest.approx(50.0 / short.p.rural.enterprise_land_mu_per_yi)
+    assert short.villages.enterprise_capital_yi.sum() == pytest.approx(3 * paid)
+    assert short.land_quota_industrial_mu == pytest.approx(0.0, abs=1e-9)
     # without quota or renewed land, the programme can place nothing and asks for no money
     none = run_checked({"rural.enterprise_budget_yi": 4.0, "land.construction_quota_mu": 0.0})
     assert none.villages.enterprise_capital_yi.sum() == 0.0

@@ -195,8 +195,14 @@ class Villages:
         ent_land = self.spend_yi["enterprise"] * rc.enterprise_land_mu_per_yi
         tour_land = self.spend_yi["tourism"] * rc.tourism_land_mu_per_yi
         eligible_t = self.village_beautiful
-        demand = (ent_land * self._spread(self.is_village)
-                  + tour_land * self._spread(eligible_t & self.is_village))
+        # spread over the villages by the land each can get (its renewed land and an equal
+        # share of its town's quota), so that the land the budget asked for is found
+        n_town = self.town_sum(self.is_village.astype(float))
+        avail = np.where(self.is_village, self.free_land_mu + quota[vt] / np.maximum(
+            n_town[vt], 1), 0.0)
+        w_ent = self._weights(avail, self.is_village)
+        w_tour = self._weights(avail, eligible_t & self.is_village)
+        demand = ent_land * w_ent + tour_land * w_tour
         from_village, (self.free_land_mu,) = rural.take_land(demand, self.free_land_mu)
         rest = demand - from_village
         quota_take = np.minimum(self.town_sum(rest), quota)
@@ -209,8 +215,8 @@ class Villages:
         # capital placed: in proportion to the land granted (the money asked for no more land
         # than there was, wanted_yi; a shortfall within a town leaves capital unplaced, its
         # money spent on preparation)
-        ent_need = ent_land * self._spread(self.is_village)
-        tour_need = tour_land * self._spread(eligible_t & self.is_village)
+        ent_need = ent_land * w_ent
+        tour_need = tour_land * w_tour
         fill = np.divide(granted, demand, out=np.zeros_like(demand), where=demand > 0)
         if rc.enterprise_land_mu_per_yi > 0:
             self.enterprise_capital_yi += fill * ent_need / rc.enterprise_land_mu_per_yi
@@ -260,6 +266,12 @@ class Villages:
         """Weights over villages summing to 1: equal among ``mask`` (none if it is empty)."""
         n = int(mask.sum())
         return mask / n if n else np.zeros(len(mask))
+
+    def _weights(self, avail: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Weights over ``mask`` summing to 1, by ``avail`` (equal if none is available)."""
+        a = np.where(mask, np.maximum(avail, 0.0), 0.0)
+        total = float(a.sum())
+        return a / total if total > 0 else self._spread(mask)
 
     def _spread_by_town(self, room: np.ndarray) -> np.ndarray:
         """Per village, its share of its town's ``room`` (≥ 0), for spreading a town amount."""
