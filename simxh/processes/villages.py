@@ -212,9 +212,10 @@ class Villages:
         granted = from_village + from_quota
         self._convert_farmland(self.town_sum(from_quota))
         self.programme_land_mu = self.programme_land_mu + granted
-        # capital placed: in proportion to the land granted (the money asked for no more land
-        # than there was, wanted_yi; a shortfall within a town leaves capital unplaced, its
-        # money spent on preparation)
+        # capital placed: in proportion to the land granted (the budget asked for no more money
+        # than there was land for, wanted_yi, and the demand follows the land, so all of it is
+        # placed unless the tourism programme's beautiful villages lack land: that money is
+        # spent on preparation and places nothing)
         ent_need = ent_land * w_ent
         tour_need = tour_land * w_tour
         fill = np.divide(granted, demand, out=np.zeros_like(demand), where=demand > 0)
