@@ -110,6 +110,17 @@ class Town(mesa.Agent):
         return int((v.village_beautiful & (v.village_town == self.index)).sum())
 
     @property
+    def citrus_area_mu(self) -> float:
+        """The town's 新会柑 orchards (the sum of its villages')."""
+        v = self.model.villages
+        return float(v.citrus_mu[v.village_town == self.index].sum())
+
+    @property
+    def farmland_mu(self) -> float:
+        v = self.model.villages
+        return float(v.farmland_mu[v.village_town == self.index].sum())
+
+    @property
     def accessibility(self) -> float:
         """Market access relative to the 2023 mean over towns (= 100)."""
         return float(self.model.towns_labour.town_accessibility.item(self.index))
@@ -141,6 +152,62 @@ class Town(mesa.Agent):
     @property
     def infrastructure_spend_yi(self) -> float:
         return float(self.model.infrastructure.town_infrastructure_spend_yi.item(self.index))
+
+
+class Village(mesa.Agent):
+    """An administrative village or community (行政村/社区): a named handle on its row of the
+    villages' arrays (:class:`simxh.processes.villages.Villages`)."""
+
+    def __init__(self, model: District, index: int, village_id: str) -> None:
+        super().__init__(model)
+        self.index = index
+        self.village_id = village_id
+
+    @property
+    def _v(self) -> Any:
+        return self.model.villages
+
+    @property
+    def town_id(self) -> str:
+        return self.model.towns[int(self._v.village_town[self.index])].town_id
+
+    @property
+    def kind(self) -> str:
+        return "village" if self._v.is_village[self.index] else "community"
+
+    @property
+    def population_wan(self) -> float:
+        return float(self._v.population_wan[self.index])
+
+    @property
+    def collective_income_wan(self) -> float:
+        return float(self._v.village_income_wan[self.index])
+
+    def income_by_source_wan(self) -> dict[str, float]:
+        """Collective income (万元) by source: leasing, enterprise, agriculture, tourism."""
+        return {k: float(a[self.index]) for k, a in self._v.income_wan.items()}
+
+    @property
+    def farmland_mu(self) -> float:
+        return float(self._v.farmland_mu[self.index])
+
+    @property
+    def citrus_mu(self) -> float:
+        return float(self._v.citrus_mu[self.index])
+
+    @property
+    def construction_land_mu(self) -> float:
+        return float(self._v.construction_land_mu[self.index])
+
+    @property
+    def standard(self) -> float:
+        """The infrastructure and amenity standard (1 = beautiful village, 2 = demonstration)."""
+        return float(self._v.standard[self.index])
+
+    @property
+    def classification(self) -> str:
+        """Guangdong's village class (村庄分类) from villages.csv."""
+        return str(self.model.region.data.villages["classification"].iloc[self.index])
 
 
 class Park(mesa.Agent):

@@ -29,19 +29,20 @@ import pandas as pd
 from simxh.config import SECTIONS
 from simxh.economics import firm_dynamics as fd
 from simxh.economics import production as prod
-from simxh.economics import public
+from simxh.economics import public, rural
 from simxh.economics.sectors import resident_income, services_value_added
 from simxh.errors import DataError
 from simxh.firms import Firms
 
 BASE_YEAR = 2023
 MODEL_SECTIONS = ("firms", "production", "labour", "economy", "land", "fiscal", "villages",
-                  "macro", "estimation", "attraction", "integration", "pairing", "infrastructure",
+                  "chenpi", "rural", "macro", "estimation", "attraction", "integration", "pairing", "infrastructure",
                   "tech_renovation")
 """The config sections the model reads (declared in ``simxh/config.py``)."""
 MU_PER_KM2 = 1500.0
 NON_PARK_INDUSTRY_MU_PER_PERSON = 0.05  # assumed weight of industry outside parks, per resident
 MAX_FIRM_SHARE = 0.05  # cap on one firm's share of total firm output (assumed)
+CHAIN_CARVE_CAP = 0.5  # the 陈皮 chain's part of a town's residual secondary or tertiary, at most
 
 
 def model_section(config: object, name: str) -> object:
@@ -77,11 +78,11 @@ BASE_KEYS = (
     "gdp_yi", "gdp_primary_yi", "gdp_secondary_yi", "gdp_tertiary_yi", "employment_wan",
     "employment_primary_wan", "employment_secondary_wan", "employment_tertiary_wan",
     "population_wan", "fiscal_revenue_yi", "industrial_output_above_scale_yi",
-    "hightech_firms", "village_collective_income_yi", "gdp_growth_pct")
+    "hightech_firms", "village_collective_income_yi", "gdp_growth_pct", "chenpi_output_yi")
 """The district figures a base state is calibrated to."""
 _SECTORS = ("primary", "secondary", "tertiary")
 _GDP_SCALED = ("fiscal_revenue_yi", "industrial_output_above_scale_yi", "hightech_firms",
-               "village_collective_income_yi")
+               "village_collective_income_yi", "chenpi_output_yi")
 
 
 def _by_year(data: object) -> dict[str, dict[int, tuple[float, str]]]:
@@ -222,6 +223,15 @@ class BaseState:
     village_town: np.ndarray
     village_income_wan: np.ndarray
     village_beautiful: np.ndarray
+    village_is_village: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    village_population_wan: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    village_farmland_mu: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    village_citrus_mu: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    village_construction_mu: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    village_ids: tuple[str, ...] = ()
+    town_area_mu: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    chenpi_processing_yi: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    chenpi_services_yi: np.ndarray = field(default_factory=lambda: np.zeros(0))
     targets: dict[str, float] = field(default_factory=dict)
     target_status: dict[str, str] = field(default_factory=dict)
     base_year: int = BASE_YEAR
@@ -438,16 +448,13 @@ def _base_inputs(data: object, base_year: int, citrus_share: float, residual_sha
     units = (towns["villages"] + towns["communities"]).astype(float).to_numpy()
     rural_share = towns["villages"].astype(float).to_numpy() / units
     rural_km2 = np.maximum(towns["area_km2"].astype(float).to_numpy() - park_km2, 1.0) * rural_share
-    citrus_w = np.zeros(nt)
-    ts = data.town_sectors
-    for town, sector, weight in zip(ts["town"], ts["sector"], ts["weight"], strict=True):
-        if sector == "chenpi_citrus":
-            citrus_w[tindex[town]] += float(weight)
     primary = tg["gdp_primary_yi"] * rural_km2 / rural_km2.sum()
-    citrus_raw = primary * (1.0 + 4.0 * citrus_w)
-    citrus = citrus_share * tg["gdp_primary_yi"] * citrus_raw / citrus_raw.sum()
+    # citrus: the towns' orchards (the sum of their villages', villages.csv)
+    vil = data.villages
+    orchards = np.bincount([tindex[t] for t in vil["town"]],
+                           weights=vil["citrus_mu"].astype(float).to_numpy(), minlength=nt)
+    citrus = citrus_share * tg["gdp_primary_yi"] * orchards / max(orchards.sum(), 1e-12)
     citrus = np.minimum(citrus, 0.9 * primary)
-    citrus *= citrus_share * tg["gdp_primary_yi"] / citrus.sum()
     other_primary = primary - citrus
 
     # secondary: firm agents + residual (construction, micro firms)
@@ -566,13 +573,38 @@ def calibrate(region: object, config: object, rng: np.random.Generator) -> BaseS
     factor = tg["fiscal_revenue_yi"] / (firm_tax + other)
 
     # villages: lognormal collective income around the reported mean, scaled to the total
-    village_town = np.repeat(np.arange(nt), units.astype(int))
-    sigma = vcfg.collective_income_sigma
+    # villages (villages.csv): the reported total over the administrative villages, on the
+    # quantiles of a lognormal with the reported count over 100万 (communities are not in the
+    # reported figure: none modelled); which village gets which quantile: a draw, leaning on
+    # the town's GDP per head
+    vil = data.villages
+    tindex_v = {t: i for i, t in enumerate(town_ids)}
+    village_town = np.array([tindex_v[t] for t in vil["town"]], dtype=np.int64)
+    is_village = (vil["kind"] == "village").to_numpy()
     gdp_pc = gdp / population
-    income_v = np.exp(sigma * rng.standard_normal(len(village_town)))
-    income_v *= (gdp_pc[village_town] / gdp_pc.mean()) ** 0.5
-    income_v *= tg["village_collective_income_yi"] * 1e4 / income_v.sum()
+    score = rng.standard_normal(len(village_town)) + 0.5 * np.log(gdp_pc[village_town]
+                                                                  / gdp_pc.mean())
+    income_v = np.zeros(len(village_town))
+    quantiles, _ = rural.lognormal_quantile_incomes(
+        int(is_village.sum()), tg["village_collective_income_yi"] * 1e4,
+        vcfg.income_over_threshold_wan, vcfg.villages_over_threshold)
+    idx = np.flatnonzero(is_village)
+    income_v[idx[np.argsort(score[idx], kind="stable")]] = quantiles
     beautiful = rng.random(len(village_town)) < vcfg.beautiful_initial_share
+    pop_v = vil["population"].astype(float).to_numpy()
+    town_pop_v = np.bincount(village_town, weights=pop_v, minlength=nt)
+    pop_v = pop_v * (population / np.maximum(town_pop_v, 1e-12))[village_town]
+    # the 陈皮 chain's processing (secondary) and trade/tourism (tertiary) parts, carved out of
+    # the towns' residual secondary and tertiary by their orchards (the totals do not change)
+    ccfg = model_section(config, "chenpi")
+    chain = tg["chenpi_output_yi"]
+    orchards = np.bincount(village_town, weights=vil["citrus_mu"].astype(float).to_numpy(),
+                           minlength=nt)
+    o_share = orchards / max(orchards.sum(), 1e-12)
+    processing = np.minimum(chain * ccfg.processing_share_of_chain * ccfg.processing_va_ratio
+                            * o_share, CHAIN_CARVE_CAP * residual)
+    chain_services = np.minimum(chain * ccfg.services_share_of_chain * ccfg.services_va_ratio
+                                * o_share, CHAIN_CARVE_CAP * tertiary)
 
     state = BaseState(
         town_ids=town_ids, zone_of_town=zone_of_town.copy(),
@@ -583,6 +615,13 @@ def calibrate(region: object, config: object, rng: np.random.Generator) -> BaseS
         public_capital_yi=pcfg.public_capital_gdp_ratio * gdp, free_land_mu=free_land,
         firms=firms, wage_wan=wage, value_added_ratio=va_ratio, tax_collection_factor=factor,
         village_town=village_town, village_income_wan=income_v, village_beautiful=beautiful,
+        village_is_village=is_village, village_population_wan=pop_v / 1e4,
+        village_farmland_mu=vil["farmland_mu"].astype(float).to_numpy(),
+        village_citrus_mu=vil["citrus_mu"].astype(float).to_numpy(),
+        village_construction_mu=vil["construction_land_mu"].astype(float).to_numpy(),
+        village_ids=tuple(vil.index), town_area_mu=data.towns["area_km2"].astype(
+            float).to_numpy() * MU_PER_KM2,
+        chenpi_processing_yi=processing, chenpi_services_yi=chain_services,
         targets=tg, target_status=tg_status, base_year=base_year)
     state.errors = calibration_errors(state, tg)
     return state

@@ -887,6 +887,20 @@ class LandSection:
         0.004, min=0.0, max=0.1, unit="亿元/亩", status="derived",
         source="Xinhui 2022 industrial land sales: 11.42亿 for 192.13 ha = 2,882亩, ≈ 40万/亩 "
                "(press, Feb 2023, http://gd.021cf.cn/index.php/post/4923.html)")
+    construction_quota_mu: float = param(
+        1500.0, min=0.0, unit="亩/year", status="assumed",
+        doc="the district's yearly new construction-land quota (新增建设用地指标), split over the "
+            "towns by area; the rural programmes' land comes first, the rest becomes free "
+            "industrial land at the town's node; both convert unprotected farmland",
+        source="NOT FOUND for Xinhui; assumed, range 500–3000亩 a year")
+    farmland_protection_share: float = param(
+        0.85, min=0.0, max=1.0, status="assumed",
+        doc="share of the base year's farmland under protection (永久基本农田); farmland is "
+            "never converted below it", source="NOT FOUND for Xinhui; assumed, range 0.7–0.95")
+    idle_homestead_share: float = param(
+        0.15, min=0.0, max=1.0, status="assumed",
+        doc="share of collective construction land idle in the base year (空心村 homesteads); "
+            "renewal makes it usable", source="assumed; range 0.05–0.3")
 
 
 @section("fiscal")
@@ -956,22 +970,61 @@ class FiscalSection:
 @section("villages")
 @dataclass(frozen=True)
 class VillagesSection:
-    """Villages (行政村): collective income and the beautiful-village programme (美丽乡村)."""
+    """Villages (行政村/社区): collective income by source, standards and the village budget."""
 
-    collective_income_sigma: float = param(1.12, min=0.0, max=3.0, status="derived",
-                                           source="lognormal fitted to 12.56亿 over 236 villages "
-                                                  "with 195 over 100万 (南方日报 2024)")
     collective_income_elasticity: float = param(1.0, min=0.0, max=3.0, status="assumed",
-                                                doc="village income growth per town GDP growth",
+                                                doc="leasing income growth per town GDP growth",
                                                 source="modelling assumption")
+    income_share_leasing: float = param(
+        0.6, min=0.0, max=1.0, status="assumed",
+        doc="base-year share of a village's collective income from leasing land and buildings "
+            "(the rest: enterprises, agriculture and 陈皮 shares, tourism; shares sum to 1)",
+        source="assumed: leasing dominates PRD village collective income (奇榜村: fruit market "
+               "and hardware mall; 南方日报 2024-04-09); range 0.4–0.8")
+    income_share_enterprise: float = param(0.15, min=0.0, max=1.0, status="assumed",
+                                           doc="base-year share from collective enterprises",
+                                           source="assumed (13 强村公司, 55 富民工坊 reported in 2023, "
+                                                  "no income figure); range 0.05–0.3")
+    income_share_agriculture: float = param(
+        0.2, min=0.0, max=1.0, status="assumed",
+        doc="base-year share from agriculture and 陈皮 shares (scaled by the village's orchards "
+            "relative to the mean)",
+        source="assumed; range 0.1–0.3")
+    income_share_tourism: float = param(0.05, min=0.0, max=1.0, status="assumed",
+                                        doc="base-year share from tourism and homestays",
+                                        source="assumed; range 0–0.15")
     beautiful_initial_share: float = param(0.6, min=0.0, max=1.0, status="assumed",
-                                           source="modelling assumption (share at standard in 2023 not found)")
+                                           source="modelling assumption (share at standard in "
+                                                  "2023 not found)")
+    initial_standard_below: float = param(
+        0.5, min=0.0, max=1.0, status="assumed",
+        doc="a village below the standard in the base year starts at this share of it",
+        source="assumed")
+    beautiful_threshold: float = param(
+        1.0, min=0.0, max=10.0, unit="standard", status="assumed",
+        doc="a village's standard (a stock built by spending) at which it meets the "
+            "beautiful-village standard (美丽乡村)",
+        source="scale convention: 1 = the standard")
+    demo_threshold: float = param(
+        2.0, min=0.0, max=10.0, unit="standard", status="assumed",
+        doc="the standard of a demonstration village (示范村): twice the beautiful standard's "
+            "spending", source="assumed from the costs (demo_cost_yi ≈ upgrade cost × 6)")
     upgrade_cost_yi: float = param(0.05, min=0.001, unit="亿元", status="assumed",
-                                   doc="spending to bring one village to standard",
-                                   source="modelling assumption")
+                                   doc="spending to raise one village's standard by one unit",
+                                   source="modelling assumption (≈ 500万 a village)")
     demo_cost_yi: float = param(0.3, min=0.001, unit="亿元", status="assumed",
-                                doc="spending to make a standard village a demonstration village",
+                                doc="spending to raise a village from the beautiful to the "
+                                    "demonstration standard",
                                 source="modelling assumption")
+    wear_rate: float = param(
+        0.08, min=0.0, max=1.0, unit="1/year", status="assumed",
+        doc="share of a village's standard lost in a year whose upkeep is not paid",
+        source="assumed: public facilities depreciate ≈ 5–10 % a year without maintenance")
+    upkeep_share: float = param(
+        0.04, min=0.0, max=1.0, unit="1/year", status="assumed",
+        doc="yearly upkeep of a village's standard as a share of its build cost "
+            "(upgrade_cost_yi × standard)",
+        source="assumed: maintenance 2–5 % of capital cost a year")
     income_shock_sd: float = param(0.05, min=0.0, max=1.0, unit="log income", status="assumed",
                                    doc="yearly shock to a village's log collective income",
                                    source="modelling assumption")
@@ -982,8 +1035,117 @@ class VillagesSection:
         source="lognormal mean correction of income_shock_sd")
     beautiful_income_factor: float = param(
         1.01, min=1.0, max=2.0, unit="× a year", status="assumed",
-        doc="a beautiful village's collective income grows by this factor more a year",
-        source="modelling assumption")
+        doc="a village at the beautiful standard: its leasing income grows by this factor "
+            "more a year", source="modelling assumption")
+    tourism_income_per_standard: float = param(
+        0.1, min=0.0, max=2.0, status="assumed",
+        doc="tourism income grows by this share per unit of standard above the base year's",
+        source="assumed (茶坑村: visits and villagers' income doubled after its renewal, "
+               "南方+ 2025); range 0–0.3")
+    income_over_threshold_wan: float = param(
+        100.0, min=0.0, unit="万元", status="reported",
+        doc="the reported threshold of the base-year count (195 of 199 villages over 100万)",
+        source="南方日报 2024-04-09 (docs/sources/data/villages.csv)")
+    villages_over_threshold: int = param(
+        195, min=0, max=10_000, unit="villages", status="reported",
+        doc="villages over income_over_threshold_wan in the base year",
+        source="南方日报 2024-04-09: 195 villages over 100万, 98 %")
+    urban_rural_income_ratio: float = param(
+        1.7, min=1.0, max=4.0, status="assumed",
+        doc="urban over rural residents' per-capita disposable income in the base year",
+        source="NOT FOUND for Xinhui; assumed from Jiangmen's order of magnitude (1.6–1.9, "
+               "Guangdong statistical yearbook 2024 city tables); range 1.5–2.0")
+    rural_income_wage_weight: float = param(
+        0.6, min=0.0, max=1.0, status="assumed",
+        doc="share of rural residents' income from wages (the rest: farm and 陈皮 income, "
+            "collective dividends; they follow the district wage, farm value added per "
+            "villager and collective income per villager)",
+        source="assumed: wages ≈ 55–65 % of rural disposable income in Guangdong "
+               "(provincial household survey structure)")
+    rural_income_farm_weight: float = param(0.3, min=0.0, max=1.0, status="assumed",
+                                            doc="share of rural income from farming and 陈皮",
+                                            source="assumed; range 0.2–0.4")
+
+
+@section("chenpi")
+@dataclass(frozen=True)
+class ChenpiSection:
+    """The 新会陈皮 value chain: orchards, yields, prices, the ageing stock, processing, tourism."""
+
+    protected_citrus_mu: float = param(
+        150000.0, min=0.0, unit="亩", status="reported",
+        doc="orchard area the plan protects (a floor: the orchards do not shrink below the "
+            "smaller of it and the base year's area)",
+        source="Jiangmen Daily article on the 百千万工程 plan: 新会柑 1万公顷 (15万亩)")
+    yield_t_per_mu: float = param(1.05, min=0.0, max=10.0, unit="t/亩", status="derived",
+                                  source="15.03万吨 fresh fruit on 14.3万亩 (2023, docs/sources/"
+                                         "data/villages.csv)")
+    peel_share: float = param(0.05, min=0.0, max=1.0, status="derived",
+                              doc="dried peel per tonne of fresh fruit",
+                              source="7500 t peel from 15.03万 t fruit (2023)")
+    price_persistence: float = param(0.6, min=0.0, max=0.99, status="assumed",
+                                     doc="AR(1) coefficient of the log fruit-and-peel price",
+                                     source="assumed; range 0.4–0.8")
+    price_shock_sd: float = param(
+        0.15, min=0.0, max=1.0, unit="log price", status="assumed",
+        doc="yearly shock to the log price",
+        source="assumed from the boom and bust: 18元/斤 (2013) → 4.5 (2015), 8–12 (≈2021) "
+               "(docs/sources/data/villages.csv); range 0.1–0.3")
+    price_flexibility: float = param(
+        1.0, min=0.0, max=5.0, status="assumed",
+        doc="log price falls by this per unit of log supply over the base year's",
+        source="assumed (the 2010–2015 tenfold planting drove the price down ≈ 75 %)")
+    demand_growth: float = param(
+        0.05, min=-0.2, max=0.5, unit="1/year", status="assumed",
+        doc="yearly growth of demand for 陈皮 at a constant price: the price falls only when "
+            "supply outgrows it",
+        source="assumed; the chain's output grew 190 → 230 → 261亿 in 2022–2024 (≈ 17 % a year "
+               "nominal, docs/sources/data/villages.csv), mostly price and processing; range "
+               "0.02–0.1")
+    planting_response: float = param(
+        0.15, min=0.0, max=2.0, unit="1/year", status="assumed",
+        doc="orchard area grows by this times last year's log price a year (new orchards on "
+            "unprotected farmland; none below the protected floor)",
+        source="assumed; area 3.7万亩 (2014) → 13.9万 (2022) after the 2013 price peak")
+    ageing_appreciation: float = param(
+        0.2, min=0.0, max=1.0, unit="1/year", status="reported",
+        doc="value gained per year of age of stored 陈皮",
+        source="commercial Q&A rule of thumb, +20 %/yr (LOW reliability; docs/sources/data/"
+               "villages.csv); 30→500元/斤 over 2007–2014 implies more")
+    max_age_years: int = param(15, min=1, max=60, unit="years", status="assumed",
+                               doc="vintages kept in the ageing stock (older peel is sold)",
+                               source="assumed (陈皮 is traded to 15+ years)")
+    sell_share: float = param(0.25, min=0.0, max=1.0, unit="1/year", status="assumed",
+                              doc="share of each vintage's stock sold a year",
+                              source="assumed (mean holding ≈ 4 years); range 0.15–0.4")
+    brand_premium: float = param(
+        1.0, min=0.0, max=10.0, status="assumed",
+        doc="the geographical-indication (新会陈皮) premium over generic peel, as a share of "
+            "the generic value: sales and the stock are valued at (1 + premium)",
+        source="assumed (core-area peel sells at multiples of non-core peel); range 0.5–2")
+    brand_premium_growth: float = param(
+        0.0, min=-0.2, max=0.2, unit="1/year", status="assumed",
+        doc="yearly growth of the brand premium (brand building, origin protection; negative: "
+            "erosion by imitation); real: the peel sold is worth (1 + premium) of generic peel",
+        source="assumed: none by default; range −0.05–0.05")
+    processing_share_of_chain: float = param(
+        0.45, min=0.0, max=1.0, status="assumed",
+        doc="share of the chain's reported output (230亿, 2023) that is processing (tea, food, "
+            "medicine): secondary sector",
+        source="assumed; range 0.3–0.6")
+    processing_va_ratio: float = param(0.25, min=0.0, max=1.0, status="assumed",
+                                       doc="value added per 亿 of processing output",
+                                       source="assumed: food manufacturing 20–30 %")
+    services_share_of_chain: float = param(
+        0.3, min=0.0, max=1.0, status="assumed",
+        doc="share of the chain's output that is trade, tourism and finance: tertiary sector",
+        source="assumed; range 0.2–0.4")
+    services_va_ratio: float = param(0.4, min=0.0, max=1.0, status="assumed",
+                                     doc="value added per 亿 of the chain's services output",
+                                     source="assumed: trade and tourism 35–50 %")
+    tourism_growth: float = param(0.03, min=-0.2, max=0.3, unit="1/year", status="assumed",
+                                  doc="yearly growth of 陈皮 tourism and trade demand",
+                                  source="assumed; range 0–0.06")
 
 
 @section("macro")
@@ -1350,6 +1512,88 @@ class TechRenovationSection:
 # --------------------------------------------------------------------------------------------
 # The root Config
 # --------------------------------------------------------------------------------------------
+
+
+@section("rural")
+@dataclass(frozen=True)
+class RuralSection:
+    """LEVERS the rural programmes (乡村振兴): each a yearly district budget item (亿元, 0 = off).
+
+    The money paid (the budget rations what it cannot carry) buys the programme's effect in
+    the same year; the standards it builds are stocks that wear without upkeep (villages)."""
+
+    beautiful_budget_yi: float = param(
+        0.0, min=0.0, max=50.0, unit="亿元/year", status="assumed",
+        doc="beautiful-village upgrades (美丽乡村) beyond the village budget: raises the lowest "
+            "villages' standard at villages.upgrade_cost_yi per unit",
+        source="policy setting (lever)")
+    demo_budget_yi: float = param(
+        0.0, min=0.0, max=50.0, unit="亿元/year", status="assumed",
+        doc="demonstration villages (示范村, 特色示范村): raises the selected villages toward "
+            "villages.demo_threshold", source="policy setting (lever)")
+    demo_candidates: int = param(
+        22, min=0, max=236, unit="villages", status="reported",
+        doc="villages selected for the demonstration programme (the highest collective income "
+            "among those at the beautiful standard)",
+        source="plan: 22 characteristic demonstration villages in 2023–2027 (seed article)")
+    hollow_budget_yi: float = param(
+        0.0, min=0.0, max=50.0, unit="亿元/year", status="assumed",
+        doc="空心村 renewal: idle homesteads made usable collective construction land",
+        source="policy setting (lever)")
+    hollow_cost_yi_per_mu: float = param(
+        0.003, min=0.0001, max=0.1, unit="亿元/亩", status="assumed",
+        doc="cost of renewing one 亩 of idle homestead land (demolition, compensation, "
+            "servicing)", source="assumed ≈ 30万/亩; range 15–60万")
+    hollow_standard_gain_per_mu: float = param(
+        0.002, min=0.0, max=1.0, unit="standard/亩", status="assumed",
+        doc="a renewed 亩 raises its village's standard by this",
+        source="assumed (a tidy village: 50 亩 renewed ≈ +0.1)")
+    enterprise_budget_yi: float = param(
+        0.0, min=0.0, max=50.0, unit="亿元/year", status="assumed",
+        doc="support for village collective enterprises (强村公司, 富民工坊): capital put into "
+            "the villages with usable collective land", source="policy setting (lever)")
+    enterprise_return: float = param(
+        0.08, min=0.0, max=1.0, unit="1/year", status="assumed",
+        doc="collective operating income per 亿 of enterprise capital a year",
+        source="assumed: rental-type returns on collective property 6–10 %")
+    enterprise_land_mu_per_yi: float = param(
+        25.0, min=0.0, max=1000.0, unit="亩/亿元", status="assumed",
+        doc="collective construction land one 亿 of enterprise capital needs",
+        source="assumed: about half the industrial intensity (land.intensity_yi_per_mu)")
+    enterprise_va_per_income: float = param(
+        3.0, min=0.0, max=20.0, status="assumed",
+        doc="value added (secondary) per unit of the enterprises' collective income",
+        source="assumed: the collective's share is a rent on the tenants' output")
+    tourism_budget_yi: float = param(
+        0.0, min=0.0, max=50.0, unit="亿元/year", status="assumed",
+        doc="rural tourism and homestays (民宿): capital in the villages at the beautiful "
+            "standard with usable land", source="policy setting (lever)")
+    tourism_return: float = param(
+        0.06, min=0.0, max=1.0, unit="1/year", status="assumed",
+        doc="collective tourism income per 亿 of tourism capital a year",
+        source="assumed; range 0.03–0.1")
+    tourism_land_mu_per_yi: float = param(
+        15.0, min=0.0, max=1000.0, unit="亩/亿元", status="assumed",
+        doc="collective construction land one 亿 of homestays and facilities needs",
+        source="assumed")
+    tourism_va_per_income: float = param(
+        4.0, min=0.0, max=20.0, status="assumed",
+        doc="value added (tertiary) per unit of collective tourism income",
+        source="assumed: visitor spending on lodging, food and retail over the collective's "
+               "share")
+    service_circle_budget_yi: float = param(
+        0.0, min=0.0, max=50.0, unit="亿元/year", status="assumed",
+        doc="the 10-minute service circle (10分钟公共服务圈): public services within reach of "
+            "every village, spread over the villages furthest from it",
+        source="policy setting (lever)")
+    service_circle_cost_yi: float = param(
+        0.02, min=0.001, max=1.0, unit="亿元", status="assumed",
+        doc="cost of bringing one village into the service circle",
+        source="assumed ≈ 200万 a village (clinic, school bus, service station)")
+    service_circle_standard_gain: float = param(
+        0.3, min=0.0, max=5.0, unit="standard", status="assumed",
+        doc="a village brought into the service circle gains this standard",
+        source="assumed")
 
 
 class ConfigBase:

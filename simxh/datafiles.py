@@ -31,6 +31,9 @@ STATUSES: tuple[str, ...] = ("official", "reported", "derived", "assumed")
 """Provenance levels, from a statistical bulletin (official) to a modelling estimate (assumed)."""
 
 TOWN_KINDS = ("subdistrict", "town")  # 街道 / 镇
+VILLAGE_KINDS = ("village", "community")  # 行政村 / 社区
+VILLAGE_CLASSES = ("upgrading", "urban_fringe", "heritage", "relocation")
+"""Guangdong's village classification (村庄分类): 集聚提升类, 城郊融合类, 特色保护类, 搬迁撤并类."""
 LINK_MODES = ("road", "expressway", "national_road", "rail")
 SECTOR_GROUPS = ("pillar", "emerging", "advantage", "speciality", "other")
 PROJECT_KINDS = ("upgrade", "new_link")
@@ -113,6 +116,15 @@ SPECS: dict[str, FileSpec] = {
                           "population_status": ("population",),
                           "villages_status": ("communities", "villages"),
                           "coord_status": ("lat", "lon")}),
+        FileSpec("villages", (
+            Col("id"), Col("town", ref="towns"), Col("kind", "choice", choices=VILLAGE_KINDS),
+            Col("population", "int", minimum=0),
+            Col("farmland_mu", "float", minimum=0.0), Col("citrus_mu", "float", minimum=0.0),
+            Col("construction_land_mu", "float", minimum=0.0), _status("land_status"),
+            Col("classification", "choice", choices=VILLAGE_CLASSES),
+            _status("classification_status"), *_PROV),
+            field_status={"land_status": ("farmland_mu", "citrus_mu", "construction_land_mu"),
+                          "classification_status": ("classification",)}),
         FileSpec("parks", (
             Col("id"), Col("name_zh"), Col("name_en"), Col("host_town", ref="towns"),
             Col("zone", ref="zones"), Col("area_mu", "float", positive=True), _status("area_status"),
@@ -186,6 +198,7 @@ class RegionData:
     district: pd.DataFrame
     zones: pd.DataFrame
     towns: pd.DataFrame
+    villages: pd.DataFrame
     parks: pd.DataFrame
     external: pd.DataFrame
     links: pd.DataFrame
@@ -554,7 +567,30 @@ def _check_references(base: Path, t: dict[str, pd.DataFrame], lines: dict[str, d
                             key=f"{pid}.zone", value=row["zone"],
                             expected=f"'{host_zone}' (the zone of {row['host_town']})")
 
+    _check_villages(base, t, lines)
     _check_upgrades(base, t, lines)
+
+
+def _check_villages(base: Path, t: dict[str, pd.DataFrame], lines: dict[str, dict[str, int]]
+                    ) -> None:
+    """A village's orchards lie within its farmland; each town has as many villages and
+    communities in villages.csv as towns.csv counts."""
+    v = t["villages"]
+    path = base / "villages.csv"
+    for vid, row in v.iterrows():
+        if row["citrus_mu"] > row["farmland_mu"]:
+            raise DataError("orchards exceed the village's farmland", file=path,
+                            line=lines["villages"].get(vid), key=f"{vid}.citrus_mu",
+                            value=row["citrus_mu"],
+                            expected=f"at most farmland_mu ({row['farmland_mu']})")
+    for tid, row in t["towns"].iterrows():
+        for kind, column in (("village", "villages"), ("community", "communities")):
+            n = int(((v["town"] == tid) & (v["kind"] == kind)).sum())
+            if n != int(row[column]):
+                raise DataError(f"town has {n} {column} in villages.csv", file=path,
+                                key=f"{tid}.{column}", value=n,
+                                expected=f"{int(row[column])} (towns.csv, line "
+                                         f"{lines['towns'].get(tid)})")
 
 
 def _ref_files(ref: str) -> str:
@@ -642,6 +678,21 @@ def provenance_markdown(data: RegionData) -> str:
           f"{r.communities} + {r.villages} [{r.villages_status}]",
           f"{r.lat:.4f}, {r.lon:.4f} [{r.coord_status}]", r.notes)
          for i, r in data.towns.iterrows()))
+    v = data.villages
+    out += ["## Villages and communities (`villages.csv`)", "",
+            f"{len(v)} administrative villages and communities (行政村/社区), one row each; per "
+            "town below (counts from `towns.csv`). Every village-level value (population, "
+            "farmland, orchards, collective construction land, classification) is a split of "
+            "town or district figures by assumed weights (`docs/sources/make_villages.py`): "
+            "**assumed**; the orchards sum to the reported 新会柑 area (14.3万亩, 2023).", ""]
+    out += _md_table(
+        ["town", "villages", "communities", "population", "farmland 亩", "orchards 亩",
+         "collective construction land 亩", "status"],
+        ((t, int((g["kind"] == "village").sum()), int((g["kind"] == "community").sum()),
+          f"{int(g['population'].sum()):,}", f"{g['farmland_mu'].sum():,.0f}",
+          f"{g['citrus_mu'].sum():,.0f}", f"{g['construction_land_mu'].sum():,.0f}",
+          _bold_assumed("assumed" if (g["status"] == "assumed").any() else g["status"].iloc[0]))
+         for t, g in v.groupby("town", sort=False)))
     out += ["## Parks and platforms (`parks.csv`)", ""]
     out += _md_table(
         ["id", "name", "host (zone)", "area 亩", "developed share", "lead sectors", "lat, lon",

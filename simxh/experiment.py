@@ -41,7 +41,8 @@ scenario and design point of that replication: common random numbers)."""
 
 _TOP_KEYS = ("experiment", "scenarios", "design", "uncertainties", "adaptive")
 _EXPERIMENT_KEYS = ("name", "description", "seed", "replications", "end_year", "outputs",
-                    "years", "targets", "reference")
+                    "years", "targets", "reference", "tables")
+_TABLES = ("district", "towns", "villages")
 _SCENARIO_KEYS = ("name", "config", "reference", "set", "description")
 _DESIGN_KEYS = ("kind", "samples", "levels", "second_order", "seed")
 _UNCERTAINTY_KEYS = ("key", "low", "high", "values", "distribution", "mean", "sd", "mode",
@@ -137,6 +138,8 @@ class Experiment:
     uncertainties: tuple[Uncertainty, ...] = ()
     adaptive: Adaptive | None = None
     file_sha256: str = ""
+    tables: tuple[str, ...] = ("district", "towns", "villages")
+    """The tables each run writes: district and towns always, villages unless left out."""
 
     @property
     def reference(self) -> Scenario:
@@ -171,7 +174,7 @@ class Experiment:
         a store can be extended with more replications) and the adaptive rule."""
         data = self.spec()
         for key in ("replications", "adaptive", "file", "file_sha256", "description",
-                    "outputs", "years", "targets"):
+                    "outputs", "years", "targets", "tables"):
             data.pop(key, None)
         for unc in data.get("uncertainties", []):
             # added with per-replication draws: an older store (every uncertainty a design
@@ -334,6 +337,15 @@ def load_experiment(path: str | Path, *, seed: int | None = None,
         targets = tuple(ck.string(v, f"experiment.targets[{i}]")
                         for i, v in enumerate(ck.list_of(targets_raw, "experiment.targets")))
 
+    tables = tuple(ck.string(v, f"experiment.tables[{i}]") for i, v in enumerate(
+        ck.list_of(exp.get("tables", list(_TABLES)), "experiment.tables")))
+    for i, t in enumerate(tables):
+        if t not in _TABLES:
+            raise ck.fail("unknown table", f"experiment.tables[{i}]", t,
+                          "one of " + ", ".join(_TABLES))
+    if not {"district", "towns"} <= set(tables):
+        raise ck.fail("missing table", "experiment.tables", list(tables),
+                      "a list with 'district' and 'towns' (and 'villages' unless left out)")
     scenarios = _scenarios(data, exp, ck, p)
     uncertainties = _uncertainties(data, ck, p)
     design = _design(data, ck, uncertainties)
@@ -344,7 +356,8 @@ def load_experiment(path: str | Path, *, seed: int | None = None,
         replications=file_reps if replications is None else replications,
         scenarios=scenarios, description=str(exp.get("description", "")), end_year=end_year,
         outputs=outputs, years=years, targets=targets, design=design,
-        uncertainties=uncertainties, adaptive=adaptive, file_sha256=_sha256(p))
+        uncertainties=uncertainties, adaptive=adaptive, file_sha256=_sha256(p),
+        tables=tables)
     if overrides:
         experiment = _apply_global_overrides(experiment, overrides)
     if validate_configs:
@@ -680,6 +693,7 @@ def experiment_from_spec(spec: Mapping[str, Any]) -> Experiment:
     data["adaptive"] = Adaptive(**data["adaptive"]) if data.get("adaptive") else None
     data["outputs"] = tuple(data.get("outputs", ()))
     data["years"] = tuple(data.get("years", ()))
+    data["tables"] = tuple(data.get("tables", _TABLES))
     targets = data.get("targets", "all")
     data["targets"] = targets if isinstance(targets, str) else tuple(targets)
     return Experiment(**data)

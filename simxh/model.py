@@ -11,10 +11,11 @@ parameters, and ``step()`` calls them in a fixed order. One step is one year:
 4. entry: attracted projects whose approval delay has elapsed start producing
    (``attraction``), small firms are born (``industry``); new projects arrive and choose a
    location (``attraction``);
-5. towns: agriculture, the non-firm secondary sector, services, employment, population, land
+5. towns: agriculture (the 陈皮 chain: ``chenpi``), the non-firm secondary sector, services, employment, population, land
    renewal, then the towns' aggregates (``towns_labour``);
 6. the budget: revenue, sharing, lever costs, infrastructure, public capital (``finance``,
-   ``infrastructure``); villages (``villages``);
+   ``infrastructure``, the rural programmes' items); villages: programmes, standards, land,
+   orchards, collective income (``villages``);
 7. data collection (reporters: :mod:`simxh.reporters`).
 
 All values are real (prices of the base year, ``run.start_year``: 2023 by default); size
@@ -30,11 +31,12 @@ from typing import Any
 import mesa
 import numpy as np
 
-from simxh.agents import Government, Park, Town
+from simxh.agents import Government, Park, Town, Village
 from simxh.calibration import MODEL_SECTIONS, calibrate, model_section
 from simxh.config import coerce_config
 from simxh.posterior import apply_posterior
 from simxh.processes.attraction import Attraction
+from simxh.processes.chenpi import Chenpi
 from simxh.processes.cooperation import Cooperation
 from simxh.processes.finance import PublicFinance
 from simxh.processes.industry import Industry
@@ -144,6 +146,7 @@ class XinhuiModel(DistrictMetrics, mesa.Model):
         )
         self.datacollector.collect(self)
         self.collected_years = [self.year]
+        self.village_records = [self.villages.record()]
 
     # ------------------------------------------------------------------------------ set-up
     def _setup(self) -> None:
@@ -162,6 +165,7 @@ class XinhuiModel(DistrictMetrics, mesa.Model):
         host = np.array([r.town_ids.index(h) for h in parks["host_town"]], dtype=np.int64)
         self.node_town = np.concatenate([np.arange(self.nt), host])
         self.node_zone = self.town_zone[self.node_town]
+        self.park_area_mu = parks["area_mu"].astype(float).to_numpy()
 
         # processes (each owns its state; the order of construction is the order of reading)
         self.outside = OutsideWorld(self)
@@ -172,6 +176,7 @@ class XinhuiModel(DistrictMetrics, mesa.Model):
         self.finance = PublicFinance(self)
         self.infrastructure = Infrastructure(self)
         self.villages = Villages(self)
+        self.chenpi = Chenpi(self)
         self.cooperation = Cooperation(self)
 
         # agents
@@ -180,10 +185,12 @@ class XinhuiModel(DistrictMetrics, mesa.Model):
         self.parks = [Park(self, self.nt + k, pid, int(host[k]), tuple(lead))
                       for k, (pid, lead) in enumerate(zip(r.park_ids, parks["lead_sectors"]))]
         self.government = Government(self)
+        self.village_agents = [Village(self, i, vid) for i, vid in enumerate(self.villages.village_ids)]
 
         # base-year shared fields and normalisations
         tl = self.towns_labour
         tl.aggregate()
+        self.villages.set_base()
         self.network.update()
         self.network.set_base()
         tl.set_base_labour()
@@ -214,6 +221,7 @@ class XinhuiModel(DistrictMetrics, mesa.Model):
         self.villages.update()
         self.datacollector.collect(self)
         self.collected_years.append(self.year)
+        self.village_records.append(self.villages.record())
         if self.year >= self.end_year:
             self.running = False
 

@@ -11,6 +11,11 @@ import numpy as np
 
 from simxh.economics import equity
 
+WAN_PER_YI = 1e4
+"""万元 per 亿元 (a unit conversion)."""
+DECILE_LOW, DECILE_HIGH = 0.1, 0.9
+"""The deciles the village income distribution is reported by (p10, p90)."""
+
 DISTRICT_REPORTERS = (
     "gdp_yi", "gdp_primary_yi", "gdp_secondary_yi", "gdp_tertiary_yi", "industrial_output_yi",
     "fiscal_revenue_yi", "employment_wan", "population_wan", "firms", "firms_above_scale",
@@ -23,15 +28,24 @@ DISTRICT_REPORTERS = (
     "land_sold_mu",
     "projects_pool", "projects_won", "projects_won_by_rivals", "projects_enclave",
     "integration_sharing_moved_yi",
+    "village_collective_income_yi", "villages_over_100wan", "village_income_p10_wan",
+    "village_income_median_wan", "village_income_p90_wan", "urban_rural_income_ratio",
+    "village_standard_below_share", "village_standard_beautiful_share",
+    "village_standard_demo_share", "rural_spend_yi", "citrus_area_mu", "farmland_mu",
+    "land_quota_rural_mu", "land_quota_industrial_mu", "chenpi_price_index",
+    "chenpi_stock_value_yi", "chenpi_value_added_yi",
 )
 LEVER_SPEND_ITEMS = ("tech_renovation", "attraction_effort", "integration", "pairing",
-                    "infrastructure", "infrastructure_maintenance")
+                    "infrastructure", "infrastructure_maintenance", "rural_beautiful",
+                    "rural_demo", "rural_hollow", "rural_enterprise", "rural_tourism",
+                    "rural_service_circle")
 """District budget items (``spend_<item>`` in the ledger) that pay for the policy levers."""
 TOWN_REPORTERS = (
     "zone", "gdp_yi", "gdp_primary_yi", "gdp_secondary_yi", "gdp_tertiary_yi",
     "industrial_output_yi", "fiscal_revenue_yi", "employment_wan", "population_wan", "firms",
     "firms_above_scale", "hightech_firms", "little_giants", "firms_output_over_10yi",
     "investment_introduced_yi", "infrastructure_spend_yi", "accessibility",
+    "village_collective_income_wan", "citrus_area_mu", "farmland_mu",
 )
 TOWN_REPORTER_PREFIX = "town_"
 """Town reporters are named ``town_<column>`` (``town_gdp_yi``) so that ``mesa.batch_run``,
@@ -62,7 +76,8 @@ STATE_VIEWS = {
                 "agg_sector"),
     "cooperation": ("pairs", "pairing_active", "pair_capacity"),
     "infrastructure": ("infrastructure_spend_yi", "town_infrastructure_spend_yi"),
-    "villages": ("village_town", "village_income_wan", "village_beautiful", "village_demo"),
+    "villages": ("village_town", "village_income_wan", "village_beautiful", "village_demo",
+                 "land_converted_mu"),
     "industry": ("fields", "last_draws", "tech_renovation_firms", "favoured_sector"),
 }
 """Process state readable on the model under its attribute name (``model.population_wan`` is
@@ -199,6 +214,94 @@ class DistrictMetrics(StateViews):
     def villages_collective_over_2000wan(self) -> int:
         return int(np.count_nonzero(self.village_income_wan * self.price_index > 2000.0))
 
+    # -- villages, land and the 陈皮 chain
+    def _village_income(self) -> np.ndarray:
+        """The administrative villages' collective income (万元, nominal)."""
+        v = self.villages
+        return v.village_income_wan[v.is_village] * self.price_index
+
+    @property
+    def village_collective_income_yi(self) -> float:
+        """Collective income of the villages (亿元, base-year prices; the reported 12.56亿)."""
+        return float(self.villages.village_income_wan.sum() / WAN_PER_YI)
+
+    @property
+    def villages_over_100wan(self) -> int:
+        return int(np.count_nonzero(self._village_income()
+                                    > self.p.villages.income_over_threshold_wan))
+
+    @property
+    def village_income_p10_wan(self) -> float:
+        return float(np.quantile(self._village_income(), DECILE_LOW))
+
+    @property
+    def village_income_median_wan(self) -> float:
+        return float(np.median(self._village_income()))
+
+    @property
+    def village_income_p90_wan(self) -> float:
+        return float(np.quantile(self._village_income(), DECILE_HIGH))
+
+    @property
+    def urban_rural_income_ratio(self) -> float:
+        return float(self.villages.urban_rural_income_ratio())
+
+    @property
+    def village_standard_below_share(self) -> float:
+        """Share of villages and communities below the beautiful-village standard."""
+        return float(np.count_nonzero(~self.village_beautiful) / len(self.village_beautiful))
+
+    @property
+    def village_standard_beautiful_share(self) -> float:
+        """Share at the beautiful standard but not the demonstration standard."""
+        b = self.village_beautiful & ~self.village_demo
+        return float(np.count_nonzero(b) / len(b))
+
+    @property
+    def village_standard_demo_share(self) -> float:
+        return float(np.count_nonzero(self.village_demo) / len(self.village_demo))
+
+    @property
+    def rural_spend_yi(self) -> float:
+        """The rural programmes' money paid this year and the village budget (亿元)."""
+        led = self.government.ledger
+        return float(sum(v for k, v in led.items() if k.startswith("spend_rural_"))
+                     + led.get("spend_villages", 0.0))
+
+    @property
+    def citrus_area_mu(self) -> float:
+        return float(self.villages.citrus_mu.sum())
+
+    @property
+    def farmland_mu(self) -> float:
+        return float(self.villages.farmland_mu.sum())
+
+    @property
+    def land_quota_rural_mu(self) -> float:
+        """Construction-land quota taken by the rural programmes this year (亩)."""
+        return float(self.villages.quota_used_mu.sum())
+
+    @property
+    def land_quota_industrial_mu(self) -> float:
+        """Construction-land quota turned into free industrial land this year (亩)."""
+        return float(self.villages.quota_industrial_mu.sum())
+
+    @property
+    def chenpi_price_index(self) -> float:
+        return self.chenpi.price_index
+
+    @property
+    def chenpi_stock_value_yi(self) -> float:
+        """The ageing 陈皮 stock's value (亿元, current prices of the peel)."""
+        return self.chenpi.stock_value_yi()
+
+    @property
+    def chenpi_value_added_yi(self) -> float:
+        """The 陈皮 chain's value added: orchards (primary), processing (secondary), trade and
+        tourism (tertiary), 亿元."""
+        c = self.chenpi
+        return float(self.citrus_yi.sum() + c.processing_yi.sum() + c.services_yi.sum())
+
     @property
     def mean_access_min(self) -> float:
         """Population-weighted mean travel time (minutes) from the towns to the external markets."""
@@ -307,5 +410,55 @@ def check_accounts(m: Any, tol: float = 1e-6) -> None:
         assert np.all(np.isfinite(v)) and np.all(v >= 0), f"firm {name} invalid"
     assert led["spend_general"] >= -1e-9, "general spending negative"
     land = m.towns_labour.land_total()
-    expected = m.base_land_total_mu + m.land_renewed_mu
+    expected = m.base_land_total_mu + m.land_renewed_mu + m.land_converted_mu
     assert abs(land - expected) <= 1e-6 * expected, "land not conserved"
+    check_villages(m, tol)
+
+
+def check_villages(m: Any, tol: float) -> None:
+    """The villages add up to the towns' rural figures, and land use never exceeds land."""
+    v = m.villages
+    tl = m.towns_labour
+    nt = m.nt
+    eps = tol * max(float(v.town_area_mu.sum()), 1.0)
+    # the towns' orchards (which their citrus value added follows) are their villages'
+    orchards = v.town_sum(v.citrus_mu)
+    ratio = np.divide(orchards, m.chenpi.base_town_orchards_mu, out=np.ones(nt),
+                      where=m.chenpi.base_town_orchards_mu > 0)
+    if m.year > m.base_year:
+        expect = m.base.citrus_yi * tl.agri_tfp[0] * ratio
+        assert np.allclose(tl.citrus_yi, expect, rtol=tol, atol=tol), \
+            "towns' citrus value added does not follow their villages' orchards"
+    # collective income: the sum of the sources; the towns' figures are their villages' sum
+    total = sum(v.income_wan.values())
+    assert np.allclose(total, v.village_income_wan, rtol=tol), "village income != its sources"
+    for town in m.towns:
+        assert abs(town.village_collective_income_wan
+                   - float(v.village_income_wan[v.village_town == town.index].sum())) <= tol * max(
+            float(v.village_income_wan.sum()), 1.0)
+    for name in ("population_wan", "farmland_mu", "citrus_mu", "idle_land_mu", "usable_land_mu",
+                 "programme_land_mu", "free_land_mu", "standard", "enterprise_capital_yi",
+                 "tourism_capital_yi", "village_income_wan"):
+        a = getattr(v, name)
+        assert np.all(np.isfinite(a)) and np.all(a >= -eps), f"village {name} invalid"
+    # land: orchards within farmland; farmland and orchards above their protected floors;
+    # each town's farmland, collective land, industrial land at its node and its parks within
+    # its area
+    assert np.all(v.citrus_mu <= v.farmland_mu + eps), "orchards exceed farmland"
+    assert np.all(v.farmland_mu >= v.protected_farmland_mu - eps), "protected farmland taken"
+    assert np.all(v.citrus_mu >= np.minimum(v.protected_citrus_mu, v.farmland_mu) - eps), \
+        "protected orchards lost"
+    f = m.firms
+    node_land = (tl.free_land_mu + np.bincount(f.node[f.alive], weights=f.land_mu[f.alive],
+                                                minlength=m.n_int))
+    waiting = np.zeros(m.n_int)
+    for pr in m.attraction.pipeline:
+        waiting[pr["node"]] += pr["land_mu"]
+    node_land = node_land + waiting
+    parks_area = np.bincount(m.node_town[nt:], weights=m.park_area_mu, minlength=nt)
+    used = (v.town_sum(v.farmland_mu) + v.town_sum(v.construction_land_mu) + node_land[:nt]
+            + parks_area)
+    assert np.all(used <= v.town_area_mu + eps), "a town's land use exceeds its area"
+    assert np.all(v.quota_used_mu + v.quota_industrial_mu
+                  <= m.p.land.construction_quota_mu * v.town_area_mu / v.town_area_mu.sum()
+                  + eps), "construction-land quota exceeded"

@@ -53,7 +53,7 @@ def replication_seed(seed: int, replication: int) -> int:
 
 
 def simulate_run(config: Any, seed: int, overrides: dict[str, Any] | None = None, *,
-                 scenario: str = "", replication: int = 0) -> Any:
+                 scenario: str = "", replication: int = 0, villages: bool = True) -> Any:
     """The real model, :func:`simxh.simulate`, run in a worker.
 
     ``simulate`` reuses the built region per network setting and data folder within a worker
@@ -63,7 +63,8 @@ def simulate_run(config: Any, seed: int, overrides: dict[str, Any] | None = None
     from simxh.simulation import simulate
 
     cfg = coerce_config(config, overrides)
-    return simulate(cfg, seed=seed, scenario=scenario, replication=replication)
+    return simulate(cfg, seed=seed, scenario=scenario, replication=replication,
+                    villages=villages)
 
 
 MAX_RUNS_UNCONFIRMED = 100_000
@@ -244,6 +245,8 @@ class RunTask:
     seed: int
     run_fn: RunFn = simulate_run
     drawn: dict[str, Any] = field(default_factory=dict)
+    tables: tuple[str, ...] = ("district", "towns", "villages")
+    """The tables the run writes (``[experiment] tables``)."""
     """The per-replication uncertainties' values this run used (recorded as columns)."""
 
     @property
@@ -259,6 +262,7 @@ class RunOutcome:
     ok: bool
     district: pd.DataFrame | None = None
     towns: pd.DataFrame | None = None
+    villages: pd.DataFrame | None = None
     error: str = ""
     traceback: str = ""
     seconds: float = 0.0
@@ -285,10 +289,14 @@ def execute_run(task: RunTask) -> RunOutcome:
     """Run one task, catching the model's exceptions (a failure is a result, not a crash)."""
     start = time.perf_counter()
     try:
+        want_villages = "villages" in task.tables
+        extra = {} if want_villages else {"villages": False}
         result = task.run_fn(task.config, seed=task.seed, overrides=task.overrides,
-                             scenario=task.scenario, replication=task.key.replication)
+                             scenario=task.scenario, replication=task.key.replication, **extra)
         district, towns = result[0], result[1]
+        villages = getattr(result, "villages", None) if want_villages else None
         return RunOutcome(task.run_id, True, _decorate(district, task), _decorate(towns, task),
+                          None if villages is None else _decorate(villages, task),
                           seconds=time.perf_counter() - start)
     except Exception as exc:  # noqa: BLE001 - recorded with its traceback
         return RunOutcome(task.run_id, False, error=f"{type(exc).__name__}: {exc}",
@@ -384,7 +392,7 @@ class Runner:
         used = {k: overrides.get(k, v) for k, v in drawn.items()}
         return RunTask(key=key, scenario=scenario.name, config=scenario.config,
                        overrides=overrides, design=design, seed=seed, run_fn=self.run_fn,
-                       drawn=used)
+                       drawn=used, tables=self.experiment.tables)
 
     def todo(self, keys: list[RunKey]) -> list[RunKey]:
         """The runs to execute: not done and not failed; with ``retry_failed`` only the failed
@@ -454,7 +462,8 @@ class Runner:
                       stream=self.stream) as progress:
             for task, outcome in executor.map(execute_run, tasks):
                 if isinstance(outcome, RunOutcome) and outcome.ok:
-                    self.store.write_run(task.run_id, outcome.district, outcome.towns)
+                    self.store.write_run(task.run_id, outcome.district, outcome.towns,
+                                         outcome.villages)
                     done += 1
                     progress.update(True)
                 else:

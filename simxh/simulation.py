@@ -1,4 +1,5 @@
-"""``simulate()``: one run of the model as two tidy tables (district and towns, one row a year)."""
+"""``simulate()``: one run of the model as tidy tables (district and towns, one row a year; the
+villages, one row a village and year)."""
 
 from __future__ import annotations
 
@@ -34,15 +35,28 @@ def shared_region(cfg: Any) -> Region:
     return region
 
 
-class SimulationResult(NamedTuple):
-    """The two output tables of a run (real 2023 prices; units in the column names)."""
-
+class _Tables(NamedTuple):
     district: pd.DataFrame
     towns: pd.DataFrame
 
 
+class SimulationResult(_Tables):
+    """The output tables of a run (real 2023 prices; units in the column names): ``district``
+    and ``towns`` (a pair, as ever: ``district, towns = result``) and ``villages`` (None when
+    the run left it out)."""
+
+    villages: pd.DataFrame | None = None  # (a copy made by _replace/_make has none)
+
+    def __new__(cls, district: pd.DataFrame, towns: pd.DataFrame,
+                villages: pd.DataFrame | None = None) -> SimulationResult:
+        self = super().__new__(cls, district, towns)
+        self.villages = villages
+        return self
+
+
 def simulate(config: Any = None, seed: int = 0, overrides: Any = None, *, scenario: str = "",
-             replication: int | None = None, region: Region | None = None) -> SimulationResult:
+             replication: int | None = None, region: Region | None = None,
+             villages: bool = True) -> SimulationResult:
     """Run the model from the calibrated 2023 state to ``run.end_year``.
 
     ``replication`` is the run's number in an experiment: it picks the stratified posterior
@@ -52,17 +66,19 @@ def simulate(config: Any = None, seed: int = 0, overrides: Any = None, *, scenar
     ``config`` is None (the baseline), a TOML path or a Config; ``overrides`` dotted keys
     (``{"integration.enabled": True}``). The same seed gives identical tables. ``region`` may be
     passed to reuse a built region (it is copied, never changed); by default the region is
-    built once per process for each distinct network setting and data folder.
+    built once per process for each distinct network setting and data folder. ``villages``
+    False leaves the villages table out (a sweep that does not need it).
     """
     cfg = coerce_config(config, overrides)
     model = XinhuiModel(cfg, seed=int(seed), region=region or shared_region(cfg), label=scenario,
                         replication=replication)
     model.run()
-    return result_tables(model, scenario=scenario, replication=model.replication)
+    return result_tables(model, scenario=scenario, replication=model.replication,
+                         villages=villages)
 
 
-def result_tables(model: XinhuiModel, *, scenario: str = "", replication: int = 0
-                  ) -> SimulationResult:
+def result_tables(model: XinhuiModel, *, scenario: str = "", replication: int = 0,
+                  villages: bool = True) -> SimulationResult:
     """The district and town tables from a model's DataCollector (the Town agents'
     ``town_<column>`` reporters become the towns table's ``<column>``)."""
     years = model.collected_years
@@ -85,7 +101,26 @@ def result_tables(model: XinhuiModel, *, scenario: str = "", replication: int = 
         "scenario": scenario, "replication": replication, "seed": model.seed,
         "year": year[rows], "town": town[rows],
         **{name: columns[TOWN_REPORTER_PREFIX + name][rows] for name in TOWN_REPORTERS}})
-    return SimulationResult(district=district, towns=towns)
+    return SimulationResult(district, towns,
+                            village_table(model, scenario, replication) if villages else None)
+
+
+def village_table(model: XinhuiModel, scenario: str = "", replication: int = 0) -> pd.DataFrame:
+    """The villages table: one row per village and collected year, from the villages' yearly
+    records (:attr:`XinhuiModel.village_records`), built as one DataFrame of arrays."""
+    recs = model.village_records
+    v = model.villages
+    n = len(v.village_ids)
+    ny = len(recs)
+    town_ids = np.array(model.region.town_ids, dtype=object)
+    cols = {name: np.concatenate([r[name] for r in recs]) for name in recs[0]} if recs else {}
+    return pd.DataFrame({
+        "scenario": scenario, "replication": replication, "seed": model.seed,
+        "year": np.repeat(np.array(model.collected_years, dtype=np.int64), n),
+        "village": np.tile(np.array(v.village_ids, dtype=object), ny),
+        "town": np.tile(town_ids[v.village_town], ny),
+        "kind": np.tile(np.where(v.is_village, "village", "community").astype(object), ny),
+        **cols})
 
 
 def _town_records(dc: Any) -> tuple[list[Any], list[Any], dict[str, np.ndarray]]:

@@ -45,8 +45,11 @@ from simxh.errors import UserError
 
 STORE_FORMAT = 1
 MANIFEST = "manifest.json"
-TABLES = ("district", "towns")
-_OWNED = ("runs", "failures", "summary", "district.parquet", "towns.parquet", "design.parquet",
+TABLES = ("district", "towns", "villages")
+"""The tables of a run; ``villages`` is optional (an experiment may leave it out)."""
+REQUIRED_TABLES = ("district", "towns")
+_OWNED = ("runs", "failures", "summary", "district.parquet", "towns.parquet", "villages.parquet",
+          "design.parquet",
           "experiment.toml", MANIFEST)
 _ROWS_PER_GROUP = 65_536
 _TABLES_PER_GROUP = 128  # many tiny tables cost more (per-table overhead) than their rows
@@ -240,8 +243,13 @@ class Store:
         return {n[:-5] for n in os.listdir(self.failures_dir)
                 if n.endswith(".json") and not n.startswith(".")}
 
-    def write_run(self, run_id: str, district: pd.DataFrame, towns: pd.DataFrame) -> None:
-        """Record a finished run: towns first, then district (the 'done' marker)."""
+    def write_run(self, run_id: str, district: pd.DataFrame, towns: pd.DataFrame,
+                  villages: pd.DataFrame | None = None) -> None:
+        """Record a finished run: villages (if any) and towns first, then district (the 'done'
+        marker)."""
+        if villages is not None:
+            atomic_write_table(self.run_path(run_id, "villages"),
+                               pa.Table.from_pandas(villages, preserve_index=False))
         towns_table = pa.Table.from_pandas(towns, preserve_index=False)
         district_table = pa.Table.from_pandas(district, preserve_index=False)
         atomic_write_table(self.run_path(run_id, "towns"), towns_table)
@@ -262,15 +270,16 @@ class Store:
     def damaged_runs(self, run_ids: Iterable[str] | None = None) -> list[str]:
         """Runs counted as done whose district or towns file is not a whole Parquet file."""
         ids = self.done_ids() if run_ids is None else set(run_ids) & self.done_ids()
-        return sorted(i for i in ids if not all(looks_complete(self.run_path(i, t))
-                                                 for t in TABLES))
+        return sorted(i for i in ids if not all(
+            looks_complete(self.run_path(i, t)) for t in TABLES
+            if t in REQUIRED_TABLES or self.run_path(i, t).exists()))
 
     def set_aside_damaged_runs(self) -> list[str]:
         """Rename the files of damaged runs to ``*.parquet.damaged`` (kept for inspection, no
         longer counted as done), so that a resume runs them again. Returns their ids."""
         damaged = self.damaged_runs()
         for run_id in damaged:
-            for table in ("district", "towns"):  # district first: the run stops being done
+            for table in TABLES:  # district first: the run stops being done
                 path = self.run_path(run_id, table)
                 with contextlib.suppress(FileNotFoundError):
                     os.replace(path, path.with_name(path.name + ".damaged"))
@@ -298,7 +307,9 @@ class Store:
         ids = list(run_ids)
         rows: dict[str, int] = {}
         for table in TABLES:
-            rows[table] = self._consolidate_table(table, ids)
+            n = self._consolidate_table(table, ids)
+            if n or table in REQUIRED_TABLES:  # an optional table no run wrote is left out
+                rows[table] = n
         return rows
 
     def _consolidate_table(self, table: str, ids: list[str]) -> int:

@@ -306,6 +306,11 @@ def duplicate_row(d: Path, file: str, row_id: str) -> None:
     _write_rows(d / f"{file}.csv", header, rows)
 
 
+def drop_row(d: Path, file: str, row_id: str) -> None:
+    header, rows = _rows(d / f"{file}.csv")
+    _write_rows(d / f"{file}.csv", header, [r for r in rows if r[0] != row_id])
+
+
 def add_zone(d: Path, zone_id: str) -> None:
     header, rows = _rows(d / "zones.csv")
     new = list(rows[0])
@@ -371,6 +376,24 @@ DATA_CASES: list[tuple[str, Callable[[Path], None], str, list[str]]] = [
       "links joining these nodes to the rest of the network"]),
     ("upgrade-on-missing-edge", upgrade_missing_edge, "projects.csv",
      ["upgrade names no existing link", "'sanjiang'", "a link between siqian and sanjiang"]),
+    # villages.csv (issue #12): an unknown town, negative land, a duplicate id, orchards beyond
+    # the farmland, a town whose count differs from towns.csv
+    ("village-unknown-town", lambda d: set_cell(d, "villages", "daze_v01", "town", "dazee"),
+     "villages.csv", ["key 'daze_v01.town'", "undefined town", "'dazee'", "'daze'",
+                      "towns.csv"]),
+    ("village-negative-land", lambda d: set_cell(d, "villages", "daze_v01", "farmland_mu",
+                                                 "-5"),
+     "villages.csv", ["key 'daze_v01.farmland_mu'", "'-5'", ">= 0"]),
+    ("village-negative-construction-land",
+     lambda d: set_cell(d, "villages", "gujing_v03", "construction_land_mu", "-0.5"),
+     "villages.csv", ["key 'gujing_v03.construction_land_mu'", "'-0.5'", ">= 0"]),
+    ("village-duplicate-id", lambda d: duplicate_row(d, "villages", "yamen_v02"), "villages.csv",
+     ["key 'yamen_v02.id'", "duplicate id", "a unique id"]),
+    ("village-orchards-beyond-farmland",
+     lambda d: set_cell(d, "villages", "daze_v01", "citrus_mu", "1e9"),
+     "villages.csv", ["key 'daze_v01.citrus_mu'", "orchards exceed", "at most farmland_mu"]),
+    ("village-count-differs-from-towns", lambda d: drop_row(d, "villages", "daao_v19"),
+     "villages.csv", ["key 'daao.villages'", "18", "19 (towns.csv"]),
     ("unknown-status", lambda d: set_cell(d, "towns", "daze", "status", "estimated"),
      "towns.csv", ["key 'daze.status'", "unknown status", "'estimated'", "official"]),
     ("ragged-row", lambda d: append_text(d, "zones", "extra,row\n"), "zones.csv",
@@ -427,7 +450,7 @@ def test_config_reference_checked_against_its_own_data(tmp_path, capsys):
     """A pair naming a town the config's data lack is refused (data renamed a town)."""
     data = copy_data(tmp_path)
     for file in ("towns", "parks", "links", "cooperation", "town_sectors", "projects",
-                 "sectors"):
+                 "sectors", "villages"):
         path = data / f"{file}.csv"
         path.write_text(path.read_text(encoding="utf-8").replace("luokeng", "luokeng_town"),
                         encoding="utf-8")
@@ -446,6 +469,12 @@ SCEN = '[[scenarios]]\nname = "baseline"\nreference = true\n\n'
 
 
 EXPERIMENT_CASES: list[tuple[str, str, str, list[str]]] = [
+    ("unknown-table", EXP_HEAD.replace("replications = 2\n", 'replications = 2\n'
+                                       'tables = ["district", "towns", "village"]\n') + SCEN,
+     "experiment.tables[2]", ["unknown table", "'village'", "district, towns, villages"]),
+    ("tables-without-towns", EXP_HEAD.replace("replications = 2\n", 'replications = 2\n'
+                                              'tables = ["district", "villages"]\n') + SCEN,
+     "experiment.tables", ["missing table", "'district' and 'towns'"]),
     ("empty-scenario-list", EXP_HEAD.replace("[experiment]", "scenarios = []\n[experiment]"),
      "scenarios", ["one or more [[scenarios]] tables"]),
     ("duplicate-scenario-names", EXP_HEAD + SCEN + '[[scenarios]]\nname = "baseline"\n',

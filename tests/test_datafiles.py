@@ -86,7 +86,25 @@ def test_villages_total_236(data):
     total = int((data.towns["communities"] + data.towns["villages"]).sum())
     assert total == 236 == data.district_value("villages")
     derived = data.towns[data.towns["villages_status"] == "derived"].index
-    assert set(derived) == {"shadui", "muzhou"}
+    assert set(derived) == {"muzhou"}  # 沙堆 from a place-name list; 睦洲 the residual
+    assert data.towns.loc["shadui", ["communities", "villages"]].tolist() == [1, 10]
+    assert data.towns.loc["muzhou", ["communities", "villages"]].tolist() == [1, 15]
+    # 199 villages: the base of the reported '195 villages over 100万 = 98 %'
+    assert int(data.towns["villages"].sum()) == 199
+
+
+def test_villages_file_matches_the_towns(data):
+    v = data.villages
+    assert len(v) == 236 and v.index.is_unique
+    counts = v.groupby(["town", "kind"]).size()
+    for tid, row in data.towns.iterrows():
+        assert counts.get((tid, "village"), 0) == row["villages"]
+        assert counts.get((tid, "community"), 0) == row["communities"]
+    assert (v["citrus_mu"] <= v["farmland_mu"]).all()
+    # the orchards add up to the reported 新会柑 area (14.3万亩, 2023)
+    assert v["citrus_mu"].sum() == pytest.approx(143000, rel=1e-3)
+    # every village-level value is a split of town or district figures: assumed, and said so
+    assert set(v["status"]) == {"assumed"} and set(v["land_status"]) == {"assumed"}
 
 
 def test_town_areas_close_to_district_area(data):
@@ -197,7 +215,8 @@ def test_provenance_counts_cover_rows_and_field_statuses(data):
     counts = data.provenance_counts()
     assert list(counts) == list(STATUSES)
     rows = sum(len(getattr(data, name)) for name in FILES)
-    per_field = len(data.towns) * 5 + len(data.parks) * 3 + len(data.external) * 2
+    per_field = (len(data.towns) * 5 + len(data.parks) * 3 + len(data.external) * 2
+                 + len(data.villages) * 2)
     assert sum(counts.values()) == rows + per_field
     assert counts["assumed"] > 0 and counts["official"] > 0
     table = data.provenance_table()

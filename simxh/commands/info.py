@@ -43,6 +43,7 @@ def format_info(region: Region) -> str:
         for tid, t in members.iterrows():
             out.append(f"    {t['name_zh']:<6} {t['name_en']:<12} pop {t['population'] / 1e4:6.2f}万 "
                        f"[{t['population_status']}]  area {t['area_km2']:7.2f} km²  ({tid})")
+    out.extend(format_villages(data))
     out.append(f"Parks/platforms: {len(data.parks)}")
     for pid, p in data.parks.iterrows():
         host = towns.loc[p["host_town"], "name_zh"]
@@ -66,6 +67,30 @@ def format_info(region: Region) -> str:
     parts = ", ".join(f"{counts.get(k, 0)} {k}" for k in ("official", "reported", "derived", "assumed"))
     out.append(f"Inputs by provenance: {parts} (of {total})")
     return "\n".join(out)
+
+
+def format_villages(data: Any) -> list[str]:
+    """The villages per town (villages.csv): villages + communities, the town count's status,
+    orchards, and the provenance of the villages' rows and fields."""
+    v = data.villages
+    towns = data.towns
+    out = [f"Villages and communities (村/社区): {len(v)} in all "
+           f"({int((v['kind'] == 'village').sum())} villages + "
+           f"{int((v['kind'] == 'community').sum())} communities; villages.csv)"]
+    for tid, t in towns.iterrows():
+        mine = v[v["town"] == tid]
+        nv = int((mine["kind"] == "village").sum())
+        nc = int((mine["kind"] == "community").sum())
+        out.append(f"  {t['name_zh']:<6} {nv:3d} villages + {nc:2d} communities = {len(mine):3d} "
+                   f"[count {t['villages_status']}]  orchards {mine['citrus_mu'].sum():8,.0f} 亩  "
+                   f"({tid})")
+    prov = data.provenance_table()
+    prov = prov[prov["file"] == "villages.csv"]["status"].value_counts()
+    parts = ", ".join(f"{int(prov.get(k, 0))} {k}"
+                      for k in ("official", "reported", "derived", "assumed"))
+    out.append(f"  villages.csv provenance: {parts} (every village-level value is a split of "
+               "town or district figures: assumed)")
+    return out
 
 
 def _value_at(config: Any, key: str) -> Any:

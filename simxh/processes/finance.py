@@ -174,6 +174,8 @@ class PublicFinance:
                     pairing_wanted[r] += pc.transfer_yi
             committed["pairing"] = pairing_district
             committed["infrastructure_maintenance"] = m.infrastructure.maintenance_due()
+            for k, v in m.villages.wanted_yi().items():
+                committed[f"rural_{k}"] = v
             payments["pairing"] = pairing_from
             payments["competition_subsidy"] = att.competition_subsidy_yi
             receipts["pairing"] = pairing_to

@@ -85,9 +85,10 @@ class TownsLabour:
         }
         self.base_investment_yi = float(sum(self.investment_yi.values()))
         # construction value added per 亿 of investment (the base year's)
-        self.construction_per_investment = (float(self.residual_secondary_yi.sum())
-                                            / self.base_investment_yi)
-        self.base_residual = self.residual_secondary_yi.copy()
+        # (the 陈皮 chain's processing is carved out: it follows the chain, not investment)
+        construction = self.residual_secondary_yi - m.chenpi.base_processing_yi
+        self.construction_per_investment = float(construction.sum()) / self.base_investment_yi
+        self.base_residual = construction
         self.base_land_total_mu = self.land_total()
 
     # ------------------------------------------------------------------------------ labour
@@ -117,7 +118,11 @@ class TownsLabour:
         z = m.streams.get("towns", "shocks", m.year).standard_normal((2, nt))
         self.agri_tfp = sectors.productivity_step(self.agri_tfp, ec.agriculture_tfp_growth,
                                                   ec.agriculture_shock_sd, z)
-        self.citrus_yi = base.citrus_yi * self.agri_tfp[0]
+        m.chenpi.update()
+        orchards = np.divide(m.villages.town_sum(m.villages.citrus_mu),
+                             m.chenpi.base_town_orchards_mu, out=np.ones(nt),
+                             where=m.chenpi.base_town_orchards_mu > 0)
+        self.citrus_yi = base.citrus_yi * self.agri_tfp[0] * orchards
         self.other_primary_yi = base.other_primary_yi * self.agri_tfp[1]
         # construction (建筑业) follows last year's investment; infrastructure works in the
         # towns at the ends of their links, while they are paid; money new to the district
@@ -133,7 +138,8 @@ class TownsLabour:
         self.residual_secondary_yi = (self.base_residual * total_investment
                                       / self.base_investment_yi
                                       + self.infrastructure_construction_yi
-                                      + construction * injection)
+                                      + construction * injection
+                                      + m.chenpi.processing_yi + m.villages.enterprise_va_yi)
         f = m.firms
         town_firm_va = f.sum_by(f.town, f.value_added_yi, nt)
         goods = self.citrus_yi + self.other_primary_yi + town_firm_va + self.residual_secondary_yi
@@ -153,7 +159,9 @@ class TownsLabour:
                             + public.public_services_value_added(
                                 base.tertiary_yi, share_public, fin.current_spending_yi,
                                 fin.base_current_spending_yi)
-                            + (1.0 - construction) * injection)
+                            + (1.0 - construction) * injection
+                            + m.chenpi.services_yi - m.chenpi.base_services_yi
+                            + m.villages.tourism_va_yi)
         # one labour market: the wage at which the sectors' labour demand equals the labour force
         primary = self.citrus_yi + self.other_primary_yi
         ls = self.labour_share

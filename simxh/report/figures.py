@@ -1139,6 +1139,105 @@ def cost_effectiveness(ctx: Context) -> Figure | None:
     return Figure("cost_effectiveness", fig, table)
 
 
+# --------------------------------------------------------------------------------------------
+# Villages (issue #12): collective income by town, the village targets
+# --------------------------------------------------------------------------------------------
+VILLAGE_TARGET_METRICS = ("beautiful_village_share", "demo_villages",
+                          "villages_collective_over_2000wan")
+
+
+def village_income_by_town(ctx: Context) -> Figure | None:
+    """The distribution of village collective income by town in the key year: quantiles over
+    the town's villages and the replications, one row per scenario (villages.parquet; none
+    when the experiment left the villages table out)."""
+    from simxh.store import read_table
+
+    path = ctx.results.path / "villages.parquet"
+    if not path.exists():
+        return None
+    v = read_table(path, columns=["scenario", "year", "town", "kind", "collective_income_wan"])
+    v = v[(v["kind"] == "village") & (v["year"] == ctx.year)]
+    v = _selected(v, ctx.scenarios)
+    if v.empty:
+        return None
+    table = quantile_table(v, ["town", "scenario"], "collective_income_wan", QUANTILES)
+    order = [t for _, t in town_order(ctx, table["town"].unique())]
+    rank = {t: i for i, t in enumerate(order)}
+    srank = {s: i for i, s in enumerate(ctx.scenarios)}
+    table = table.assign(_t=table["town"].map(rank), _s=table["scenario"].map(srank)).sort_values(
+        ["_t", "_s"]).drop(columns=["_t", "_s"]).reset_index(drop=True)
+    table.insert(2, "year", ctx.year)
+    fig, axes = _new_figure(T.DOUBLE_COLUMN_IN, 3.6)
+    ax = axes[0, 0]
+    ns = len(ctx.scenarios)
+    width = 0.8 / max(ns, 1)
+    for k, scen in enumerate(ctx.scenarios):
+        part = table[table["scenario"] == scen]
+        x = np.array([rank[t] for t in part["town"]]) - 0.4 + width * (k + 0.5)
+        colour = ctx.colours[scen]
+        ax.vlines(x, part["p05"], part["p95"], color=colour, linewidth=0.8)
+        ax.vlines(x, part["p25"], part["p75"], color=colour, linewidth=3.0,
+                  label=ctx.scenario(scen))
+        ax.plot(x, part["p50"], "o", color="white", markersize=2.2, markeredgecolor=colour,
+                markeredgewidth=0.6)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(order)))
+    ax.set_xticklabels([ctx.names.short_name(t, ctx.lang) for t in order],
+                       fontsize=T.SMALL_SIZE)
+    ax.set_ylabel(L.metric_label("village_collective_income_yi", ctx.lang, unit=False)
+                  + f" ({L.metric_unit('village_income_median_wan', ctx.lang)})")
+    ax.axhline(2000.0, color="#999999", linewidth=0.6, linestyle=":")
+    ax.grid(axis="y", color="#dddddd", linewidth=0.5)
+    fig.legend(*_legend_entries(ax), loc="outside right upper", fontsize=T.SMALL_SIZE,
+               title=ctx.t("scenario"))
+    _finish(fig, ctx, ctx.t("village_income_title", year=ctx.year, pct=ctx.pct))
+    return Figure("village_income_by_town", fig, table)
+
+
+def village_targets(ctx: Context) -> Figure | None:
+    """The village targets' metrics over the years (median and the 90 % band over
+    replications) by scenario, with the plan's targets."""
+    from simxh.store import read_table
+
+    path = ctx.results.path / "district.parquet"
+    if not path.exists():
+        return None
+    try:
+        d = read_table(path, columns=["scenario", "year", *VILLAGE_TARGET_METRICS])
+    except Exception:  # noqa: BLE001 - a store written before the villages existed
+        return None
+    d = _selected(d, ctx.scenarios)
+    if d.empty:
+        return None
+    parts = [quantile_table(d, ["scenario", "year"], m, (0.05, 0.5, 0.95)).assign(metric=m)
+             for m in VILLAGE_TARGET_METRICS]
+    table = pd.concat(parts, ignore_index=True)[["metric", "scenario", "year", "p05", "p50",
+                                                 "p95"]]
+    fig, axes = _new_figure(T.DOUBLE_COLUMN_IN, 2.8, 1, len(VILLAGE_TARGET_METRICS))
+    for ax, metric in zip(axes.flat, VILLAGE_TARGET_METRICS, strict=True):
+        part = table[table["metric"] == metric]
+        for scen in ctx.scenarios:
+            line = part[part["scenario"] == scen]
+            colour = ctx.colours[scen]
+            ax.fill_between(line["year"], line["p05"], line["p95"], color=colour, alpha=0.12,
+                            linewidth=0)
+            ax.plot(line["year"], line["p50"], color=colour, label=ctx.scenario(scen),
+                    linestyle="--" if scen == ctx.reference else "-", linewidth=1.1)
+        target = target_value(ctx.data, metric)
+        if target is not None:
+            value, year = target
+            ax.plot([year], [value], marker="*", color="black", markersize=7, linestyle="none")
+            ax.axhline(value, color="#999999", linewidth=0.5, linestyle=":")
+        ax.set_title(L.metric_label(metric, ctx.lang, short=True), loc="left",
+                     fontsize=T.FONT_SIZE)
+        ax.grid(color="#eeeeee", linewidth=0.5)
+    handles, labs = _legend_entries(axes.flat[0])
+    fig.legend(handles, labs, loc="outside lower center", ncols=min(len(labs), 4),
+               fontsize=T.SMALL_SIZE)
+    _finish(fig, ctx, ctx.t("village_targets_title"))
+    return Figure("village_targets", fig, table)
+
+
 FIGURES = (
     ("fan_chart", fan_chart),
     ("paired_differences", paired_differences),
@@ -1149,4 +1248,6 @@ FIGURES = (
     ("sensitivity", sensitivity),
     ("rank_probabilities", rank_probabilities),
     ("cost_effectiveness", cost_effectiveness),
+    ("village_income_by_town", village_income_by_town),
+    ("village_targets", village_targets),
 )

@@ -1,0 +1,230 @@
+"""The villages (issue #12): the rural economics' pure functions, the 236 village agents, the
+陈皮 chain, the land ledger, the rural programmes as levers with costs, and the villages table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simxh.agents import Village
+from simxh.economics import rural
+from simxh.model import XinhuiModel
+from simxh.simulation import simulate
+
+PACKAGE = {"rural.beautiful_budget_yi": 0.5, "rural.demo_budget_yi": 1.5,
+           "rural.hollow_budget_yi": 0.5, "rural.enterprise_budget_yi": 2.0,
+           "rural.tourism_budget_yi": 1.0, "rural.service_circle_budget_yi": 0.5}
+
+
+# ---------------------------------------------------------------------------- pure functions
+@pytest.mark.parametrize(("n", "total", "threshold", "over"),
+                         [(199, 125600.0, 100.0, 195), (50, 5000.0, 20.0, 40), (10, 20.0, 1.0, 5)])
+def test_quantile_incomes_hit_the_total_and_the_count(n, total, threshold, over):
+    inc, sigma = rural.lognormal_quantile_incomes(n, total, threshold, over)
+    assert len(inc) == n and sigma > 0
+    assert inc.sum() == pytest.approx(total, rel=1e-9)
+    assert int((inc > threshold).sum()) == over
+    assert np.all(np.diff(inc) > 0)
+
+
+def test_quantile_incomes_refuse_an_impossible_fit():
+    with pytest.raises(ValueError):  # 199 villages over 100万 cannot sum to 1万
+        rural.lognormal_quantile_incomes(199, 1e4, 100.0, 199)
+    with pytest.raises(ValueError):  # only the degenerate σ = 0 sums to 10 × the threshold
+        rural.lognormal_quantile_incomes(10, 10.0, 1.0, 5)
+
+
+def test_norm_ppf_matches_known_quantiles():
+    p = np.array([0.001, 0.025, 0.5, 0.975, 0.999])
+    want = np.array([-3.090232, -1.959964, 0.0, 1.959964, 3.090232])
+    assert np.allclose(rural._norm_ppf(p), want, atol=1e-6)
+
+
+def test_raise_lowest_spends_the_budget_from_the_bottom():
+    s = np.array([0.0, 0.5, 1.2, 0.2])
+    gain = rural.raise_lowest(s, 1.0, 1.0)
+    assert gain.sum() == pytest.approx(1.0)
+    assert gain[2] == 0.0  # above the ceiling
+    after = s + gain
+    assert after[0] == pytest.approx(after[1]) == pytest.approx(after[3])  # levelled together
+    full = rural.raise_lowest(s, 100.0, 1.0)  # more than enough: all to the ceiling, no more
+    assert np.allclose(np.maximum(s + full, 1.0), np.maximum(s, 1.0))
+    assert full.sum() == pytest.approx(0.5 + 1.0 + 0.8)
+    only = rural.raise_lowest(s, 1.0, 1.0, np.array([False, True, True, False]))
+    assert only[0] == 0.0 and only[3] == 0.0 and only[1] == pytest.approx(0.5)
+
+
+def test_take_land_never_grants_land_twice():
+    demand = np.array([10.0, 5.0, 0.0])
+    pool_a = np.array([4.0, 10.0, 3.0])
+    pool_b = np.array([3.0, 0.0, 1.0])
+    granted, (left_a, left_b) = rural.take_land(demand, pool_a, pool_b)
+    assert granted.tolist() == [7.0, 5.0, 0.0]
+    assert left_a.tolist() == [0.0, 5.0, 3.0] and left_b.tolist() == [0.0, 0.0, 1.0]
+    assert np.allclose(granted + left_a + left_b, pool_a + pool_b)  # land is conserved
+
+
+def test_ageing_stock_conserves_tonnes_and_older_peel_is_worth_more():
+    stock = rural.steady_stock(7500.0, 0.25, 15)
+    new, sold = rural.age_stock(stock.copy(), 7500.0, 0.25)
+    assert np.allclose(new, stock)  # the steady state
+    assert stock.sum() + 7500.0 == pytest.approx(new.sum() + sold.sum())
+    v = rural.vintage_values(15, 0.2)
+    assert v[0] == 1.0 and np.all(np.diff(v) > 0) and v[10] == pytest.approx(1.2 ** 10)
+
+
+def test_price_falls_with_excess_supply_and_reverts():
+    assert rural.log_price_step(0.0, 0.6, 0.15, 1.0, 0.0, 0.0) == 0.0
+    assert rural.log_price_step(0.0, 0.6, 0.15, 1.0, 0.5, 0.0) < 0.0
+    assert abs(rural.log_price_step(0.5, 0.6, 0.15, 1.0, 0.0, 0.0)) < 0.5
+
+
+def test_standards_wear_without_upkeep():
+    s = np.array([1.0, 2.0])
+    assert np.allclose(rural.standard_step(s, 0.1, 1.0, np.zeros(2)), s)
+    assert np.allclose(rural.standard_step(s, 0.1, 0.0, np.zeros(2)), 0.9 * s)
+    assert np.allclose(rural.standard_step(s, 0.1, 0.5, np.array([0.5, 0.0])), [1.45, 1.9])
+
+
+# ---------------------------------------------------------------------------- the agents
+@pytest.fixture(scope="module")
+def base_model():
+    return XinhuiModel(seed=11)
+
+
+def test_236_village_agents_each_in_its_town(base_model):
+    m = base_model
+    agents = list(m.agents_by_type[Village])
+    assert len(agents) == 236 == len(m.villages.village_ids)
+    towns = m.region.data.towns
+    for t in m.towns:
+        mine = [a for a in agents if a.town_id == t.town_id]
+        assert len(mine) == towns.loc[t.town_id, "villages"] + towns.loc[t.town_id, "communities"]
+        assert t.villages == len(mine)
+    a = agents[0]
+    assert set(a.income_by_source_wan()) == {"leasing", "enterprise", "agriculture", "tourism"}
+    assert a.classification in ("upgrading", "urban_fringe", "heritage", "relocation")
+
+
+def test_base_year_village_income_reproduces_the_reported_figures(base_model):
+    m = base_model
+    v = m.villages
+    assert v.village_income_wan.sum() == pytest.approx(125600.0, rel=1e-9)  # 12.56亿 (reported)
+    assert int(v.is_village.sum()) == 199
+    assert m.villages_over_100wan == 195  # of 199 (reported)
+    assert m.village_collective_income_yi == pytest.approx(12.56)
+    # the income sources add up, agriculture leaning on the villages with orchards
+    total = sum(v.income_wan.values())
+    assert np.allclose(total, v.village_income_wan)
+
+
+def test_base_year_sector_totals_unchanged_by_the_chain_carve_out(base_model):
+    m = base_model
+    tg = m.base.targets
+    assert m.gdp_primary_yi == pytest.approx(tg["gdp_primary_yi"], rel=1e-12)
+    assert m.gdp_secondary_yi == pytest.approx(tg["gdp_secondary_yi"], rel=1e-12)
+    assert m.gdp_tertiary_yi == pytest.approx(tg["gdp_tertiary_yi"], rel=1e-12)
+    # the carved-out parts are inside the base year's totals
+    assert 0 < m.chenpi.base_processing_yi.sum() < m.residual_secondary_yi.sum()
+    assert 0 < m.chenpi.base_services_yi.sum() < m.tertiary_yi.sum()
+    # the towns' citrus value added lies where their villages' orchards are
+    orchards = m.villages.town_sum(m.villages.citrus_mu)
+    assert np.corrcoef(orchards, m.citrus_yi)[0, 1] > 0.99
+
+
+def run_checked(overrides=None, seed=5, end_year=2030):
+    m = XinhuiModel(seed=seed, overrides=overrides or {}, end_year=end_year)
+    m.check_accounts()
+    while m.running:
+        m.step()
+        m.check_accounts()  # villages add up to the towns; land use within land, every year
+    return m
+
+
+@pytest.mark.parametrize("overrides", [{}, PACKAGE, {"land.construction_quota_mu": 0.0,
+                                                     **PACKAGE}],
+                         ids=["baseline", "package", "package-no-quota"])
+def test_accounts_hold_every_year(overrides):
+    run_checked(overrides)
+
+
+def test_check_catches_a_broken_land_ledger(base_model):
+    m = XinhuiModel(seed=2, end_year=2025)
+    m.step()
+    m.villages.farmland_mu[0] = m.villages.town_area_mu[m.villages.village_town[0]] * 2
+    with pytest.raises(AssertionError):
+        m.check_accounts()
+
+
+def test_programmes_move_the_village_targets_and_cost_money():
+    base = run_checked()
+    demo = run_checked({"rural.demo_budget_yi": 1.5})
+    b, d = (x.datacollector.get_model_vars_dataframe().set_index("year") for x in (base, demo))
+    assert d.loc[2027, "demo_villages"] >= 10 > b.loc[2027, "demo_villages"]
+    assert (d["lever_spend_yi"] - b["lever_spend_yi"]).loc[2024:].min() > 1.0
+    assert demo.government.ledger["spend_rural_demo"] > 0
+    ent = run_checked({"rural.enterprise_budget_yi": 2.0})
+    e = ent.datacollector.get_model_vars_dataframe().set_index("year")
+    assert e.loc[2030, "village_collective_income_yi"] > b.loc[2030, "village_collective_income_yi"]
+    assert ent.villages.enterprise_capital_yi.sum() > 0
+
+
+def test_programmes_compete_for_land():
+    base = run_checked()
+    ent = run_checked({"rural.enterprise_budget_yi": 4.0})
+    b, e = (x.datacollector.get_model_vars_dataframe().set_index("year") for x in (base, ent))
+    # the enterprises' land comes out of the quota the towns' industry would have had
+    assert e.loc[2025, "land_quota_rural_mu"] > 0
+    assert (e.loc[2025, "land_quota_industrial_mu"]
+            == pytest.approx(b.loc[2025, "land_quota_industrial_mu"]
+                             - e.loc[2025, "land_quota_rural_mu"]))
+    # a quota too small for the programme: it asks only for the money it has land for, places
+    # all of it, and industry gets none of that year's quota
+    short = run_checked({"rural.enterprise_budget_yi": 4.0, "land.construction_quota_mu": 50.0},
+                        end_year=2026)
+    paid = short.government.ledger["spend_rural_enterprise"]
+    assert paid == pytest.approx(50.0 / short.p.rural.enterprise_land_mu_per_yi)
+    assert short.villages.enterprise_capital_yi.sum() == pytest.approx(3 * paid)
+    assert short.land_quota_industrial_mu == pytest.approx(0.0, abs=1e-9)
+    # without quota or renewed land, the programme can place nothing and asks for no money
+    none = run_checked({"rural.enterprise_budget_yi": 4.0, "land.construction_quota_mu": 0.0})
+    assert none.villages.enterprise_capital_yi.sum() == 0.0
+    assert none.government.ledger.get("spend_rural_enterprise", 0.0) == 0.0
+    # renewed 空心村 land lets it place capital without the quota
+    both = run_checked({"rural.enterprise_budget_yi": 4.0, "rural.hollow_budget_yi": 1.0,
+                        "land.construction_quota_mu": 0.0})
+    assert both.villages.enterprise_capital_yi.sum() > 0
+
+
+def test_chenpi_price_has_its_own_stream():
+    """Common random numbers: a rural programme does not change the 陈皮 price path."""
+    a = run_checked()
+    b = run_checked(PACKAGE)
+    pa_, pb = (x.datacollector.get_model_vars_dataframe()["chenpi_price_index"] for x in (a, b))
+    assert np.allclose(pa_, pb)
+    assert pa_.std() > 0
+
+
+def test_scorecard_village_targets_come_from_the_agents():
+    m = run_checked(PACKAGE, end_year=2027)
+    agents = list(m.agents_by_type[Village])
+    th = m.p.villages
+    assert m.beautiful_village_share == pytest.approx(
+        np.mean([a.standard >= th.beautiful_threshold - 1e-9 for a in agents]))
+    assert m.demo_villages == sum(a.standard >= th.demo_threshold - 1e-9 for a in agents)
+    over = sum(a.collective_income_wan * m.price_index > 2000.0 for a in agents)
+    assert m.villages_collective_over_2000wan == over
+
+
+def test_villages_table():
+    res = simulate(seed=4, overrides={"run.end_year": 2026})
+    v = res.villages
+    assert len(v) == 236 * 4
+    for col in ("scenario", "replication", "seed", "year", "village", "town", "population",
+                "collective_income_wan", "farmland_mu", "citrus_mu", "standard"):
+        assert col in v.columns
+    by_year = v.groupby("year")["collective_income_wan"].sum() / 1e4
+    d = res.district.set_index("year")["village_collective_income_yi"]
+    assert np.allclose(by_year.to_numpy(), d.to_numpy())
+    district, towns = res  # still a pair
+    assert simulate(seed=4, overrides={"run.end_year": 2025}, villages=False).villages is None
