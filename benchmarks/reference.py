@@ -40,7 +40,8 @@ from simxh.firms import FirmDraws, FirmFields, Firms
 # the per-firm state an agent holds (read from the model's arrays when the agent is created,
 # written back after every firm step)
 STATE = ("log_productivity", "log_productivity_mean", "capital_yi", "employment_wan", "value_added_yi", "output_yi",
-         "age_years", "alive", "above_scale", "hightech", "little_giant", "renovated_year")
+         "age_years", "alive", "above_scale", "hightech", "little_giant", "renovated_year",
+         "renovation_debt_yi")
 
 
 class FirmAgent(mesa.Agent):
@@ -65,6 +66,7 @@ class FirmAgent(mesa.Agent):
         self.hightech = bool(f.hightech[index])
         self.little_giant = bool(f.little_giant[index])
         self.renovated_year = int(f.renovated_year[index])
+        self.renovation_debt_yi = float(f.renovation_debt_yi[index])
 
     def step(self) -> None:
         """One year of this firm's decisions: renovate → productivity → invest → hire → produce →
@@ -97,12 +99,18 @@ class FirmAgent(mesa.Agent):
         self.log_productivity_mean = float(self.log_productivity_mean + p.tfp_drift + gain)
 
         # investment toward desired capital (last year's value added), financed out of profits
-        # and limited where labour is short
+        # (after the firm's own part of a renovation and its renovation debt) and limited where
+        # labour is short
         phi = p.returns_to_scale
         allowed = fields.expansion_allowed[self.town]
         va = _one(self.value_added_yi)
         desired = fd.desired_capital(va, alpha, fields.user_cost, phi)
-        cap = p.reinvestment_share * alpha * np.maximum(va, 0.0)
+        funds = p.reinvestment_share * alpha * np.maximum(va, 0.0)
+        own = renovation_investment * (1.0 - fields.renovation_subsidy_share
+                                       if d.supported[i] else 1.0)
+        cap, debt = fd.renovation_financing(funds, _one(own), _one(self.renovation_debt_yi),
+                                            p.loan_rate)
+        self.renovation_debt_yi = float(debt[0])
         invest = float(fd.investment_to_target(_one(self.capital_yi), desired, p.depreciation,
                                                p.investment_speed, cap, _one(allowed),
                                                fields.net_investment,
@@ -144,6 +152,8 @@ class FirmAgent(mesa.Agent):
         nominal = self.output_yi * fields.price_index
         self.above_scale = bool(alive and fd.crosses_threshold(nominal, p.above_scale_threshold_yi))
         bonus = p.favoured_certification_bonus if fields.favoured_sector[self.sector] else 0.0
+        if self.renovated_year > fields.year - p.certification_window_years:
+            bonus = bonus + p.renovation_certification_bonus
         p_ht = fd.certification_probability(self.log_productivity + bonus - fields.hightech_bar_log_a,
                                             p.hightech_max_rate)
         candidate = nominal >= p.hightech_min_output_yi
