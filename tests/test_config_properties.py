@@ -62,7 +62,8 @@ def toml_value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{toml_key(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{toml_key(k)} = {toml_value(v)}" for k, v in value.items()
+                               if v is not None) + "}"  # None: an absent key
     raise TypeError(type(value))
 
 
@@ -125,7 +126,8 @@ def mutate(doc: dict[str, Any], data: st.DataObject) -> dict[str, Any]:
     """Apply 1–3 random mutations to a deep copy of ``doc``."""
     doc = json.loads(json.dumps(doc))
     for _ in range(data.draw(st.integers(1, 3), label="mutations")):
-        options = paths(doc)
+        # an unset optional setting (None) is an absent key in TOML: not a value to mutate
+        options = [p for p in paths(doc) if _get(doc, p) is not None]
         op = data.draw(st.sampled_from(OPS), label="op")
         if not options or op == "add":
             tables = [()] + [p for p in options if isinstance(_get(doc, p), dict)]

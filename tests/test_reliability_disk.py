@@ -46,7 +46,7 @@ def fast_model(monkeypatch):
     """`simxh run` with the fake model (inline executor: the patch reaches the runs)."""
     import simxh.simulation
 
-    def simulate(cfg, seed=0, scenario="", replication=0, region=None):
+    def simulate(cfg, seed=0, scenario="", replication=0, region=None, villages=True):
         return fake_simulate(cfg, seed=seed, scenario=scenario, replication=replication)
 
     monkeypatch.setattr(simxh.simulation, "simulate", simulate)

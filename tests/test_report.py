@@ -18,7 +18,7 @@ from simxh.report import prepare, theme, write_report
 
 FIGURES = ("fan_chart", "paired_differences", "town_trajectories", "network_map",
            "target_scorecard", "equity", "sensitivity", "rank_probabilities",
-           "cost_effectiveness")
+           "cost_effectiveness", "village_income_by_town", "village_targets")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

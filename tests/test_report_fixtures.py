@@ -37,7 +37,7 @@ def make_results(root: Path, *, replications: int = 8, end_year: int = 2035,
     params = pd.DataFrame({"point": np.arange(design_points),
                            "access.decay": np.linspace(0.7, 1.1, design_points),
                            "firms.entry_rate": rng.uniform(0.1, 0.3, design_points)})
-    district_rows, town_rows = [], []
+    district_rows, town_rows, village_rows = [], [], []
     shares = np.array([v[1] for v in TOWNS.values()])
     shares = shares / shares.sum()
     for p in range(design_points):
@@ -73,7 +73,22 @@ def make_results(root: Path, *, replications: int = 8, end_year: int = 2035,
                         "hightech_firms": 550 + 12 * (year - 2023) * (1 + extra),
                         "population_wan": pop[i].sum(),
                         "lever_spend_yi": 1.0 + 3.0 * extra + 0.1 * shocks[i] * 10,
+                        # the village targets (counted from the village agents in the model)
+                        "beautiful_village_share": min(0.6 + 0.05 * (year - 2023) * (1 + extra),
+                                                       1.0),
+                        "demo_villages": int(2 * (year - 2023) * (1 + extra)),
+                        "villages_collective_over_2000wan": 6 + (year - 2023) // 3,
                     })
+                    for j, town in enumerate(TOWNS):  # three villages a town
+                        for k in range(3):
+                            village_rows.append({
+                                "scenario": name, "point": p, "replication": r,
+                                "seed": 1000 + r, "year": int(year),
+                                "village": f"{town}_v{k}", "town": town, "kind": "village",
+                                "collective_income_wan": float(
+                                    300.0 * (1 + k) * town_gdp[i, j] / town_gdp[0, j]
+                                    * np.exp(tshocks[i, j])),
+                            })
                     for j, town in enumerate(TOWNS):
                         town_rows.append({
                             "scenario": name, "point": p, "replication": r, "seed": 1000 + r,
@@ -87,6 +102,7 @@ def make_results(root: Path, *, replications: int = 8, end_year: int = 2035,
         district = district.drop(columns=["access.decay", "firms.entry_rate"])
     district.to_parquet(root / "district.parquet", index=False)
     towns.to_parquet(root / "towns.parquet", index=False)
+    pd.DataFrame(village_rows).to_parquet(root / "villages.parquet", index=False)
     spec_scen = [{"name": n, "config": None, "reference": n == "baseline",
                   "description": "" if n == "baseline" else f"synthetic lever {n}",
                   "overrides": ({"infrastructure.enabled": True,

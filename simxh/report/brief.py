@@ -88,6 +88,10 @@ _B: dict[str, tuple[str, str]] = {
                   "{n} replications; ties share their ranks evenly)."),
     "p_first": ("{metric}第一名概率", "P(1st) {metric}"),
     "scorecard": ("规划目标达成概率", "Plan targets: probability of meeting them"),
+    "villages": ("乡村：村集体收入与乡村振兴目标", "Villages: collective income and the village targets"),
+    "villages_text": ("村级数据为镇街与全区数据的假设分解（未找到村级统计），图中为各情景的分布。",
+                      "Village-level inputs are assumed splits of town and district figures (no "
+                      "village statistics were found); the charts show each scenario's spread."),
     "scorecard_ci": ("概率后括号内为{pct} Wilson置信区间（{n}次模拟中达成目标的比例）。",
                      "Brackets: the {pct} Wilson score interval of each probability (the share "
                      "of {n} runs that meet the target)."),
@@ -323,6 +327,14 @@ def write_brief(ctx: Context, figures: Sequence[Figure], formats: Sequence[str],
         out += [""] + eq
     if "equity" in by_name:
         out += ["", _embed(by_name["equity"], formats)]
+
+    # Villages (when the experiment kept the villages table).
+    village_figs = [by_name[n] for n in ("village_targets", "village_income_by_town")
+                    if n in by_name]
+    if village_figs:
+        out += ["", f"## {b('villages', lang)}", "", b("villages_text", lang), ""]
+        for fig in village_figs:
+            out += [_embed(fig, formats), ""]
 
     # The rest of the figures.
     rest = [f for f in figures if f.name in ("town_trajectories", "network_map", "sensitivity")]
