@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from simxh.economics import equity
+from simxh.numeric import median, quantiles
 
 WAN_PER_YI = 1e4
 """万元 per 亿元 (a unit conversion)."""
@@ -232,15 +233,15 @@ class DistrictMetrics(StateViews):
 
     @property
     def village_income_p10_wan(self) -> float:
-        return float(np.quantile(self._village_income(), DECILE_LOW))
+        return quantiles(self._village_income(), [DECILE_LOW])[0]
 
     @property
     def village_income_median_wan(self) -> float:
-        return float(np.median(self._village_income()))
+        return float(median(self._village_income()))
 
     @property
     def village_income_p90_wan(self) -> float:
-        return float(np.quantile(self._village_income(), DECILE_HIGH))
+        return quantiles(self._village_income(), [DECILE_HIGH])[0]
 
     @property
     def urban_rural_income_ratio(self) -> float:
