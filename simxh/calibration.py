@@ -424,6 +424,15 @@ def solve_value_added_ratio(va: np.ndarray, output_target_yi: float, threshold_y
     return 0.5 * (lo + hi)
 
 
+@functools.lru_cache(maxsize=32)
+def _village_income_quantiles(n: int, total: float, threshold: float, n_over: int) -> np.ndarray:
+    """:func:`simxh.economics.rural.lognormal_quantile_incomes` (its incomes), computed once per
+    set of figures (a bisection that depends on the data alone; read-only)."""
+    incomes, _sigma = rural.lognormal_quantile_incomes(n, total, threshold, n_over)
+    incomes.setflags(write=False)
+    return incomes
+
+
 @functools.lru_cache(maxsize=16)
 def _base_inputs(data: object, base_year: int, citrus_share: float, residual_share: float,
                  returns_to_scale: float, capital_share: float) -> tuple:
@@ -585,7 +594,7 @@ def calibrate(region: object, config: object, rng: np.random.Generator) -> BaseS
     score = rng.standard_normal(len(village_town)) + 0.5 * np.log(gdp_pc[village_town]
                                                                   / gdp_pc.mean())
     income_v = np.zeros(len(village_town))
-    quantiles, _ = rural.lognormal_quantile_incomes(
+    quantiles = _village_income_quantiles(
         int(is_village.sum()), tg["village_collective_income_yi"] * 1e4,
         vcfg.income_over_threshold_wan, vcfg.villages_over_threshold)
     idx = np.flatnonzero(is_village)
