@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import simxh
 
@@ -89,6 +90,36 @@ def test_half_the_places_do_less_than_the_full_programme() -> None:
     assert 0 < sum(half.spent) < sum(full.spent)
     assert 0 < sum(half.accepted) < sum(full.accepted)
     assert base.gdp_yi < half.gdp_yi < full.gdp_yi
+
+
+def test_a_renovation_crowds_out_the_firms_other_investment() -> None:
+    """The same firm, the same year, with and without a supported renovation: where its
+    retained profits bind, its own part (1 − subsidy) of the renovation is taken from its other
+    investment, and what the funds cannot cover becomes debt."""
+    from simxh.firms import draw_firm_year, step_firms
+
+    m = simxh.XinhuiModel(seed=1, overrides={
+        **SHORT, "tech_renovation.enabled": True, "tech_renovation.subsidy_share": 0.2,
+        "firms.reinvestment_share": 0.2, "firms.renovation_base_rate": 0.0})
+    m.year += 1
+    fields = m.industry.firm_fields()
+    f = m.firms
+    i = int(np.flatnonzero(f.alive & f.above_scale)[0])
+    fp = m.p.firms
+    renovation = fp.renovation_cost_share * float(f.capital_yi[i])
+    own = (1.0 - 0.2) * renovation
+    without, with_ = f.take(np.arange(len(f))), f.take(np.arange(len(f)))
+    draws = draw_firm_year(m.streams, m.year, len(f))
+    step_firms(without, fields, draws, fp)
+    draws.supported[i] = True
+    step_firms(with_, fields, draws, fp)
+    assert with_.renovated_year[i] == m.year and without.renovated_year[i] != m.year
+    added = float(with_.capital_yi[i] - without.capital_yi[i])
+    crowded_out = renovation - added  # the other investment the renovation displaced
+    assert 0.0 < crowded_out <= own + 1e-12
+    # the own part is paid from the funds (crowding out) or borrowed, nothing else
+    assert crowded_out + float(with_.renovation_debt_yi[i]) == pytest.approx(own, rel=1e-9)
+    assert without.renovation_debt_yi[i] == 0.0
 
 
 def test_the_firm_pays_its_own_part_of_a_renovation() -> None:
