@@ -20,7 +20,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 import _common  # noqa: F401  (one-thread BLAS before numpy)
-import mesa
 from _common import median, print_machine
 
 import simxh.firms as firms_module
@@ -33,6 +32,7 @@ from simxh.processes.industry import Industry
 from simxh.processes.network import Network
 from simxh.processes.towns import TownsLabour
 from simxh.processes.villages import Villages
+from simxh.reporters import Collector
 from simxh.simulation import simulate
 
 SETUP = [(model_module, "build_region", "region: data files + network graph"),
@@ -51,7 +51,7 @@ STEP = [(XinhuiModel, "step", "step() total (12 years)"),
         (PublicFinance, "tax_revenue", "tax revenue"),
         (PublicFinance, "budget", "budget and public capital"),
         (Villages, "update", "villages"),
-        (mesa.DataCollector, "collect", "data collection (DataCollector.collect)")]
+        (Collector, "collect", "data collection (DataCollector.collect)")]
 
 
 @contextlib.contextmanager

@@ -102,7 +102,7 @@ class Town(mesa.Agent):
     @property
     def village_collective_income_wan(self) -> float:
         v = self.model.villages
-        return float(v.village_income_wan[v.village_town == self.index].sum())
+        return v.town_total(v.village_income_wan, self.index)
 
     @property
     def beautiful_villages(self) -> int:
@@ -113,12 +113,12 @@ class Town(mesa.Agent):
     def citrus_area_mu(self) -> float:
         """The town's 新会柑 orchards (the sum of its villages')."""
         v = self.model.villages
-        return float(v.citrus_mu[v.village_town == self.index].sum())
+        return v.town_total(v.citrus_mu, self.index)
 
     @property
     def farmland_mu(self) -> float:
         v = self.model.villages
-        return float(v.farmland_mu[v.village_town == self.index].sum())
+        return v.town_total(v.farmland_mu, self.index)
 
     @property
     def accessibility(self) -> float:

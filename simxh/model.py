@@ -52,6 +52,7 @@ from simxh.reporters import (  # noqa: F401 - re-exported: the reporter names' l
     REPORTER_ALIASES,
     TOWN_REPORTER_PREFIX,
     TOWN_REPORTERS,
+    Collector,
     DistrictMetrics,
     check_accounts,
 )
@@ -138,7 +139,7 @@ class XinhuiModel(DistrictMetrics, mesa.Model):
         self.year_stats: dict[str, float] = {}
         self.region = (region if region is not None else build_region(self.config)).copy()
         self._setup()
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = Collector(
             model_reporters={"year": "year", **{name: REPORTER_ALIASES.get(name, name)
                                                 for name in DISTRICT_REPORTERS}},
             agenttype_reporters={Town: {"town": "town_id", **{

@@ -5,8 +5,11 @@ accounting checks the tests use."""
 
 from __future__ import annotations
 
+import operator
+from copy import deepcopy
 from typing import Any
 
+import mesa
 import numpy as np
 
 from simxh.economics import equity
@@ -54,10 +57,11 @@ which merges a model's and its agents' values into one row, keeps the district's
 :func:`simxh.simulation.result_tables` names the towns table's columns without the prefix."""
 
 REPORTER_ALIASES = {
-    "population_wan": lambda m: m.population_wan_total,
-    "firms": lambda m: m.firms_count,
+    "population_wan": "population_wan_total",
+    "firms": "firms_count",
 }
-"""District reporters whose name is taken by a model attribute of another meaning."""
+"""District reporters whose name is taken by a model attribute of another meaning: the model
+attribute each one reads."""
 
 STATE_VIEWS = {
     "towns_labour": (
@@ -83,6 +87,66 @@ STATE_VIEWS = {
 }
 """Process state readable on the model under its attribute name (``model.population_wan`` is
 ``model.towns_labour.population_wan``): the owner is the process, the view is read-only."""
+
+
+_IMMUTABLE = frozenset((float, int, bool, str, tuple, type(None)))
+"""Value types stored as they are (Mesa deep-copies everything else)."""
+
+
+class Collector(mesa.DataCollector):
+    """Mesa's DataCollector with the same records, collected with fewer Python calls.
+
+    When every model reporter is an attribute name and every agent-type reporter one too (as
+    :class:`simxh.model.XinhuiModel`'s are), one ``operator.attrgetter`` reads all of a model's
+    or an agent's attributes in one call, and values of immutable types are stored without
+    ``deepcopy``: the same attribute reads in the same order, the same values stored in the same
+    ``model_vars`` and ``_agenttype_records``, so ``get_model_vars_dataframe()`` and
+    ``get_agenttype_vars_dataframe()`` are unchanged. Any other kind of reporter falls back to
+    Mesa's own ``collect``. (Mesa's per-reporter checks cost more than the reporters: about a
+    third of data collection, 5 ms a run.)
+    """
+
+    def __init__(self, model_reporters: dict | None = None,
+                 agenttype_reporters: dict | None = None) -> None:
+        super().__init__(model_reporters=model_reporters,
+                         agenttype_reporters=agenttype_reporters)
+        model_reporters = model_reporters or {}
+        agenttype_reporters = agenttype_reporters or {}
+        plain = (all(isinstance(r, str) for r in model_reporters.values())
+                 and all(isinstance(r, str) for reps in agenttype_reporters.values()
+                         for r in reps.values()))
+        self._fast = plain and bool(model_reporters)
+        if self._fast:
+            self._model_names = list(model_reporters)
+            self._model_get = operator.attrgetter(*model_reporters.values())
+            self._type_get = {t: operator.attrgetter(*reps.values())
+                              for t, reps in agenttype_reporters.items() if reps}
+
+    def collect(self, model: Any) -> None:
+        if not self._fast or not self._validated:  # Mesa's checks (and messages) the first time
+            super().collect(model)
+            return
+        self._collection_steps.append(model.time)
+        values = self._model_get(model)
+        if len(self._model_names) == 1:
+            values = (values,)
+        for var, value in zip(self._model_names, values, strict=True):
+            self.model_vars[var].append(value if type(value) in _IMMUTABLE else deepcopy(value))
+        records: dict = {}
+        self._agenttype_records[model.time] = records
+        time = model.time
+        by_type = model.agents_by_type
+        for agent_type, get in self._type_get.items():
+            single = len(self.agenttype_reporters[agent_type]) == 1
+            rows = []
+            for agent in by_type.get(agent_type, ()):
+                vals = get(agent)
+                if single:
+                    vals = (vals,)
+                if not all(type(v) in _IMMUTABLE for v in vals):
+                    vals = tuple(v if type(v) in _IMMUTABLE else deepcopy(v) for v in vals)
+                rows.append((time, agent.unique_id, *vals))
+            records[agent_type] = rows
 
 
 def _view(owner: str, name: str) -> property:
