@@ -3,6 +3,7 @@ villages, one row a village and year)."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -33,6 +34,35 @@ def shared_region(cfg: Any) -> Region:
             _REGIONS.clear()
         region = _REGIONS[key] = build_region(cfg)
     return region
+
+
+@functools.lru_cache(maxsize=1)
+def _string_dtype() -> Any:
+    """The dtype pandas gives a column of Python strings (``str`` in pandas 3)."""
+    return pd.Series(np.array(["a"], dtype=object)).dtype
+
+
+@functools.lru_cache(maxsize=64)
+def _strings(values: tuple[str, ...]) -> Any:
+    """``values`` as a pandas string array (made once per set of names)."""
+    return pd.array(np.array(values, dtype=object), dtype=_string_dtype())
+
+
+def _string_column(values: tuple[str, ...], codes: np.ndarray) -> Any:
+    """The column ``values[codes]`` with the dtype pandas infers for strings: taken from the
+    names' array rather than inferred from thousands of Python strings (the same column)."""
+    return _strings(values).take(np.asarray(codes, dtype=np.intp))
+
+
+def _column(values: list[Any]) -> Any:
+    """A reporter's values as the array pandas would infer from the list (int64 for integers,
+    float64 for numbers, else the list itself), without the inference."""
+    kinds = {type(v) for v in values}
+    if kinds and kinds <= {int}:
+        return np.array(values, dtype=np.int64)
+    if kinds and kinds <= {int, float}:
+        return np.array(values, dtype=np.float64)
+    return values
 
 
 class _Tables(NamedTuple):
@@ -85,21 +115,23 @@ def result_tables(model: XinhuiModel, *, scenario: str = "", replication: int = 
     dc = model.datacollector
     # each table is built from one dict of columns: inserting columns one by one made pandas
     # copy its blocks again and again (a third of this function's time)
-    district = pd.DataFrame({"scenario": scenario, "replication": replication,
-                             "seed": model.seed, "year": years,
-                             **{name: dc.model_vars[name] for name in DISTRICT_REPORTERS}})
+    district = pd.DataFrame({"scenario": _string_column((scenario,), np.zeros(len(years))),
+                             "replication": replication, "seed": model.seed,
+                             "year": np.array(years, dtype=np.int64),
+                             **{name: _column(dc.model_vars[name]) for name in DISTRICT_REPORTERS}})
     step, agent, columns = _town_records(dc)
     year_of = dict(zip(sorted(set(step)), years, strict=True))
-    towns_by_id = {a.unique_id: a.town_id for a in model.towns}
+    town_ids = tuple(model.region.town_ids)
+    order = {t: i for i, t in enumerate(town_ids)}
+    town_of_agent = {a.unique_id: order[a.town_id] for a in model.towns}
     year = np.array([year_of[s] for s in step], dtype=np.int64)
-    town = np.array([towns_by_id[a] for a in agent], dtype=object)
+    town = np.array([town_of_agent[a] for a in agent], dtype=np.intp)
     # rows in year order, then the town order of the data files (not alphabetical); the
     # permutation is applied to each column rather than sorting the finished frame
-    order = {t: i for i, t in enumerate(model.region.town_ids)}
-    rows = np.lexsort((np.array([order[t] for t in town]), year))
+    rows = np.lexsort((town, year))
     towns = pd.DataFrame({
-        "scenario": scenario, "replication": replication, "seed": model.seed,
-        "year": year[rows], "town": town[rows],
+        "scenario": _string_column((scenario,), np.zeros(len(rows))), "replication": replication,
+        "seed": model.seed, "year": year[rows], "town": _string_column(town_ids, town[rows]),
         **{name: columns[TOWN_REPORTER_PREFIX + name][rows] for name in TOWN_REPORTERS}})
     return SimulationResult(district, towns,
                             village_table(model, scenario, replication) if villages else None)
@@ -112,14 +144,15 @@ def village_table(model: XinhuiModel, scenario: str = "", replication: int = 0) 
     v = model.villages
     n = len(v.village_ids)
     ny = len(recs)
-    town_ids = np.array(model.region.town_ids, dtype=object)
     cols = {name: np.concatenate([r[name] for r in recs]) for name in recs[0]} if recs else {}
+    row_village = np.tile(np.arange(n), ny)  # each row's village
     return pd.DataFrame({
-        "scenario": scenario, "replication": replication, "seed": model.seed,
+        "scenario": _string_column((scenario,), np.zeros(n * ny)), "replication": replication,
+        "seed": model.seed,
         "year": np.repeat(np.array(model.collected_years, dtype=np.int64), n),
-        "village": np.tile(np.array(v.village_ids, dtype=object), ny),
-        "town": np.tile(town_ids[v.village_town], ny),
-        "kind": np.tile(np.where(v.is_village, "village", "community").astype(object), ny),
+        "village": _string_column(tuple(v.village_ids), row_village),
+        "town": _string_column(tuple(model.region.town_ids), v.village_town[row_village]),
+        "kind": _string_column(("community", "village"), v.is_village[row_village]),
         **cols})
 
 

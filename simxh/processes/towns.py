@@ -202,8 +202,10 @@ class TownsLabour:
         def total(values: np.ndarray) -> np.ndarray:
             return np.bincount(town, weights=values[alive], minlength=nt)
 
-        def count(mask: np.ndarray) -> np.ndarray:
-            return np.bincount(town[mask[alive]], minlength=nt)
+        # the four status counts from one bincount of (town, status bits) over the alive firms
+        # (counts are integers: the same numbers as one bincount per status)
+        bits = (f.above_scale.view(np.uint8) | (f.hightech.view(np.uint8) << 1)
+                | (f.little_giant.view(np.uint8) << 2))
 
         self.town_firm_va = total(f.value_added_yi)
         self.town_primary_yi = self.citrus_yi + self.other_primary_yi
@@ -218,12 +220,14 @@ class TownsLabour:
         self.town_gdp_yi = self.town_primary_yi + self.town_secondary_yi + self.tertiary_yi
         nominal = f.output_yi * m.outside.ppi_index(m.year)
         self.firms_over_10yi_mask = alive & (nominal >= m.p.firms.big_firm_threshold_yi)
+        bits = bits | (self.firms_over_10yi_mask.view(np.uint8) << 3)
+        table = np.bincount(town.astype(np.intp) * 16 + bits[alive],
+                            minlength=16 * nt).reshape(nt, 16)
+        has = np.arange(16)
         self.town_firm_counts = {
-            "firms": np.bincount(town, minlength=nt),
-            "above_scale": count(f.above_scale),
-            "hightech": count(f.hightech),
-            "little_giant": count(f.little_giant),
-            "over_10yi": count(self.firms_over_10yi_mask),
+            "firms": table.sum(axis=1),
+            **{name: table[:, (has >> k) & 1 == 1].sum(axis=1)
+               for k, name in enumerate(("above_scale", "hightech", "little_giant", "over_10yi"))},
         }
         self.town_industrial_output_yi = total(np.where(f.above_scale, f.output_yi, 0.0))
         self.town_employment_wan = (total(f.employment_wan)
