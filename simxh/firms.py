@@ -173,7 +173,17 @@ class Firms:
 
     def sum_by(self, key: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
         """Sum ``values`` over alive firms grouped by integer ``key`` (length ``n``)."""
-        return np.bincount(key[self.alive], weights=values[self.alive], minlength=n)
+        ia = np.flatnonzero(self.alive)  # see alive_index
+        return np.bincount(key[ia], weights=values[ia], minlength=n)
+
+    def alive_index(self) -> np.ndarray:
+        """The alive firms' indices, in order.
+
+        ``x[firms.alive_index()]`` takes the same elements in the same order as
+        ``x[firms.alive]``; with numpy's boolean indexing slower than an integer gather here
+        (~35 µs against ~12 µs for 10,000 firms), the index is taken once and used for every
+        gather of a phase."""
+        return np.flatnonzero(self.alive)
 
     def count_by(self, key: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
         """Count alive firms with ``mask`` grouped by ``key``."""

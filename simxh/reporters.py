@@ -44,6 +44,7 @@ LEVER_SPEND_ITEMS = ("tech_renovation", "attraction_effort", "integration", "pai
                     "rural_demo", "rural_hollow", "rural_enterprise", "rural_tourism",
                     "rural_service_circle")
 """District budget items (``spend_<item>`` in the ledger) that pay for the policy levers."""
+_LEVER_SPEND_KEYS = tuple(f"spend_{k}" for k in LEVER_SPEND_ITEMS)
 TOWN_REPORTERS = (
     "zone", "gdp_yi", "gdp_primary_yi", "gdp_secondary_yi", "gdp_tertiary_yi",
     "industrial_output_yi", "fiscal_revenue_yi", "employment_wan", "population_wan", "firms",
@@ -382,7 +383,7 @@ class DistrictMetrics(StateViews):
         district's renovation subsidies, attraction effort, integration platforms, pairing and
         infrastructure, plus what the towns paid in pairing transfers and competition subsidies."""
         led, tl = self.government.ledger, self.government.town_ledger
-        district = sum(led.get(f"spend_{k}", 0.0) for k in LEVER_SPEND_ITEMS)
+        district = sum(led.get(k, 0.0) for k in _LEVER_SPEND_KEYS)
         towns = sum(float(np.sum(tl.get(f"out_{k}", 0.0))) for k in ("pairing", "competition_subsidy"))
         return float(district + towns)
 

@@ -174,6 +174,13 @@ def _seed_words(seed: int, keys: tuple[int, ...]) -> list[int]:
             (o6 ^ (o6 >> 16)) | ((o7 ^ (o7 >> 16)) << 32)]
 
 
+@functools.lru_cache(maxsize=4096)
+def _keys(names: tuple[str | int, ...], _types: tuple[type, ...]) -> tuple[int, ...]:
+    """The spawn key of a stream name (one cached lookup per name rather than one per part;
+    the parts' types are part of the cache key, since ``(1,) == (True,)``)."""
+    return tuple(map(_key, names))
+
+
 class _SeedWords(ISeedSequence):
     """A seed sequence that hands PCG64 the words computed by :func:`_seed_words`."""
 
@@ -197,7 +204,7 @@ def stream(seed: int, *names: str | int) -> np.random.Generator:
     """
     if seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
-    words = _seed_words(int(seed), tuple(map(_key, names)))
+    words = _seed_words(int(seed), _keys(names, tuple(map(type, names))))
     return np.random.Generator(np.random.PCG64(_SeedWords(words)))
 
 

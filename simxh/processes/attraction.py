@@ -312,7 +312,7 @@ class Attraction:
         size = attr.pareto_sizes(g.random(n), ac.min_project_yi, ac.project_tail_exponent,
                                  ac.max_project_yi)
         favoured = m.industry.favoured_sector
-        sector_w = np.bincount(m.firms.sector[m.firms.alive], minlength=ns) + 1.0
+        sector_w = np.bincount(m.firms.sector[m.firms.alive_index()], minlength=ns) + 1.0
         sector_w = sector_w * np.where(favoured, ac.favoured_sector_weight, 1.0)
         sector = np.minimum((g.random(n)[:, None] > np.cumsum(sector_w / sector_w.sum())).sum(1),
                             ns - 1)

@@ -68,9 +68,9 @@ class Industry:
         # district wage clears the firms' labour market; a local premium where labour is tight
         wage = tl.district_wage * labour.wage_index(tight, lc.wage_elasticity)
         f = self.firms
-        a = f.alive
+        a = f.alive_index()
         la = f.log_productivity[a]
-        above = a & f.above_scale
+        above = np.flatnonzero(f.alive & f.above_scale)
         ppi = m.outside.ppi_index(m.year)
         median_la = median(la)
         fp = self.p
@@ -86,7 +86,7 @@ class Industry:
             reference_output_yi=float(median(f.output_yi[a])),
             reference_productivity=float(np.exp(median_la)),
             mean_log_productivity=float(np.mean(la)),
-            renovation_bar_log_a=float(median(f.log_productivity[above])) if above.any() else 0.0,
+            renovation_bar_log_a=float(median(f.log_productivity[above])) if len(above) else 0.0,
             hightech_bar_log_a=hightech_bar,
             little_giant_bar_log_a=little_giant_bar,
             favoured_sector=self.favoured_sector, price_index=ppi,
@@ -198,15 +198,16 @@ class Industry:
         alive = f.alive
         n_alive = int(alive.sum())
         # incumbents' median log productivity, the centre of both kinds of entrant
-        median_la = median(f.log_productivity[alive])
-        lk = f.capital_yi[alive].sum() / f.employment_wan[alive].sum()
+        ia = f.alive_index()  # the alive firms (at the start of entry), gathered by index
+        median_la = median(f.log_productivity[ia])
+        lk = f.capital_yi[ia].sum() / f.employment_wan[ia].sum()
         new_idx = m.attraction.start_projects(median_la, lk)
         # organic births (mostly micro firms in the towns); none in the no-net-investment what-if
         g = m.streams.get("firms", "entry", m.year)
         n_new = int(g.poisson(fc.entry_rate * n_alive)) if m.p.economy.net_investment else 0
         if n_new:
             nt = m.nt
-            alive = f.alive
+            alive = f.alive_index()  # now with the projects that started
             counts = np.bincount(f.town[alive], minlength=nt).astype(float)
             town = np.minimum((g.random(n_new)[:, None] > np.cumsum(counts / counts.sum())).sum(1),
                               nt - 1)

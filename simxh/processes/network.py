@@ -47,8 +47,9 @@ class Network:
             self.w_access = access_weights(times, region.distance_decay, region.self_time_min)
             self.changed = False
         f = m.firms
-        alive = f.alive
-        node_va = np.bincount(f.node[alive], weights=f.value_added_yi[alive], minlength=n_int)
+        ia = f.alive_index()
+        node_alive, va_alive = f.node[ia], f.value_added_yi[ia]  # taken once, used twice
+        node_va = np.bincount(node_alive, weights=va_alive, minlength=n_int)
         masses = self.node_masses(node_va)
         self.masses = masses
         if self.base_competition is not None and self.production.access_competition > 0:
@@ -71,9 +72,8 @@ class Network:
         node_mass = masses[: n_int]
         self.agg_total = prod.mass_within_reach(self.w_agg, node_mass)
         ns = m.ns
-        key = f.node[alive] * ns + f.sector[alive]
-        sector_va = np.bincount(key, weights=f.value_added_yi[alive],
-                                minlength=n_int * ns).reshape(n_int, ns)
+        key = node_alive * ns + f.sector[ia]
+        sector_va = np.bincount(key, weights=va_alive, minlength=n_int * ns).reshape(n_int, ns)
         self.agg_sector = prod.mass_within_reach(self.w_agg, sector_va)
         self.node_firm_va = node_va
 

@@ -181,7 +181,8 @@ class TownsLabour:
             self.population_wan, self.district_wage / self.outside_wage, jobs, lc.natural_growth,
             lc.migration_speed)
         # land renewal (工改), faster where a zone pools its renewal
-        used = np.bincount(f.node[f.alive], weights=f.land_mu[f.alive], minlength=m.n_int)
+        ia = f.alive_index()
+        used = np.bincount(f.node[ia], weights=f.land_mu[ia], minlength=m.n_int)
         rate = m.p.land.renewal_rate * np.where(
             m.cooperation.zone_integrated(m.year)[m.node_zone],
             1.0 + m.p.integration.renewal_bonus, 1.0)
@@ -197,10 +198,11 @@ class TownsLabour:
         # the alive firms' towns, taken once for all the sums and counts below (the same
         # elements in the same order as Firms.sum_by and count_by take)
         alive = f.alive
-        town = f.town[alive]
+        ia = f.alive_index()
+        town = f.town[ia]
 
         def total(values: np.ndarray) -> np.ndarray:
-            return np.bincount(town, weights=values[alive], minlength=nt)
+            return np.bincount(town, weights=values[ia], minlength=nt)
 
         # the four status counts from one bincount of (town, status bits) over the alive firms
         # (counts are integers: the same numbers as one bincount per status)
@@ -221,7 +223,7 @@ class TownsLabour:
         nominal = f.output_yi * m.outside.ppi_index(m.year)
         self.firms_over_10yi_mask = alive & (nominal >= m.p.firms.big_firm_threshold_yi)
         bits = bits | (self.firms_over_10yi_mask.view(np.uint8) << 3)
-        table = np.bincount(town.astype(np.intp) * 16 + bits[alive],
+        table = np.bincount(town.astype(np.intp) * 16 + bits[ia],
                             minlength=16 * nt).reshape(nt, 16)
         has = np.arange(16)
         self.town_firm_counts = {
@@ -257,4 +259,4 @@ class TownsLabour:
         """Free land + land held by alive firms + land of signed projects not yet producing."""
         f = self.m.firms
         waiting = sum(pr["land_mu"] for pr in self.m.attraction.pipeline)
-        return float(self.free_land_mu.sum() + f.land_mu[f.alive].sum() + waiting)
+        return float(self.free_land_mu.sum() + f.land_mu[f.alive_index()].sum() + waiting)
