@@ -124,11 +124,18 @@ class Collector(mesa.DataCollector):
                               for t, reps in agenttype_reporters.items() if reps}
 
     def collect(self, model: Any) -> None:
-        if not self._fast or not self._validated:  # Mesa's checks (and messages) the first time
+        if not self._fast:
             super().collect(model)
             return
+        try:
+            values = self._model_get(model)
+        except AttributeError:
+            if self._validated:
+                raise
+            super().collect(model)  # Mesa's checks name the reporter that failed
+            return
+        self._validated = True
         self._collection_steps.append(model.time)
-        values = self._model_get(model)
         if len(self._model_names) == 1:
             values = (values,)
         for var, value in zip(self._model_names, values, strict=True):
@@ -291,22 +298,39 @@ class DistrictMetrics(StateViews):
         """Collective income of the villages (亿元, base-year prices; the reported 12.56亿)."""
         return float(self.villages.village_income_wan.sum() / WAN_PER_YI)
 
+    def _village_income_stats(self) -> tuple[int, float, float, float]:
+        """The administrative villages' count over the threshold, p10, median and p90 of their
+        nominal income (万元), computed once per income array and price level (the villages
+        process assigns a new array each year; four reporters read them at each collection).
+        One quantile call for both deciles takes the same order statistics, so the same values,
+        as one call each."""
+        v = self.villages
+        price = self.price_index
+        memo = self.__dict__.get("_village_stats_memo")
+        if memo is not None and memo[0] is v.village_income_wan and memo[1] == price:
+            return memo[2]
+        x = self._village_income()
+        p10, p90 = quantiles(x, [DECILE_LOW, DECILE_HIGH])
+        stats = (int(np.count_nonzero(x > self.p.villages.income_over_threshold_wan)), p10,
+                 float(median(x)), p90)
+        self.__dict__["_village_stats_memo"] = (v.village_income_wan, price, stats)
+        return stats
+
     @property
     def villages_over_100wan(self) -> int:
-        return int(np.count_nonzero(self._village_income()
-                                    > self.p.villages.income_over_threshold_wan))
+        return self._village_income_stats()[0]
 
     @property
     def village_income_p10_wan(self) -> float:
-        return quantiles(self._village_income(), [DECILE_LOW])[0]
+        return self._village_income_stats()[1]
 
     @property
     def village_income_median_wan(self) -> float:
-        return float(median(self._village_income()))
+        return self._village_income_stats()[2]
 
     @property
     def village_income_p90_wan(self) -> float:
-        return quantiles(self._village_income(), [DECILE_HIGH])[0]
+        return self._village_income_stats()[3]
 
     @property
     def urban_rural_income_ratio(self) -> float:

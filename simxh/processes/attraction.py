@@ -444,7 +444,9 @@ class Attraction:
                 tl.free_land_mu[choice] -= need_p
                 free_l[choice] = free.item(choice)
                 if land_term is not None:
-                    land_term[choice] = beta_land * np.log1p(free[choice: choice + 1])[0]
+                    # the chosen node's term alone, from its Python float (the C library's
+                    # log1p, which numpy's float64 log1p is on these machines: the same bits)
+                    land_term[choice] = beta_land * math.log1p(free_l[choice])
                     new_term = land_term.item(choice)
                     ranked.changed(choice, land_l[choice], new_term)
                     land_l[choice] = new_term
