@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import operator
 from copy import deepcopy
-from typing import Any
+from typing import Any, NamedTuple
 
 import mesa
 import numpy as np
@@ -174,6 +174,16 @@ for _owner, _names in STATE_VIEWS.items():
         setattr(StateViews, _name, _view(_owner, _name))
 
 
+class VillageIncomeStats(NamedTuple):
+    """The administrative villages' income: the count over the reporting threshold and the
+    deciles (万元, nominal)."""
+
+    over_threshold: int
+    p10: float
+    median: float
+    p90: float
+
+
 class DistrictMetrics(StateViews):
     """The district's reporters, as properties of the model (``model.gdp_yi``)."""
 
@@ -298,7 +308,7 @@ class DistrictMetrics(StateViews):
         """Collective income of the villages (亿元, base-year prices; the reported 12.56亿)."""
         return float(self.villages.village_income_wan.sum() / WAN_PER_YI)
 
-    def _village_income_stats(self) -> tuple[int, float, float, float]:
+    def _village_income_stats(self) -> VillageIncomeStats:
         """The administrative villages' count over the threshold, p10, median and p90 of their
         nominal income (万元), computed once per income array and price level (the villages
         process assigns a new array each year; four reporters read them at each collection).
@@ -307,30 +317,33 @@ class DistrictMetrics(StateViews):
         v = self.villages
         price = self.price_index
         memo = self.__dict__.get("_village_stats_memo")
-        if memo is not None and memo[0] is v.village_income_wan and memo[1] == price:
-            return memo[2]
+        if memo is not None:
+            income, at_price, stats = memo
+            if income is v.village_income_wan and at_price == price:
+                return stats
         x = self._village_income()
         p10, p90 = quantiles(x, [DECILE_LOW, DECILE_HIGH])
-        stats = (int(np.count_nonzero(x > self.p.villages.income_over_threshold_wan)), p10,
-                 float(median(x)), p90)
+        stats = VillageIncomeStats(
+            int(np.count_nonzero(x > self.p.villages.income_over_threshold_wan)), p10,
+            float(median(x)), p90)
         self.__dict__["_village_stats_memo"] = (v.village_income_wan, price, stats)
         return stats
 
     @property
     def villages_over_100wan(self) -> int:
-        return self._village_income_stats()[0]
+        return self._village_income_stats().over_threshold
 
     @property
     def village_income_p10_wan(self) -> float:
-        return self._village_income_stats()[1]
+        return self._village_income_stats().p10
 
     @property
     def village_income_median_wan(self) -> float:
-        return self._village_income_stats()[2]
+        return self._village_income_stats().median
 
     @property
     def village_income_p90_wan(self) -> float:
-        return self._village_income_stats()[3]
+        return self._village_income_stats().p90
 
     @property
     def urban_rural_income_ratio(self) -> float:

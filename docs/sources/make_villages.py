@@ -21,10 +21,13 @@ COMMUNITY_POP_WEIGHT = 2.0   # assumed: a community's population relative to a v
 CITRUS_MU_2023 = 143000.0    # reported: 新会柑种植面积14.3万亩 (2023)
 
 
+def _rows(name: str) -> list[dict[str, str]]:
+    with open(DATA / f"{name}.csv", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
 def main() -> None:
-    towns = list(csv.DictReader(open(DATA / "towns.csv", encoding="utf-8")))
-    parks = list(csv.DictReader(open(DATA / "parks.csv", encoding="utf-8")))
-    ts = list(csv.DictReader(open(DATA / "town_sectors.csv", encoding="utf-8")))
+    towns, parks, ts = (_rows(name) for name in ("towns", "parks", "town_sectors"))
     park_mu = {}
     for p in parks:
         park_mu[p["host_town"]] = park_mu.get(p["host_town"], 0.0) + float(p["area_mu"])
@@ -50,10 +53,8 @@ def main() -> None:
         for kind, n, lw, pw in (("community", nc, COMMUNITY_LAND_WEIGHT, COMMUNITY_POP_WEIGHT),
                                 ("village", nv, 1.0, 1.0)):
             for i in range(n):
-                if tid == "huicheng" or kind == "community":
-                    cls = "urban_fringe"
-                else:
-                    cls = "upgrading"
+                urban = tid == "huicheng" or kind == "community"
+                cls = "urban_fringe" if urban else "upgrading"
                 rows.append({
                     "id": f"{tid}_{kind[0]}{i + 1:02d}", "town": tid, "kind": kind,
                     "population": round(pop * pw / pop_units),

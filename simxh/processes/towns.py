@@ -204,10 +204,6 @@ class TownsLabour:
         def total(values: np.ndarray) -> np.ndarray:
             return np.bincount(town, weights=values[ia], minlength=nt)
 
-        # the four status counts from one bincount of (town, status bits) over the alive firms
-        # (counts are integers: the same numbers as one bincount per status)
-        bits = (f.above_scale.view(np.uint8) | (f.hightech.view(np.uint8) << 1)
-                | (f.little_giant.view(np.uint8) << 2))
 
         self.town_firm_va = total(f.value_added_yi)
         self.town_primary_yi = self.citrus_yi + self.other_primary_yi
@@ -222,14 +218,21 @@ class TownsLabour:
         self.town_gdp_yi = self.town_primary_yi + self.town_secondary_yi + self.tertiary_yi
         nominal = f.output_yi * m.outside.ppi_index(m.year)
         self.firms_over_10yi_mask = alive & (nominal >= m.p.firms.big_firm_threshold_yi)
-        bits = bits | (self.firms_over_10yi_mask.view(np.uint8) << 3)
-        table = np.bincount(town.astype(np.intp) * 16 + bits[ia],
-                            minlength=16 * nt).reshape(nt, 16)
-        has = np.arange(16)
+        # the status counts from one bincount of (town, status bits) over the alive firms
+        # (counts are integers: the same numbers as one bincount per status)
+        flags = {"above_scale": f.above_scale, "hightech": f.hightech,
+                 "little_giant": f.little_giant, "over_10yi": self.firms_over_10yi_mask}
+        bits = np.zeros(len(alive), dtype=np.uint8)
+        for k, flag in enumerate(flags.values()):
+            bits |= flag.view(np.uint8) << k
+        n_codes = 1 << len(flags)
+        table = np.bincount(town.astype(np.intp) * n_codes + bits[ia],
+                            minlength=n_codes * nt).reshape(nt, n_codes)
+        codes = np.arange(n_codes)
         self.town_firm_counts = {
             "firms": table.sum(axis=1),
-            **{name: table[:, (has >> k) & 1 == 1].sum(axis=1)
-               for k, name in enumerate(("above_scale", "hightech", "little_giant", "over_10yi"))},
+            **{name: table[:, (codes >> k) & 1 == 1].sum(axis=1)
+               for k, name in enumerate(flags)},
         }
         self.town_industrial_output_yi = total(np.where(f.above_scale, f.output_yi, 0.0))
         self.town_employment_wan = (total(f.employment_wan)
