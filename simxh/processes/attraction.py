@@ -438,23 +438,24 @@ class Attraction:
                 # zone's platform from its other towns and parks
                 self.pooled_land_mu[z] += max(need_p - free_l[choice], 0.0)
                 tl.free_land_mu = free - need_p * free * members / max(zone_free[z], 1e-12)
+            elif land_l is not None:
+                # no pooling: the free land is kept as Python floats during the batch (the same
+                # subtraction as on the array) and written back after it; only the chosen
+                # node's land term changes (the C library's log1p, which numpy's float64 log1p
+                # is on these machines: the same bits)
+                free_l[choice] -= need_p
+                new_term = beta_land * math.log1p(free_l[choice])
+                ranked.changed(choice, land_l[choice], new_term)
+                land_l[choice] = new_term
             else:
-                # in place, as elsewhere: nothing else holds this array (the bidders above read
-                # it before the change)
                 tl.free_land_mu[choice] -= need_p
-                free_l[choice] = free.item(choice)
-                if land_term is not None:
-                    # the chosen node's term alone, from its Python float (the C library's
-                    # log1p, which numpy's float64 log1p is on these machines: the same bits)
-                    land_term[choice] = beta_land * math.log1p(free_l[choice])
-                    new_term = land_term.item(choice)
-                    ranked.changed(choice, land_l[choice], new_term)
-                    land_l[choice] = new_term
             introduced[town] += size_l[p]
             self.land_sold_mu += need_p
             self.pipeline.append({"investment": size_l[p], "sector": sector_l[p],
                                   "node": choice, "land_mu": need_p,
                                   "start_year": start_by_zone[z], "partner": partner})
+        if land_l is not None:
+            tl.free_land_mu[:] = free_l
         self.town_investment_introduced_yi[:] = introduced
         if rent_town:
             rents = attr.competition_subsidy(np.array(rent_size), np.array(rent_bidders),
