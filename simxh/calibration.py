@@ -413,12 +413,18 @@ def spin_up(log_a: np.ndarray, capital: np.ndarray, employment: np.ndarray, cfg_
 def solve_value_added_ratio(va: np.ndarray, output_target_yi: float, threshold_yi: float) -> float:
     """The VA/output ratio at which above-threshold firms' output sums to ``output_target_yi``."""
     lo, hi = 0.02, 0.95
+    cand = va
     for _ in range(60):
         mid = 0.5 * (lo + hi)
-        out = va / mid
-        total = out[out >= threshold_yi].sum()
+        out = cand / mid
+        above = out >= threshold_yi
+        total = out[above].sum()
         if total > output_target_yi:
             lo = mid
+            # later ratios are all above this one, so only firms above the threshold now can
+            # be above it then (division is monotone): the same firms, in the same order, are
+            # summed at every later step, with the others left out
+            cand = cand[above]
         else:
             hi = mid
     return 0.5 * (lo + hi)
