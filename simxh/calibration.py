@@ -307,14 +307,15 @@ def place_firms(size: np.ndarray, node_va: np.ndarray, rng: np.random.Generator,
     # a loop of a few hundred steps over a few dozen nodes: array methods (no dispatch
     # wrappers) and each sum taken once; the arithmetic is unchanged
     last = len(room) - 1
-    for rank in range(k):
-        i = order[rank]
+    add = np.add.reduce  # ndarray.sum without its Python wrapper (the same reduction)
+    size_l, u_l = size.tolist(), u.tolist()  # the same values as Python floats
+    for rank, i in enumerate(order[:k].tolist()):
         w = np.maximum(room, 0.0)
-        total = w.sum()
-        w = w / total if total > 0 else target / target.sum()
-        j = min(int(w.cumsum().searchsorted(u[rank] * w.sum(), side="right")), last)
+        total = add(w)
+        w = w / total if total > 0 else target / add(target)
+        j = min(int(w.cumsum().searchsorted(u_l[rank] * add(w), side="right")), last)
         node[i] = j
-        room[j] -= size[i]
+        room[j] -= size_l[i]
     rest = order[k:]
     if len(rest):
         w = np.maximum(room, 0.0) + 1e-9 * target
