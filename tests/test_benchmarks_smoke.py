@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
-SCRIPTS = ("bench_reference", "bench_run", "bench_scaling", "bench_sweep", "bench_profile")
+SCRIPTS = ("bench_reference", "bench_run", "bench_scaling", "bench_sweep", "bench_profile",
+           "bench_ab")
 TINY = {"firms.count": 60, "run.end_year": 2027}
 
 
