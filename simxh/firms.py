@@ -262,7 +262,10 @@ def step_firms(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> dic
     n = len(alive)
     year = fields.year
     alpha = p.capital_share
-    f.age_years[ia] += 1
+    # each updated field is gathered once and its new values kept for the later rules (the
+    # same values the arrays then hold)
+    age = f.age_years[ia] + 1
+    f.age_years[ia] = age
     town = f.town[ia]
 
     # technology renovation (技术改造): unaided, or selected for support by the lever
@@ -280,14 +283,14 @@ def step_firms(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> dic
     renov_inv_a = np.where(renov_a, p.renovation_cost_share * capital, 0.0)
     renovation_investment = np.zeros(n)
     renovation_investment[ia] = renov_inv_a
-    f.renovated_year[renovate] = year
+    f.renovated_year[ia[np.flatnonzero(renov_a)]] = year
 
     # productivity: drift + fat-tailed shock + renovation gain
     gain = np.where(renov_a, p.renovation_gain, 0.0)
     mean_la = f.log_productivity_mean[ia]
-    f.log_productivity[ia] = fd.productivity_growth(la, p.tfp_drift, p.shock_scale,
-                                                    draws.shock[ia], gain, mean_la,
-                                                    p.mean_reversion)
+    new_la = fd.productivity_growth(la, p.tfp_drift, p.shock_scale, draws.shock[ia], gain,
+                                    mean_la, p.mean_reversion)
+    f.log_productivity[ia] = new_la
     # the long-run level grows with the drift; a renovation raises it for good
     f.log_productivity_mean[ia] = mean_la + p.tfp_drift + gain
 
@@ -306,20 +309,24 @@ def step_firms(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> dic
         funds, own, f.renovation_debt_yi[ia], p.loan_rate)
     invest = fd.investment_to_target(capital, desired, p.depreciation, p.investment_speed,
                                      cap, allowed, fields.net_investment, fields.expected_growth)
-    f.capital_yi[ia] = fd.capital_accumulation(capital, invest + renov_inv_a, p.depreciation)
+    new_k = fd.capital_accumulation(capital, invest + renov_inv_a, p.depreciation)
+    f.capital_yi[ia] = new_k
 
     # hiring toward labour demand at the local wage
     employment = f.employment_wan[ia]
     target_l = fd.labour_demand(va, fields.wage_wan[town], alpha, phi)
     target_l = np.minimum(target_l, np.maximum(employment, 1e-6)
                           * (1.0 + p.max_hiring_growth * allowed))
-    f.employment_wan[ia] = fd.partial_adjustment(employment, target_l, p.hiring_speed)
+    new_l = fd.partial_adjustment(employment, target_l, p.hiring_speed)
+    f.employment_wan[ia] = new_l
 
     # production
-    produce_entrants(f, fields, alpha, ia, phi)
+    va_new, out_new = _produce(fields, f.node[ia], f.sector[ia], new_la, new_k, new_l, alpha, phi)
+    f.value_added_yi[ia] = va_new
+    f.output_yi[ia] = out_new
 
     # exit (hazard falls with size and productivity)
-    hazard = fd.exit_hazard_log(f.output_yi[ia], f.log_productivity[ia], f.age_years[ia],
+    hazard = fd.exit_hazard_log(out_new, new_la, age,
                                 fields.reference_output_yi, fields.reference_productivity,
                                 p.exit_base_rate, p.exit_size_elasticity,
                                 p.exit_productivity_elasticity, p.young_exit_multiplier)
@@ -348,11 +355,19 @@ def produce_entrants(f: Firms, fields: FirmFields, alpha: float, idx: np.ndarray
     The same element-wise arithmetic on the entrants' values alone, so the results are the same
     as computing all firms and keeping the entrants'.
     """
-    m = fields.multiplier[f.node[idx], f.sector[idx]]
-    va = prod.cobb_douglas_value_added_log(f.log_productivity[idx], f.capital_yi[idx],
-                                           f.employment_wan[idx], alpha, returns_to_scale) * m
+    va, out = _produce(fields, f.node[idx], f.sector[idx], f.log_productivity[idx],
+                       f.capital_yi[idx], f.employment_wan[idx], alpha, returns_to_scale)
     f.value_added_yi[idx] = va
-    f.output_yi[idx] = va / fields.value_added_ratio
+    f.output_yi[idx] = out
+
+
+def _produce(fields: FirmFields, node: np.ndarray, sector: np.ndarray, log_a: np.ndarray,
+             capital: np.ndarray, employment: np.ndarray, alpha: float,
+             returns_to_scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Value added and gross output of firms with these inputs at their node and sector."""
+    va = prod.cobb_douglas_value_added_log(log_a, capital, employment, alpha,
+                                           returns_to_scale) * fields.multiplier[node, sector]
+    return va, va / fields.value_added_ratio
 
 
 def update_status(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> None:
