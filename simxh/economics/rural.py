@@ -110,15 +110,16 @@ def raise_lowest(standard: np.ndarray, budget_units: float, ceiling: float,
     if budget_units >= need_total:
         level = ceiling
     else:
-        # the level L with sum(max(L - s, 0)) = budget
+        # the level L with sum(max(L - s, 0)) = budget: the first k at which raising the k + 1
+        # lowest to the next standard costs the budget or more, L = (budget + their sum) / (k + 1)
         cum = np.cumsum(s)
+        count = np.arange(1, len(s) + 1)
+        cost_to_next = count * np.append(s[1:], ceiling) - cum
+        reached = np.flatnonzero(cost_to_next >= budget_units)
         level = ceiling
-        for i in range(len(s)):
-            nxt = s[i + 1] if i + 1 < len(s) else ceiling
-            cost_to_next = (i + 1) * nxt - cum[i]
-            if cost_to_next >= budget_units:
-                level = (budget_units + cum[i]) / (i + 1)
-                break
+        if len(reached):
+            k = int(reached[0])
+            level = (budget_units + cum[k]) / (k + 1)
     gain[mask] = np.maximum(min(level, ceiling) - standard[mask], 0.0)
     return gain
 
