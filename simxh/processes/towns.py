@@ -141,7 +141,9 @@ class TownsLabour:
                                       + construction * injection
                                       + m.chenpi.processing_yi + m.villages.enterprise_va_yi)
         f = m.firms
-        town_firm_va = f.sum_by(f.town, f.value_added_yi, nt)
+        ia = f.alive_index()  # firms do not change in this phase: one index for its sums
+        town_a = f.town[ia]
+        town_firm_va = np.bincount(town_a, weights=f.value_added_yi[ia], minlength=nt)
         goods = self.citrus_yi + self.other_primary_yi + town_firm_va + self.residual_secondary_yi
         income = sectors.resident_income(goods, self.population_wan, ec.services_commuting_share)
         # services: the residents' demand (local income and population), its mobile part spent
@@ -174,14 +176,14 @@ class TownsLabour:
         self.employment_residual_wan = ls["residual"] * self.residual_secondary_yi / w
         self.employment_tertiary_wan = ls["tertiary"] * self.tertiary_yi / w
         jobs = (self.employment_primary_wan + self.employment_tertiary_wan
-                + self.employment_residual_wan + f.sum_by(f.town, f.employment_wan, nt))
+                + self.employment_residual_wan
+                + np.bincount(town_a, weights=f.employment_wan[ia], minlength=nt))
         # migration follows the premium over wages elsewhere (Guangdong's real GDP path)
         self.outside_wage = base.wage_wan * m.outside.outside_wage_index(m.year)
         self.population_wan = labour.population_with_migration(
             self.population_wan, self.district_wage / self.outside_wage, jobs, lc.natural_growth,
             lc.migration_speed)
         # land renewal (工改), faster where a zone pools its renewal
-        ia = f.alive_index()
         used = np.bincount(f.node[ia], weights=f.land_mu[ia], minlength=m.n_int)
         rate = m.p.land.renewal_rate * np.where(
             m.cooperation.zone_integrated(m.year)[m.node_zone],
