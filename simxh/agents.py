@@ -9,6 +9,8 @@ infrastructure (its methods are called by the model in a fixed order each year).
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import mesa
@@ -43,51 +45,8 @@ class Town(mesa.Agent):
         self.town_id = town_id
         self.zone = zone
 
-    # value-added and people (亿元, 万人), read from the model's arrays
-    @property
-    def gdp_primary_yi(self) -> float:
-        return float(self.model.towns_labour.town_primary_yi.item(self.index))
-
-    @property
-    def gdp_secondary_yi(self) -> float:
-        return float(self.model.towns_labour.town_secondary_yi.item(self.index))
-
-    @property
-    def gdp_tertiary_yi(self) -> float:
-        return float(self.model.towns_labour.tertiary_yi.item(self.index))
-
-    @property
-    def gdp_yi(self) -> float:
-        return float(self.model.towns_labour.town_gdp_yi.item(self.index))
-
-    @property
-    def industrial_output_yi(self) -> float:
-        return float(self.model.towns_labour.town_industrial_output_yi.item(self.index))
-
-    @property
-    def fiscal_revenue_yi(self) -> float:
-        return float(self.model.finance.town_revenue_yi.item(self.index))
-
-    @property
-    def employment_wan(self) -> float:
-        return float(self.model.towns_labour.town_employment_wan.item(self.index))
-
-    @property
-    def population_wan(self) -> float:
-        return float(self.model.towns_labour.population_wan.item(self.index))
-
-    @property
-    def public_capital_yi(self) -> float:
-        return float(self.model.finance.public_capital_yi.item(self.index))
-
-    @property
-    def labour_force_wan(self) -> float:
-        return float(self.model.towns_labour.labour_force_wan.item(self.index))
-
-    @property
-    def free_land_mu(self) -> float:
-        """Free industrial land at the town node (outside its parks)."""
-        return float(self.model.towns_labour.free_land_mu.item(self.index))
+    # value added, people, land, firms and villages (亿元, 万人, 亩): the columns of
+    # TOWN_COLUMNS (below the class), one property each, which reads the town's entry
 
     @property
     def budget_spending_yi(self) -> float:
@@ -100,58 +59,26 @@ class Town(mesa.Agent):
         return int((self.model.villages.village_town == self.index).sum())
 
     @property
-    def village_collective_income_wan(self) -> float:
-        v = self.model.villages
-        return v.town_total(v.village_income_wan, self.index)
-
-    @property
     def beautiful_villages(self) -> int:
         v = self.model.villages
         return int((v.village_beautiful & (v.village_town == self.index)).sum())
 
-    @property
-    def citrus_area_mu(self) -> float:
-        """The town's 新会柑 orchards (the sum of its villages')."""
-        v = self.model.villages
-        return v.town_total(v.citrus_mu, self.index)
-
-    @property
-    def farmland_mu(self) -> float:
-        v = self.model.villages
-        return v.town_total(v.farmland_mu, self.index)
-
-    @property
-    def accessibility(self) -> float:
-        """Market access relative to the 2023 mean over towns (= 100)."""
-        return float(self.model.towns_labour.town_accessibility.item(self.index))
-
-    @property
-    def firms(self) -> int:
-        return int(self.model.towns_labour.town_firm_counts["firms"].item(self.index))
-
-    @property
-    def firms_above_scale(self) -> int:
-        return int(self.model.towns_labour.town_firm_counts["above_scale"].item(self.index))
-
-    @property
-    def hightech_firms(self) -> int:
-        return int(self.model.towns_labour.town_firm_counts["hightech"].item(self.index))
-
-    @property
-    def little_giants(self) -> int:
-        return int(self.model.towns_labour.town_firm_counts["little_giant"].item(self.index))
-
-    @property
-    def firms_output_over_10yi(self) -> int:
-        return int(self.model.towns_labour.town_firm_counts["over_10yi"].item(self.index))
-
-    @property
-    def investment_introduced_yi(self) -> float:
-        return float(self.model.attraction.town_investment_introduced_yi.item(self.index))
-
-    @property
-    def infrastructure_spend_yi(self) -> float:
-        return float(self.model.infrastructure.town_infrastructure_spend_yi.item(self.index))
+    @classmethod
+    def columns_for(cls, model: District, agents: list[Town],
+                    names: list[str]) -> list[list[Any]]:
+        """The attributes ``names`` of the towns ``agents``, one list per name: a column of
+        :data:`TOWN_COLUMNS` is computed once for all towns (data collection reads all of them
+        every year), any other attribute is read from each agent. The same values as reading
+        each town's attribute."""
+        out = []
+        for name in names:
+            column = TOWN_COLUMNS.get(name)
+            if column is None:
+                out.append([getattr(a, name) for a in agents])
+            else:
+                values = column(model)
+                out.append([values[a.index] for a in agents])
+        return out
 
 
 class Village(mesa.Agent):
@@ -208,6 +135,82 @@ class Village(mesa.Agent):
     def classification(self) -> str:
         """Guangdong's village class (村庄分类) from villages.csv."""
         return str(self.model.region.data.villages["classification"].iloc[self.index])
+
+
+def _array_column(path: str, kind: type) -> Callable[[Any], list[Any]]:
+    """A per-town column read from the model's array at ``path`` (``"towns_labour.tertiary_yi"``;
+    node arrays hold the towns first), as Python ``kind`` values."""
+    get = operator.attrgetter(path)
+
+    def column(model: Any) -> list[Any]:
+        return np.asarray(get(model), dtype=kind).tolist()
+
+    return column
+
+
+def _firm_count_column(key: str) -> Callable[[Any], list[int]]:
+    """Alive firms per town with status ``key`` (``TownsLabour.town_firm_counts``)."""
+
+    def column(model: Any) -> list[int]:
+        return np.asarray(model.towns_labour.town_firm_counts[key], dtype=int).tolist()
+
+    return column
+
+
+def _village_sum_column(name: str) -> Callable[[Any], list[float]]:
+    """The sum of the villages' ``name`` per town (``Villages.town_total``)."""
+
+    def column(model: Any) -> list[float]:
+        v = model.villages
+        values = getattr(v, name)
+        return [v.town_total(values, t) for t in range(model.nt)]
+
+    return column
+
+
+TOWN_COLUMNS: dict[str, Callable[[Any], list[Any]]] = {
+    "gdp_primary_yi": _array_column("towns_labour.town_primary_yi", float),
+    "gdp_secondary_yi": _array_column("towns_labour.town_secondary_yi", float),
+    "gdp_tertiary_yi": _array_column("towns_labour.tertiary_yi", float),
+    "gdp_yi": _array_column("towns_labour.town_gdp_yi", float),
+    "industrial_output_yi": _array_column("towns_labour.town_industrial_output_yi", float),
+    "fiscal_revenue_yi": _array_column("finance.town_revenue_yi", float),
+    "employment_wan": _array_column("towns_labour.town_employment_wan", float),
+    "population_wan": _array_column("towns_labour.population_wan", float),
+    "public_capital_yi": _array_column("finance.public_capital_yi", float),
+    "labour_force_wan": _array_column("towns_labour.labour_force_wan", float),
+    # free industrial land at the town node (outside its parks)
+    "free_land_mu": _array_column("towns_labour.free_land_mu", float),
+    # market access relative to the 2023 mean over towns (= 100)
+    "accessibility": _array_column("towns_labour.town_accessibility", float),
+    "investment_introduced_yi": _array_column("attraction.town_investment_introduced_yi", float),
+    "infrastructure_spend_yi": _array_column("infrastructure.town_infrastructure_spend_yi",
+                                             float),
+    "firms": _firm_count_column("firms"),
+    "firms_above_scale": _firm_count_column("above_scale"),
+    "hightech_firms": _firm_count_column("hightech"),
+    "little_giants": _firm_count_column("little_giant"),
+    "firms_output_over_10yi": _firm_count_column("over_10yi"),
+    "village_collective_income_wan": _village_sum_column("village_income_wan"),
+    # the town's 新会柑 orchards (the sum of its villages')
+    "citrus_area_mu": _village_sum_column("citrus_mu"),
+    "farmland_mu": _village_sum_column("farmland_mu"),
+}
+"""Town figures read from the model's per-town arrays: ``TOWN_COLUMNS[name](model)`` lists
+every town's value (in town order); ``town.<name>`` is its own entry."""
+
+
+def _column_property(name: str) -> property:
+    column = TOWN_COLUMNS[name]
+
+    def get(self: Town) -> Any:
+        return column(self.model)[self.index]
+
+    return property(get, doc=f"The town's entry of ``TOWN_COLUMNS[{name!r}]``.")
+
+
+for _name in TOWN_COLUMNS:
+    setattr(Town, _name, _column_property(_name))
 
 
 class Park(mesa.Agent):
