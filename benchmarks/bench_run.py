@@ -61,8 +61,8 @@ def main() -> None:
     print(f"build region (data + network):    median {median([r['region'] for r in results]):.3f} s")
     print(f"warm run, simulate(None, seed):   median {median(fresh):.3f} s "
           f"(min {min(fresh):.3f}, max {max(fresh):.3f})")
-    # each process's own median: on a VM whose host is sometimes contended, a process runs
-    # at one speed for its life and the medians cluster (see benchmarks/README.md)
+    # each process's own median: on a VM whose host is sometimes contended, the speed
+    # alternates between two states every few seconds (see benchmarks/README.md)
     per_process = " ".join(f"{median(r['fresh']):.3f}" for r in results)
     print(f"  per process (medians):          {per_process} s")
     cpu = [t for r in results for t in r["cpu"]]
