@@ -198,14 +198,13 @@ class TownsLabour:
         nt = m.nt
         f = m.firms
         # the alive firms' towns, taken once for all the sums and counts below (the same
-        # elements in the same order as Firms.sum_by and count_by take)
+        # elements in the same order as Firms.sum_by takes)
         alive = f.alive
         ia = f.alive_index()
         town = f.town[ia]
 
         def total(values: np.ndarray) -> np.ndarray:
             return np.bincount(town, weights=values[ia], minlength=nt)
-
 
         self.town_firm_va = total(f.value_added_yi)
         self.town_primary_yi = self.citrus_yi + self.other_primary_yi
