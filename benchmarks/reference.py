@@ -94,9 +94,9 @@ class FirmAgent(mesa.Agent):
         # productivity: drift + fat-tailed shock + renovation gain, around the firm's own level
         gain = p.renovation_gain if renovate else 0.0
         self.log_productivity = float(fd.productivity_growth(
-            _one(self.log_productivity), p.tfp_drift, p.shock_scale, _one(d.shock[i]),
+            _one(self.log_productivity), fields.tfp_growth, p.shock_scale, _one(d.shock[i]),
             _one(gain), _one(self.log_productivity_mean), p.mean_reversion)[0])
-        self.log_productivity_mean = float(self.log_productivity_mean + p.tfp_drift + gain)
+        self.log_productivity_mean = float(self.log_productivity_mean + fields.tfp_growth + gain)
 
         # investment toward desired capital (last year's value added), financed out of profits
         # (after the firm's own part of a renovation and its renovation debt) and limited where

@@ -609,10 +609,20 @@ class FirmsSection:
                                            "level: 0.2–0.4 a year in firm investment panels "
                                            "(Caballero & Engel 1999; Bond & Van Reenen 2007)",
                                     doc="share of the gap to desired capital closed in a year")
-    tfp_drift: float = estimated("firms.tfp_drift", 0.015, min=-0.05, max=0.1,
-                                 source="China manufacturing TFP growth 1–3%/yr (Brandt et al. "
-                                        "2012, 2017) as the prior",
-                                 doc="mean annual growth of firm productivity")
+    tfp_frontier_share: float = estimated(
+        "firms.tfp_frontier_share", 0.25, min=0.0, max=1.5,
+        source="prior U(0, 0.6): TFP growth is about a third of China's growth of output per "
+               "worker (Zhu 2012, J. Econ. Perspectives 26(4); Brandt, Van Biesebroeck & Zhang "
+               "2012 give manufacturing TFP growth of 1–3 %/yr)",
+        doc="θ: the firms' log TFP grows by θ × the frontier's (Guangdong's real GDP) log growth "
+            "each year, plus the catch-up term (economics.growth.frontier_tfp_growth)")
+    catch_up_rate: float = param(
+        0.02, min=0.0, max=0.5, unit="1/year", status="reported",
+        source="β-convergence of about 2 % a year across regions (Barro & Sala-i-Martin 1992, "
+               "J. Political Economy 100(2); Chinese provinces 2–3 %)",
+        doc="λ: extra log TFP growth per unit of log gap between the frontier's output per "
+            "worker and the district's (both relative to the base year); negative when the "
+            "district runs ahead")
     demand_elasticity: float = estimated("firms.demand_elasticity", 0.5, min=0.0, max=2.0,
                                          source="prior: export and domestic demand elasticities "
                                                 "of Chinese manufacturing output to partner GDP, "
@@ -689,14 +699,14 @@ class FirmsSection:
     hightech_productivity_quantile: float = param(
         0.7, min=0.0, max=1.0, status="assumed",
         doc="high-tech certification bar: this quantile of log TFP among the base year's "
-            "candidates; the bar then advances with firms.tfp_drift (an absolute standard, so "
+            "candidates; the bar then advances with the firms' technology (frontier growth and catch-up) (an absolute standard, so "
             "levers that raise TFP raise the count)",
         source="modelling assumption: certification is within reach of the most productive "
                "third of the firms large enough to seek it")
     little_giant_productivity_quantile: float = param(
         0.95, min=0.0, max=1.0, status="assumed",
         doc="little-giant certification bar: this quantile of log TFP among the base year's "
-            "candidates, advancing with firms.tfp_drift",
+            "candidates, advancing with the firms' technology",
         source="modelling assumption: the designation goes to the top few per cent")
     favoured_certification_bonus: float = param(
         0.3, min=0.0, max=2.0, unit="log TFP", status="assumed",
@@ -809,6 +819,17 @@ class LabourSection:
         source="prior: 0.05–0.2 per unit of log wage premium a year (Harris & Todaro 1970; "
                "Blanchard & Katz 1992)",
         doc="net migration per unit of log wage premium")
+    housing_share: float = param(
+        0.227, min=0.0, max=1.0, status="official",
+        source="居住 (housing) 22.7 % of per-capita consumption spending in 2023 (NBS, 2023 "
+               "statistical communiqué on national economic and social development)",
+        doc="share of housing in the cost of living (the migration rule's congestion cost)")
+    house_price_elasticity: float = param(
+        0.7, min=0.0, max=3.0, status="reported",
+        source="house prices +0.70 % per 1 % more inter-regional migrants across Chinese cities "
+               "(Wang, Hui & Sun 2017, Habitat International 66: 49–56); Chow & Niu 2015 (Pacific "
+               "Economic Review 20(1)) imply ≈ 0.6 from supply 0.5 and demand −1.1",
+        doc="log house prices per unit of log population above its natural-growth path")
 
 
 @section("economy")
@@ -1095,13 +1116,14 @@ class ChenpiSection:
         1.0, min=0.0, max=5.0, status="assumed",
         doc="log price falls by this per unit of log supply over the base year's",
         source="assumed (the 2010–2015 tenfold planting drove the price down ≈ 75 %)")
-    demand_growth: float = param(
-        0.05, min=-0.2, max=0.5, unit="1/year", status="assumed",
-        doc="yearly growth of demand for 陈皮 at a constant price: the price falls only when "
-            "supply outgrows it",
-        source="assumed; the chain's output grew 190 → 230 → 261亿 in 2022–2024 (≈ 17 % a year "
-               "nominal, docs/sources/data/villages.csv), mostly price and processing; range "
-               "0.02–0.1")
+    demand_income_elasticity: float = param(
+        1.0, min=0.0, max=3.0, status="assumed",
+        doc="demand for 陈皮 at a constant price grows by this × the log growth of China's real "
+            "GDP (the buyers' income): the price falls only when supply outgrows it",
+        source="assumed: income elasticity of demand for food specialities and traditional "
+               "health products ≈ 1 (range 0.5–1.5); the chain's output grew 190 → 230 → 261亿 "
+               "in 2022–2024 (nominal, mostly price and processing; docs/sources/data/"
+               "villages.csv)")
     planting_response: float = param(
         0.15, min=0.0, max=2.0, unit="1/year", status="assumed",
         doc="orchard area grows by this times last year's log price a year (new orchards on "
@@ -1143,9 +1165,12 @@ class ChenpiSection:
     services_va_ratio: float = param(0.4, min=0.0, max=1.0, status="assumed",
                                      doc="value added per 亿 of the chain's services output",
                                      source="assumed: trade and tourism 35–50 %")
-    tourism_growth: float = param(0.03, min=-0.2, max=0.3, unit="1/year", status="assumed",
-                                  doc="yearly growth of 陈皮 tourism and trade demand",
-                                  source="assumed; range 0–0.06")
+    tourism_income_elasticity: float = param(
+        1.0, min=0.0, max=3.0, status="reported",
+        doc="陈皮 tourism and trade demand grows by this × the log growth of China's real GDP",
+        source="income elasticity of domestic tourism demand ≈ 1 (the meta-analysis of Peng, "
+               "Song, Crouch & Witt 2015, J. Travel Research 54(5), finds higher values for "
+               "international travel); range 0.5–2")
 
 
 @section("macro")

@@ -45,7 +45,7 @@ _T: dict[str, tuple[str, str]] = {
     "infrastructure": ("基础设施项目", "Infrastructure projects"),
     "tech_renovation": ("技术改造支持", "Technology renovation support"),
     "attraction_effort": ("招商力度（0 = 2023年水平）", "Attraction effort (0 = 2023 level)"),
-    "tfp_drift": ("全要素生产率年增长（不确定参数）", "TFP drift a year (uncertain)"),
+    "tfp_frontier_share": ("全要素生产率对前沿增长的份额（不确定参数）", "TFP share of frontier growth (uncertain)"),
     "band": ("基准情景（{n}个随机种子的范围）", "baseline (range of {n} seeds)"),
     "model": ("当前模型", "this model"),
     "year": ("年份", "year"),
@@ -98,8 +98,9 @@ def model_params(config: Any, lang: str, seed: int = 1) -> dict[str, Any]:
         "attraction_effort": Slider(t("attraction_effort", lang),
                                     value=float(config.attraction.effort), min=0.0, max=3.0,
                                     step=0.25, dtype=float),
-        "tfp_drift": Slider(t("tfp_drift", lang), value=float(config.firms.tfp_drift),
-                            min=-0.01, max=0.05, step=0.005, dtype=float),
+        "tfp_frontier_share": Slider(t("tfp_frontier_share", lang),
+                                     value=float(config.firms.tfp_frontier_share),
+                                     min=0.0, max=0.8, step=0.05, dtype=float),
     }
 
 

@@ -205,14 +205,15 @@ class FirmFields:
     reference_productivity: float  # median TFP of alive firms (exit hazard)
     mean_log_productivity: float   # mean log TFP of alive firms (entrants, inspection)
     renovation_bar_log_a: float    # median log TFP of above-scale firms (renovation)
-    hightech_bar_log_a: float      # log TFP bar for high-tech certification (base + drift)
-    little_giant_bar_log_a: float  # log TFP bar for little-giant certification (base + drift)
+    hightech_bar_log_a: float      # log TFP bar for high-tech certification (base + technology)
+    little_giant_bar_log_a: float  # log TFP bar for little-giant certification (base + technology)
     favoured_sector: np.ndarray    # per sector: pillar/emerging (certification bonus)
     price_index: float             # industrial producer prices relative to the base year
     value_added_ratio: float
     user_cost: float               # r + δ: desired capital is α·VA / user_cost
     net_investment: bool = True    # False: the what-if of replacement investment only
     expected_growth: float = 0.0   # demand growth firms expect (last year's district growth)
+    tfp_growth: float = 0.0        # the year's technology growth (frontier + catch-up)
     renovation_subsidy_share: float = 0.0  # share of a supported renovation the lever pays
 
 
@@ -283,11 +284,11 @@ def step_firms(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> dic
     # productivity: drift + fat-tailed shock + renovation gain
     gain = np.where(renov_a, p.renovation_gain, 0.0)
     mean_la = f.log_productivity_mean[ia]
-    new_la = fd.productivity_growth(la, p.tfp_drift, p.shock_scale, draws.shock[ia], gain,
+    new_la = fd.productivity_growth(la, fields.tfp_growth, p.shock_scale, draws.shock[ia], gain,
                                     mean_la, p.mean_reversion)
     f.log_productivity[ia] = new_la
-    # the long-run level grows with the drift; a renovation raises it for good
-    f.log_productivity_mean[ia] = mean_la + p.tfp_drift + gain
+    # the long-run level grows with the technology; a renovation raises it for good
+    f.log_productivity_mean[ia] = mean_la + fields.tfp_growth + gain
 
     # investment toward desired capital, financed out of profits and limited where local labour
     # is short; renovation adds capital. The firm pays its own part of a renovation (all of an

@@ -61,7 +61,7 @@ from simxh.rng import Streams
 LEVER_KEYWORDS = {
     "integration": "integration.enabled", "pairing": "pairing.enabled",
     "infrastructure": "infrastructure.enabled", "tech_renovation": "tech_renovation.enabled",
-    "attraction_effort": "attraction.effort", "tfp_drift": "firms.tfp_drift",
+    "attraction_effort": "attraction.effort", "tfp_frontier_share": "firms.tfp_frontier_share",
     "end_year": "run.end_year",
 }
 """``XinhuiModel``'s scalar keyword parameters (for ``mesa.batch_run`` and SolaraViz) and the
@@ -117,7 +117,7 @@ class XinhuiModel(DistrictMetrics, mesa.Model):
                  label: str = "", replication: int | None = None, integration: bool | None = None,
                  pairing: bool | None = None, infrastructure: bool | None = None,
                  tech_renovation: bool | None = None, attraction_effort: float | None = None,
-                 tfp_drift: float | None = None, end_year: int | None = None) -> None:
+                 tfp_frontier_share: float | None = None, end_year: int | None = None) -> None:
         if seed is not None and rng is not None:
             raise ValueError("pass either seed or rng, not both")
         super().__init__(rng=seed if seed is not None else rng)
@@ -128,7 +128,7 @@ class XinhuiModel(DistrictMetrics, mesa.Model):
             coerce_config(config, lever_overrides(
                 overrides, integration=integration, pairing=pairing,
                 infrastructure=infrastructure, tech_renovation=tech_renovation,
-                attraction_effort=attraction_effort, tfp_drift=tfp_drift, end_year=end_year)),
+                attraction_effort=attraction_effort, tfp_frontier_share=tfp_frontier_share, end_year=end_year)),
             self.streams.get("posterior"), replication)
         self.p = _Params(self.config)
         self.label = label

@@ -2,7 +2,7 @@
 
 ``posterior.csv`` has one row per parameter set: ``draw`` (0, 1, …), ``weight`` (≥ 0, summing to
 1) and one column per estimated parameter, named by its dotted config key
-(``firms.tfp_drift``). Comment lines starting with ``#`` at the top carry its provenance
+(``firms.tfp_frontier_share``). Comment lines starting with ``#`` at the top carry its provenance
 (method, data, date, number of simulations). simxh ships one (``simxh/data/posterior.csv``);
 the config's ``estimation.posterior`` may point to another.
 

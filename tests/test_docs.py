@@ -16,6 +16,6 @@ def test_odd_parameter_tables_are_up_to_date() -> None:
     text = ODD.read_text(encoding="utf-8")
     assert render(text) == text, "docs/ODD.md is out of date: run python -m simxh.paramdoc docs/ODD.md"
     # every estimated parameter shows its status and 90 % interval
-    for key in ("firms.tfp_drift", "labour.migration_speed", "attraction.projects_per_year"):
+    for key in ("firms.tfp_frontier_share", "labour.migration_speed", "attraction.projects_per_year"):
         row = next(line for line in text.splitlines() if line.startswith(f"| `{key}` |"))
         assert "**estimated**" in row and "90% interval" in row

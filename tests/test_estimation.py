@@ -53,14 +53,14 @@ def test_distance_scales_and_lower_bounds() -> None:
 
 def test_priors_are_sourced_and_known() -> None:
     priors = read_priors(known_keys={p["key"] for p in parameters()})
-    assert {p.key for p in priors} >= {"firms.tfp_drift", "attraction.projects_per_year"}
+    assert {p.key for p in priors} >= {"firms.tfp_frontier_share", "attraction.projects_per_year"}
     assert all(p.low < p.high and p.source for p in priors)
 
 
 @pytest.mark.parametrize(("text", "message"), [
     ("key,low,high,status,source\nfirms.nope,0,1,assumed,x\n", "unknown parameter"),
-    ("key,low,high,status,source\nfirms.tfp_drift,1,0,assumed,x\n", "bad prior bounds"),
-    ("key,low,high,status,source\nfirms.tfp_drift,0,1,assumed,\n", "without a source"),
+    ("key,low,high,status,source\nfirms.tfp_frontier_share,1,0,assumed,x\n", "bad prior bounds"),
+    ("key,low,high,status,source\nfirms.tfp_frontier_share,0,1,assumed,\n", "without a source"),
 ])
 def test_bad_priors_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "priors.csv"

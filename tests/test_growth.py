@@ -9,7 +9,7 @@ import pytest
 import simxh
 
 QUIET = {"estimation.parameter_uncertainty": False, "macro.shocks": False}
-NO_DRIVERS = {**QUIET, "macro.external_growth_pct": 0.0, "firms.tfp_drift": 0.0,
+NO_DRIVERS = {**QUIET, "macro.external_growth_pct": 0.0, "firms.tfp_frontier_share": 0.0,
               "economy.agriculture_tfp_growth": 0.0, "economy.net_investment": False}
 
 

@@ -18,8 +18,8 @@ def test_params_lists_every_parameter_with_its_metadata(capsys):
     assert out[1].split() == ["key", "value", "unit", "range", "status", "source"]
     listed = [line.split()[0] for line in out[2:]]
     assert listed == keys
-    row = next(line for line in out if line.startswith("firms.tfp_drift "))
-    meta = next(p for p in parameters() if p["key"] == "firms.tfp_drift")
+    row = next(line for line in out if line.startswith("firms.tfp_frontier_share "))
+    meta = next(p for p in parameters() if p["key"] == "firms.tfp_frontier_share")
     # an estimated parameter: its posterior mean, its range, "estimated" and the interval
     assert f"{meta['default']:g}" in row and "[-0.05, 0.1]" in row and "Brandt" in row
     assert meta["status"] in row and meta["status"] in ("estimated", "assumed")
@@ -50,9 +50,9 @@ def test_parameter_rows_and_ranges():
 
 
 def test_params_bad_override_is_one_line_exit_2(capsys):
-    assert main(["info", "--params", "--set", "firms.tfp_drift=9"]) == 2
+    assert main(["info", "--params", "--set", "firms.tfp_frontier_share=9"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "firms.tfp_drift" in err
+    assert err.count("\n") == 1 and "firms.tfp_frontier_share" in err
 
 
 @pytest.mark.parametrize(("command", "has_set"), [

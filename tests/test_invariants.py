@@ -71,7 +71,7 @@ PRACTICAL_MIN = {"firms.count": 300}
 # The key parameters drawn in their declared range (the rest keep their defaults).
 KEY_PARAMETERS = (
     "firms.count", "firms.shock_scale", "firms.exit_base_rate", "firms.entry_rate",
-    "firms.tfp_drift", "firms.reinvestment_share", "attraction.projects_per_year",
+    "firms.tfp_frontier_share", "firms.reinvestment_share", "attraction.projects_per_year",
     "attraction.max_project_yi", "attraction.competition_subsidy_share",
     "land.town_free_land_mu", "land.renewal_rate", "land.price_yi_per_mu",
     "fiscal.town_share", "fiscal.public_investment_share", "fiscal.village_spending_share",

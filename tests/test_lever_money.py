@@ -72,7 +72,7 @@ def test_renovation_gains_persist_in_the_long_run_level() -> None:
     kept = np.flatnonzero(f.alive[:n] & (f.renovated_year[:n] != m.year))
     assert len(renovated) >= 100 and len(kept) > 0  # the programme's 100 and unaided ones
     fp = m.p.firms
-    drift, gain = fp.tfp_drift, fp.renovation_gain
+    drift, gain = fp.tfp_frontier_share, fp.renovation_gain
     assert np.allclose(f.log_productivity_mean[renovated] - mu0[renovated], drift + gain)
     assert np.allclose(f.log_productivity_mean[kept] - mu0[kept], drift)
     for _ in range(3):

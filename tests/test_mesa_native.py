@@ -54,7 +54,7 @@ def test_batch_run_every_year_matches_the_district_table():
 
 def test_lever_keywords_map_to_their_dotted_keys():
     values = {"integration": True, "pairing": True, "infrastructure": True,
-              "tech_renovation": True, "attraction_effort": 0.7, "tfp_drift": 0.03,
+              "tech_renovation": True, "attraction_effort": 0.7, "tfp_frontier_share": 0.03,
               "end_year": 2026}
     # (at the posterior mean: with parameter uncertainty the run's config also holds its draw)
     mean = {"estimation.parameter_uncertainty": False}

@@ -15,7 +15,7 @@ from simxh.errors import DataError
 from simxh.posterior import apply_posterior, read_posterior, write_posterior
 from simxh.rng import stream
 
-KEYS = ["firms.tfp_drift", "attraction.projects_per_year"]
+KEYS = ["firms.tfp_frontier_share", "attraction.projects_per_year"]
 
 
 def _posterior(tmp_path: Path, values=((0.01, 20.0), (0.02, 30.0), (0.03, 40.0)),
@@ -29,9 +29,9 @@ def test_roundtrip_and_summaries(tmp_path: Path) -> None:
     post = read_posterior(_posterior(tmp_path))
     assert post.keys == tuple(KEYS) and post.meta["method"] == "test"
     assert post.weights.sum() == pytest.approx(1.0)
-    assert post.mean()["firms.tfp_drift"] == pytest.approx(0.2 * 0.01 + 0.3 * 0.02 + 0.5 * 0.03)
-    assert post.quantiles(0.05)["firms.tfp_drift"] == pytest.approx(0.01)
-    assert post.quantiles(0.95)["firms.tfp_drift"] == pytest.approx(0.03)
+    assert post.mean()["firms.tfp_frontier_share"] == pytest.approx(0.2 * 0.01 + 0.3 * 0.02 + 0.5 * 0.03)
+    assert post.quantiles(0.05)["firms.tfp_frontier_share"] == pytest.approx(0.01)
+    assert post.quantiles(0.95)["firms.tfp_frontier_share"] == pytest.approx(0.03)
     # draws follow the weights
     counts = np.bincount([post.draw_index(stream(s, "posterior")) for s in range(3000)],
                          minlength=3)
@@ -39,13 +39,13 @@ def test_roundtrip_and_summaries(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("draw,firms.tfp_drift\n0,0.1\n", "required column is missing"),
+    ("draw,firms.tfp_frontier_share\n0,0.1\n", "required column is missing"),
     ("draw,weight,firms.no_such_thing\n0,1,0.1\n", "unknown parameter"),
-    ("draw,weight,firms.tfp_drift\n0,-1,0.1\n", "negative weight"),
-    ("draw,weight,firms.tfp_drift\n0,1,nan\n", "not a finite number"),
-    ("draw,weight,firms.tfp_drift\n0,1,abc\n", "not a number"),
-    ("draw,weight,firms.tfp_drift\n", "no draws"),
-    ("draw,weight,firms.tfp_drift\n0,0,0.1\n", "weights sum to zero"),
+    ("draw,weight,firms.tfp_frontier_share\n0,-1,0.1\n", "negative weight"),
+    ("draw,weight,firms.tfp_frontier_share\n0,1,nan\n", "not a finite number"),
+    ("draw,weight,firms.tfp_frontier_share\n0,1,abc\n", "not a number"),
+    ("draw,weight,firms.tfp_frontier_share\n", "no draws"),
+    ("draw,weight,firms.tfp_frontier_share\n0,0,0.1\n", "weights sum to zero"),
 ])
 def test_bad_posterior_files_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "p.csv"
@@ -84,15 +84,15 @@ def test_draws_are_shared_by_seed_and_explicit_settings_win(tmp_path: Path) -> N
     a, da = apply_posterior(cfg, stream(7, "posterior"))
     b, db = apply_posterior(cfg.with_overrides({"integration.enabled": True}),
                             stream(7, "posterior"))
-    assert da == db and a.firms.tfp_drift == b.firms.tfp_drift  # same seed, same draw
-    assert a.firms.tfp_drift == [0.01, 0.02, 0.03][da]
-    fixed, _ = apply_posterior(cfg.with_overrides({"firms.tfp_drift": 0.005}),
+    assert da == db and a.firms.tfp_frontier_share == b.firms.tfp_frontier_share  # same seed, same draw
+    assert a.firms.tfp_frontier_share == [0.01, 0.02, 0.03][da]
+    fixed, _ = apply_posterior(cfg.with_overrides({"firms.tfp_frontier_share": 0.005}),
                                stream(7, "posterior"))
-    assert fixed.firms.tfp_drift == 0.005  # a setting the user made is not replaced
+    assert fixed.firms.tfp_frontier_share == 0.005  # a setting the user made is not replaced
     assert fixed.attraction.projects_per_year == [20.0, 30.0, 40.0][da]
     mean, dm = apply_posterior(cfg.with_overrides({"estimation.parameter_uncertainty": False}),
                                stream(7, "posterior"))
-    assert dm == -1 and mean.firms.tfp_drift == pytest.approx(0.023)
+    assert dm == -1 and mean.firms.tfp_frontier_share == pytest.approx(0.023)
 
 
 def test_runs_record_their_draw_and_scenarios_share_it(tmp_path: Path) -> None:

@@ -51,16 +51,21 @@ def market_wage(value_added_yi: float, labour_supply_wan: float, capital_share: 
 def population_with_migration(
     population_wan: np.ndarray, wage_premium: float, jobs_wan: np.ndarray,
     natural_growth: float = 0.002, migration_speed: float = 0.1,
+    log_cost_of_living: float = 0.0,
 ) -> np.ndarray:
-    """Population after a year of natural growth and migration toward a wage premium.
+    """Population after a year of natural growth and migration toward a real wage premium.
 
-    Net migration (share of population) is ``μ · ln(w / w_outside)`` (Harris & Todaro 1970; a
-    semi-elasticity μ = 0.1 means a 10% wage premium draws 1% more people a year, within the
-    0.05–0.2 range of Blanchard & Katz 1992-type regional adjustment). Migrants settle where the
-    jobs are (in proportion to each town's jobs). Natural growth 0.2%/yr is assumed.
+    Net migration (share of population) is ``μ · (ln(w / w_outside) − ln c)`` (Harris & Todaro
+    1970; a semi-elasticity μ = 0.1 means a 10% real premium draws 1% more people a year, within
+    the 0.05–0.2 range of Blanchard & Katz 1992-type regional adjustment), where ``ln c`` is the
+    district's cost of living relative to the base year (:func:`simxh.economics.growth.
+    log_cost_of_living`): in-migration raises it and so lowers the premium that draws people
+    (Roback 1982 spatial equilibrium). Migrants settle where the jobs are (in proportion to each
+    town's jobs). Natural growth 0.2%/yr is assumed.
     """
     total = population_wan.sum()
-    migrants = migration_speed * np.log(max(wage_premium, 1e-9)) * total
+    premium = np.log(max(wage_premium, 1e-9)) - log_cost_of_living
+    migrants = migration_speed * premium * total
     share = jobs_wan / jobs_wan.sum()
     return np.maximum(population_wan * (1.0 + natural_growth) + migrants * share,
                       0.5 * population_wan)

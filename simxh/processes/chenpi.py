@@ -74,8 +74,10 @@ class Chenpi:
         self.peel_t = self.fruit_t * cp.peel_share
         z = float(m.streams.get("chenpi", "price", m.year).standard_normal())
         years = m.year - m.base_year
+        # the buyers' income: China's real GDP relative to the base year
+        log_income = float(np.log(m.outside.demand_index(m.year)))
         log_supply = (float(np.log(max(self.peel_t, TINY) / self.base_peel_t))
-                      - years * float(np.log1p(cp.demand_growth)))
+                      - cp.demand_income_elasticity * log_income)
         self.log_price = rural.log_price_step(self.log_price, cp.price_persistence,
                                               cp.price_shock_sd, cp.price_flexibility,
                                               log_supply, z)
@@ -83,7 +85,7 @@ class Chenpi:
         premium = cp.brand_premium * (1.0 + cp.brand_premium_growth) ** years
         self.premium_index = (1.0 + premium) / (1.0 + cp.brand_premium)
         self.sales_index = float(sold @ self.values) / self.base_sales_value * self.premium_index
-        self.tourism_index = (1.0 + cp.tourism_growth) ** years
+        self.tourism_index = float(np.exp(cp.tourism_income_elasticity * log_income))
         self.processing_yi = self.base_processing_yi * self.sales_index
         self.services_yi = self.base_services_yi * self.sales_index * self.tourism_index
 

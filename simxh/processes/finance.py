@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from simxh.economics import attraction as attr
+from simxh.economics import growth
 from simxh.economics import production as prod
 from simxh.economics import public
 
@@ -45,7 +46,9 @@ class PublicFinance:
         is a share of GDP; the public investment the budget does not fund (land-fund revenue,
         higher-level transfers, financing platforms) is the share of GDP that keeps the stock
         growing at the reference rate (the base year's real GDP growth, official for 2023) in
-        the base year, and then follows GDP."""
+        the base year; later years scale that share with (δ + the growth the economy expects)
+        over its base-year value, so that it replaces depreciation and grows the stock with the
+        economy (``growth.outside_public_investment``)."""
         m = self.m
         self.tax_revenue()
         invest = self.budget(base_year=True)
@@ -56,6 +59,9 @@ class PublicFinance:
         self.reference_growth = growth0 / 100.0 if np.isfinite(growth0) else 0.0
         need = (pc.public_capital_depreciation + self.reference_growth) * g0
         self.outside_public_investment_ratio = np.maximum(need - invest, 0.0) / gdp
+        # the growth the economy expected in the base year: later years scale the outside
+        # share by (δ + expected growth) / (δ + this), continuous from the base year
+        self.base_expected_growth = m.industry.expected_growth()
         self.public_investment_yi = np.maximum(need, invest)
         self.public_capital_yi = g0.copy()
         self.base_public_capital_yi = g0.copy()
@@ -215,8 +221,10 @@ class PublicFinance:
         district_inv = max(share * (general + pairing_district) - pairing_district, 0.0)
         spend_town = tl_led["spend_town"]
         own = share * (spend_town - pairing_to + pairing_from) - pairing_from
-        outside = (self.outside_public_investment_ratio * tl.town_gdp_yi if not base_year
-                   else np.zeros(nt))
+        outside = (growth.outside_public_investment(
+            self.outside_public_investment_ratio, tl.town_gdp_yi,
+            m.p.production.public_capital_depreciation, m.industry.expected_growth(),
+            self.base_expected_growth) if not base_year else np.zeros(nt))
         net_investment = m.p.economy.net_investment
         if not base_year and not net_investment:
             # the what-if of no net investment: public investment only replaces depreciation

@@ -10,7 +10,7 @@ import numpy as np
 
 from simxh import firms as firm_rules
 from simxh.economics import firm_dynamics as fd
-from simxh.economics import labour
+from simxh.economics import growth, labour
 from simxh.economics import production as prod
 from simxh.economics import renovation as rv
 from simxh.firms import FirmFields, Firms
@@ -61,7 +61,11 @@ class Industry:
         acc = prod.market_access_multiplier(net.access, net.base_access, pc.access_elasticity)
         pub = prod.public_capital_multiplier(fin.public_capital_yi, fin.base_public_capital_yi,
                                              pc.public_capital_elasticity)
-        demand = net.outside_demand ** self.p.demand_elasticity
+        # outside demand relative to the district's own supply (the terms of trade)
+        f = self.firms
+        own_output = float(f.value_added_yi[f.alive_index()].sum()) / self.base_firm_va_yi
+        demand = growth.demand_multiplier(net.outside_demand, own_output,
+                                          self.p.demand_elasticity)
         multiplier = (agg * acc * demand * pub[m.node_town])[:, None] * loc
         lc = m.p.labour
         tight = tl.tightness()
@@ -74,12 +78,21 @@ class Industry:
         ppi = m.outside.ppi_index(m.year)
         median_la = median(la)
         fp = self.p
-        # the certification standards: the base year's bars, advancing with the technology
-        # frontier (the TFP drift), so a firm that gains on the frontier can be certified
-        # (issue 11: a quantile of this year's firms would pin the count whatever a lever did)
-        advance = fp.tfp_drift * (m.year - m.base_year)
-        hightech_bar = self.base_certification_bars[0] + advance
-        little_giant_bar = self.base_certification_bars[1] + advance
+        # the firms' technology: the frontier's growth and the catch-up on last year's gap
+        # (economics.growth: the district cannot outgrow the frontier for ever)
+        out = m.outside
+        frontier = out.outside_wage_index(m.year - 1)
+        self.log_output_gap = growth.log_output_gap(
+            frontier, tl.gdp_yi / float(tl.labour_force_wan.sum()), self.base_output_per_worker)
+        tfp_growth = growth.frontier_tfp_growth(
+            float(np.log(out.outside_wage_index(m.year) / frontier)), fp.tfp_frontier_share,
+            fp.catch_up_rate, self.log_output_gap)
+        self.technology_log_advance += tfp_growth
+        # the certification standards: the base year's bars, advancing with the technology,
+        # so a firm that gains on it can be certified (issue 11: a quantile of this year's
+        # firms would pin the count whatever a lever did)
+        hightech_bar = self.base_certification_bars[0] + self.technology_log_advance
+        little_giant_bar = self.base_certification_bars[1] + self.technology_log_advance
         return FirmFields(
             year=m.year, multiplier=multiplier, wage_wan=wage,
             expansion_allowed=labour.expansion_allowed(tight, lc.shortage_tolerance),
@@ -95,12 +108,13 @@ class Industry:
             user_cost=fp.returns_to_scale * fp.capital_share / fp.capital_output_ratio,
             net_investment=m.p.economy.net_investment,
             expected_growth=self.expected_growth(),
+            tfp_growth=tfp_growth,
             renovation_subsidy_share=(m.p.tech_renovation.subsidy_share
                                       if m.p.tech_renovation.enabled else 0.0))
 
     def set_base_certification(self) -> None:
         """The base year's certification bars: quantiles of log TFP among the firms large enough
-        to seek certification (scale-free in firms.count); later years add the TFP drift."""
+        to seek certification (scale-free in firms.count); later years add the technology's advance."""
         m = self.m
         f = self.firms
         fp = self.p
@@ -113,6 +127,13 @@ class Industry:
         else:  # no candidate: the median firm
             hightech = little_giant = median(f.log_productivity[f.alive])
         self.base_certification_bars = (float(hightech), float(little_giant))
+        # the technology's advance since the base year and the base year's output per worker
+        # (the catch-up term's reference)
+        tl = m.towns_labour
+        self.technology_log_advance = 0.0
+        self.log_output_gap = 0.0
+        self.base_output_per_worker = tl.gdp_yi / float(tl.labour_force_wan.sum())
+        self.base_firm_va_yi = float(f.value_added_yi[f.alive].sum())
 
     def expected_growth(self) -> float:
         """Demand growth firms plan their capacity for (``firms.expectation_years``)."""

@@ -72,6 +72,10 @@ class OutsideWorld:
     def external_gdp_now(self, year: int) -> np.ndarray:
         return self.external_gdp_yi * self.macro.external_index[self.macro.at(year)]
 
+    def demand_index(self, year: int) -> float:
+        """China's real GDP relative to the base year."""
+        return float(self.macro.demand_index[self.macro.at(year)])
+
     def outside_wage_index(self, year: int) -> float:
         return float(self.macro.outside_wage_index[self.macro.at(year)])
 

@@ -5,7 +5,7 @@ No sector follows a fixed drift or a fixed multiple of another: farm output foll
 productivity on the same land, construction follows this year's investment (firms, projects,
 public, housing), services follow local income and population, and every sector hires at one
 district wage that clears the labour force. People move toward the wage premium over
-Guangdong's (macro path). Free industrial land per node is held here; firms' exits and births
+Guangdong's (macro path) net of a cost of living that rises with the district's population. Free industrial land per node is held here; firms' exits and births
 and the projects' location choices change it in the order of the model's year.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from simxh.economics import access, labour, public, sectors
+from simxh.economics import access, growth, labour, public, sectors
 
 
 class TownsLabour:
@@ -64,6 +64,7 @@ class TownsLabour:
             "tertiary": w0 * b.employment_tertiary_wan.sum() / b.tertiary_yi.sum(),
         }
         self.base_population = self.population_wan.copy()
+        self.log_cost_of_living = 0.0
         # services: the base year's Huff flows of spending among the towns (later years are
         # measured by them)
         self.base_services_flows = access.huff_flows(b.tertiary_yi, b.tertiary_yi,
@@ -178,11 +179,16 @@ class TownsLabour:
         jobs = (self.employment_primary_wan + self.employment_tertiary_wan
                 + self.employment_residual_wan
                 + np.bincount(town_a, weights=f.employment_wan[ia], minlength=nt))
-        # migration follows the premium over wages elsewhere (Guangdong's real GDP path)
+        # migration follows the real premium over wages elsewhere (Guangdong's real GDP path)
+        # net of a cost of living that rises as migrants crowd the housing stock (growth.py)
         self.outside_wage = base.wage_wan * m.outside.outside_wage_index(m.year)
+        reference = self.base_population.sum() * (1.0 + lc.natural_growth) ** (m.year - m.base_year)
+        self.log_cost_of_living = growth.log_cost_of_living(
+            float(self.population_wan.sum()), float(reference), lc.housing_share,
+            lc.house_price_elasticity)
         self.population_wan = labour.population_with_migration(
             self.population_wan, self.district_wage / self.outside_wage, jobs, lc.natural_growth,
-            lc.migration_speed)
+            lc.migration_speed, self.log_cost_of_living)
         # land renewal (工改), faster where a zone pools its renewal
         used = np.bincount(f.node[ia], weights=f.land_mu[ia], minlength=m.n_int)
         rate = m.p.land.renewal_rate * np.where(

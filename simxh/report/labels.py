@@ -168,7 +168,7 @@ NODE_KINDS: dict[str, tuple[str, str]] = {
 # Config keys that experiments commonly vary (others are shown as their key).
 PARAMETERS: dict[str, tuple[str, str]] = {
     "firms.shock_scale": ("企业产出冲击幅度", "firm output shock scale"),
-    "firms.tfp_drift": ("全要素生产率年增长", "TFP drift"),
+    "firms.tfp_frontier_share": ("全要素生产率对前沿增长的份额", "TFP share of frontier growth"),
     "firms.reinvestment_share": ("企业利润再投资比例", "reinvestment share"),
     "labour.migration_speed": ("劳动力迁移速度", "labour migration speed"),
     "attraction.projects_per_year": ("每年引进项目数", "projects attracted a year"),
