@@ -686,7 +686,9 @@ class FirmsSection:
                                         source="modelling assumption (about 40 unaided renovations a year vs the plan's 100)")
     renovation_gain: float = param(0.05, min=0.0, max=0.5, status="assumed",
                                    source="technical-upgrading productivity gains 3–8% (assumed)",
-                                   doc="log TFP gain from a renovation")
+                                   doc="log TFP gain from a renovation, embodied in the "
+                                       "renovated capital: it depreciates with it at "
+                                       "firms.depreciation")
     loan_rate: float = param(
         0.0345, min=0.0, max=0.5, status="official",
         doc="interest on what a firm borrows for its own part of a renovation (the rest of its "
@@ -1260,7 +1262,9 @@ class AttractionSection:
     competition_subsidy_share: float = param(
         0.03, min=0.0, max=0.5, status="assumed",
         doc="rent a town pays (land discount, tax rebate) for a project when two or more towns "
-            "of its zone had the land; integration ends it (range 1–5 % in the policy comparison)",
+            "of its zone had the land; integration ends it (range 1–5 % in the policy "
+            "comparison). A transfer: the project's firm receives what its town paid, as "
+            "internal funds in its first year",
         source="size assumed; local governments sell industrial land below cost to win "
                "investment (Tao, Su, Liu & Cao 2010); tax-rebate competition (Han & Kung 2015)")
     effort: float = param(0.0, min=0.0, max=10.0, doc="LEVER: extra attraction effort (0 = 2023)",
@@ -1375,8 +1379,13 @@ class IntegrationSection:
     sharing_rule: str = param("host", choices=("host", "equal", "population"),
                               doc="how park revenue is shared among the zone's towns",
                               source="policy setting (lever)")
-    approval_delay_years: int = param(1, min=0, max=10, status="assumed",
-                                      source="policy setting (lever)")
+    approval_delay_years: int = param(
+        1, min=0, max=10, status="assumed",
+        doc="years from signing to production start in an integrated zone (attraction's is 2); "
+            "range 1–2 years (assumed, wide): the saving is in approvals only",
+        source="assumed; the national approval-reform target is at most 120 working days "
+               "(about half a year) for a whole project's approvals (国办发〔2019〕11号), so a "
+               "1-year saving is the generous end of the range and 0 years (delay 2) the other")
     running_cost_yi: float = param(0.05, min=0.0, unit="亿元/yr per zone", status="assumed",
                                    doc="cost of the zone platform company",
                                    source="policy setting (lever)")

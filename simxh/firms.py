@@ -18,6 +18,7 @@ import numpy as np
 
 from simxh.economics import firm_dynamics as fd
 from simxh.economics import production as prod
+from simxh.economics import renovation as rv
 
 FIELDS: dict[str, type] = {
     "sector": np.int16,          # index into the sector list
@@ -40,6 +41,9 @@ FIELDS: dict[str, type] = {
     "from_project": np.bool_,    # entered as an attracted investment project
     "tax_partner_town": np.int16,  # donor town sharing this firm's taxes (pairing referral), -1 none
     "renovation_debt_yi": np.float64,  # the firm's own part of its renovations still owed (亿元)
+    "renovation_log_gain": np.float64,  # log TFP embodied in its renovated capital (decays with it)
+    "renovation_capital_yi": np.float64,  # its renovation capital net of depreciation (亿元)
+    "grant_yi": np.float64,      # transfers received (competition rent), spent as funds next year
 }
 
 
@@ -87,6 +91,10 @@ class Firms:
     renovated_year: np.ndarray
     from_project: np.ndarray
     tax_partner_town: np.ndarray
+    renovation_debt_yi: np.ndarray
+    renovation_log_gain: np.ndarray
+    renovation_capital_yi: np.ndarray
+    grant_yi: np.ndarray
 
     def __init__(self, n: int = 0, *, sector_ids: tuple[str, ...] = (),
                  node_ids: tuple[str, ...] = (), town_ids: tuple[str, ...] = ()) -> None:
@@ -281,30 +289,44 @@ def step_firms(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> dic
     renovation_investment[ia] = renov_inv_a
     f.renovated_year[ia[np.flatnonzero(renov_a)]] = year
 
-    # productivity: drift + fat-tailed shock + renovation gain
+    # productivity: technology + fat-tailed shock + the change of the renovation component. A
+    # renovation's log gain is embodied in the renovated capital and wears out with it at the
+    # capital depreciation rate (rv.embodied_gain); log TFP is the firm's own AR(1) process
+    # around its long-run level plus that component
     gain = np.where(renov_a, p.renovation_gain, 0.0)
     mean_la = f.log_productivity_mean[ia]
-    new_la = fd.productivity_growth(la, fields.tfp_growth, p.shock_scale, draws.shock[ia], gain,
-                                    mean_la, p.mean_reversion)
+    comp_old = f.renovation_log_gain[ia]
+    comp_new = rv.embodied_gain(comp_old, gain, p.depreciation)
+    new_la = fd.productivity_growth(la, fields.tfp_growth, p.shock_scale, draws.shock[ia],
+                                    comp_new - comp_old, mean_la + comp_old, p.mean_reversion)
     f.log_productivity[ia] = new_la
-    # the long-run level grows with the technology; a renovation raises it for good
-    f.log_productivity_mean[ia] = mean_la + fields.tfp_growth + gain
+    f.renovation_log_gain[ia] = comp_new
+    f.renovation_capital_yi[ia] = fd.capital_accumulation(f.renovation_capital_yi[ia],
+                                                          renov_inv_a, p.depreciation)
+    # the long-run level grows with the technology (a renovation's gain is in the component)
+    f.log_productivity_mean[ia] = mean_la + fields.tfp_growth
 
     # investment toward desired capital, financed out of profits and limited where local labour
-    # is short; renovation adds capital. The firm pays its own part of a renovation (all of an
-    # unaided one; 1 − the subsidy share of a supported one) out of the same funds, first
-    # servicing what it still owes for earlier renovations; what the funds cannot cover is
-    # borrowed at the loan rate and repaid from later years' funds (fd.renovation_financing)
+    # is short. A renovation is part of the year's investment toward that capital (its capital
+    # counts toward the target, so it crowds out other investment). The firm pays its own part
+    # of a renovation (all of an unaided one; 1 − the subsidy share of a supported one) out of
+    # the same funds, first servicing what it still owes for earlier renovations; what the
+    # funds cannot cover is borrowed at the loan rate and repaid from later years' funds
+    # (fd.renovation_financing)
     allowed = fields.expansion_allowed[town]
     phi = p.returns_to_scale
     va = f.value_added_yi[ia]
     desired = fd.desired_capital(va, alpha, fields.user_cost, phi)
-    funds = p.reinvestment_share * alpha * np.maximum(va, 0.0)
+    # internal funds: retained profit and the transfers received last year (a project's
+    # competition rent), which are spent now
+    funds = p.reinvestment_share * alpha * np.maximum(va, 0.0) + f.grant_yi[ia]
+    f.grant_yi[ia] = 0.0
     own = renov_inv_a * np.where(draws.supported[ia], 1.0 - fields.renovation_subsidy_share, 1.0)
     cap, f.renovation_debt_yi[ia] = fd.renovation_financing(
         funds, own, f.renovation_debt_yi[ia], p.loan_rate)
     invest = fd.investment_to_target(capital, desired, p.depreciation, p.investment_speed,
-                                     cap, allowed, fields.net_investment, fields.expected_growth)
+                                     cap, allowed, fields.net_investment, fields.expected_growth,
+                                     committed_yi=renov_inv_a)
     new_k = fd.capital_accumulation(capital, invest + renov_inv_a, p.depreciation)
     f.capital_yi[ia] = new_k
 
@@ -334,6 +356,7 @@ def step_firms(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> dic
     return {"renovated": float(renovate.sum()), "exits": float(exit_a.sum()),
             "investment_yi": float(invest.sum() + renovation_investment.sum()),
             "renovation_investment_yi": float(renovation_investment.sum()),
+            "renovation_own_yi": float(own.sum()),
             "supported_investment_yi": float(renovation_investment[draws.supported & renovate].sum())}
 
 

@@ -31,7 +31,8 @@ DISTRICT_REPORTERS = (
     "gdp_nominal_yi", "price_index", "outside_growth_pct", "posterior_draw", "lever_spend_yi",
     "land_sold_mu",
     "projects_pool", "projects_won", "projects_won_by_rivals", "projects_enclave",
-    "integration_sharing_moved_yi",
+    "integration_sharing_moved_yi", "competition_rent_yi",
+    "renovation_investment_yi", "renovation_own_yi", "renovation_capital_yi",
     "village_collective_income_yi", "villages_over_100wan", "village_income_p10_wan",
     "village_income_median_wan", "village_income_p90_wan", "urban_rural_income_ratio",
     "village_standard_below_share", "village_standard_beautiful_share",
@@ -463,6 +464,33 @@ class DistrictMetrics(StateViews):
     def projects_enclave(self) -> int:
         """Projects a pairing donor placed in its partner's locations (飞地) this year."""
         return int(self.attraction.projects_enclave)
+
+    @property
+    def competition_rent_yi(self) -> float:
+        """Competition rents (land discounts, tax rebates) the towns paid this year to the
+        projects they won against a rival town of their zone; the projects' firms receive them
+        (亿元, a transfer: :meth:`simxh.processes.attraction.Attraction.settle_rents`)."""
+        tl = self.government.town_ledger
+        return float(np.sum(tl.get("out_competition_subsidy", 0.0)))
+
+    @property
+    def renovation_investment_yi(self) -> float:
+        """Technology-renovation investment of the year, public and private (亿元)."""
+        return float(self.year_stats.get("renovation_investment_yi", 0.0))
+
+    @property
+    def renovation_own_yi(self) -> float:
+        """The firms' own part of the year's renovation investment (all of an unaided one, the
+        unsubsidised part of a supported one; 亿元): a social cost beside the subsidy."""
+        return float(self.year_stats.get("renovation_own_yi", 0.0))
+
+    @property
+    def renovation_capital_yi(self) -> float:
+        """The alive firms' renovation capital net of depreciation (亿元; public and private
+        renovation investment cumulated at firms.depreciation): what carries the renovations'
+        TFP gain (:func:`simxh.economics.renovation.embodied_gain`)."""
+        f = self.firms
+        return float(f.renovation_capital_yi[f.alive_index()].sum())
 
     @property
     def integration_sharing_moved_yi(self) -> float:

@@ -237,3 +237,42 @@ def test_brief_shows_cost_effectiveness_and_ranks_in_both_languages(tmp_path: Pa
     ce = read_csv(root / "figures" / "cost_effectiveness.csv")
     row = ce.iloc[0]
     assert math.isclose(row["effect_per_yi"], row["effect"] / row["cost_yi"], rel_tol=1e-9)
+
+
+def test_renovation_implied_return_is_gdp_gain_over_renovation_capital() -> None:
+    from simxh.analysis import renovation_implied_return
+
+    years = [2023, 2024, 2025]
+    base = pd.DataFrame({"year": years, "gdp_yi": [100.0, 110.0, 120.0],
+                         "renovation_capital_yi": [0.0, 5.0, 8.0]})
+    lever = pd.DataFrame({"year": years, "gdp_yi": [100.0, 112.0, 124.0],
+                          "renovation_capital_yi": [0.0, 15.0, 28.0]})
+    assert renovation_implied_return(lever, base, [2024, 2025]) == pytest.approx(6.0 / 30.0)
+    assert renovation_implied_return(lever, base, [2025]) == pytest.approx(4.0 / 20.0)
+    assert math.isnan(renovation_implied_return(base, base, [2024, 2025]))
+
+
+def test_discounted_benefit_cost_ratio_uses_social_cost() -> None:
+    """benefit_cost_ratio = discounted ΔGDP / discounted Δ(public money − transfers + the
+    firms' and villages' own), over the years after the base year."""
+    rows = []
+    for scen, gdp, spend, rent, own in (("base", 0.0, 0.0, 1.0, 1.0),
+                                        ("lever", 10.0, 2.0, 0.0, 4.0)):
+        for rep in (0, 1):
+            for y in (2023, 2024, 2025):
+                on = y > 2023
+                rows.append({"scenario": scen, "replication": rep, "year": y,
+                             "gdp_yi": 100.0 + (gdp if on else 0.0),
+                             "lever_spend_yi": (spend + rent) if on else 0.0,
+                             "competition_rent_yi": rent if on else 0.0,
+                             "renovation_own_yi": own if on else 0.0})
+    out = cost_effectiveness(pd.DataFrame(rows), "base", ["gdp_yi"], [2025],
+                             discount_rate=0.1, samples=50)
+    row = out.iloc[0]
+    disc = 1 / 1.1 + 1 / 1.1**2
+    assert row["benefit_yi"] == pytest.approx(10.0 * disc)
+    # social cost: Δ(spend) 2 + Δ(own) 3 a year; the rent (a transfer) is left out
+    assert row["social_cost_yi"] == pytest.approx(5.0 * disc)
+    assert row["benefit_cost_ratio"] == pytest.approx(2.0)
+    # the single-year public-money ratio is unchanged beside it: ΔGDP / Δ lever_spend_yi
+    assert row["cost_yi"] == pytest.approx(1.0 * disc)

@@ -92,3 +92,14 @@ def test_renovation_financing_pays_debt_first_then_the_renovation_then_borrows()
     assert np.allclose((funds - left) + new_debt, debt * 1.05 + own)
     # the default rate is the August 2023 one-year LPR
     assert renovation_financing(np.array([0.0]), np.array([0.0]), np.array([1.0]))[1][0] == 1.0345
+
+
+def test_renovation_counts_toward_the_capital_target() -> None:
+    """A renovation is investment toward the same desired capital: it crowds out the firm's
+    other investment one for one (never below zero)."""
+    k, desired = np.array([10.0, 10.0]), np.array([12.0, 12.0])
+    free = fd.investment_to_target(k, desired, 0.08, 0.5, np.array([100.0, 100.0]))
+    assert free == pytest.approx([1.8, 1.8])
+    with_renov = fd.investment_to_target(k, desired, 0.08, 0.5, np.array([100.0, 100.0]),
+                                         committed_yi=np.array([0.5, 3.0]))
+    assert with_renov == pytest.approx([1.3, 0.0])

@@ -60,3 +60,18 @@ def test_operating_profit_is_value_added_after_wages_and_depreciation() -> None:
     assert prod.profit_share(0.4, 1.0) == pytest.approx(0.4)  # constant returns: capital's share
     p = prod.operating_profit(np.array([10.0]), np.array([20.0]), 0.4, 0.85, 0.08)
     assert p[0] == pytest.approx(0.49 * 10.0 - 0.08 * 20.0)
+
+
+def test_embodied_gain_wears_out_with_the_capital() -> None:
+    """A gain decays at the depreciation rate; a new renovation adds its vintage."""
+    c = rv.embodied_gain(np.array([0.0, 0.05]), np.array([0.05, 0.0]), 0.08)
+    assert c == pytest.approx([0.05, 0.05 * 0.92])
+    c = np.array([0.0])
+    for _ in range(10):
+        c = rv.embodied_gain(c, 0.0 if len(c) and c[0] > 0 else 0.05, 0.08)
+    assert c[0] == pytest.approx(0.05 * 0.92**9)
+    # renovating every 3 years tends to g / (1 − (1 − δ)^3), not to an ever-rising level
+    c = np.array([0.0])
+    for t in range(300):
+        c = rv.embodied_gain(c, 0.05 if t % 3 == 0 else 0.0, 0.08)
+    assert c[0] == pytest.approx(0.05 * 0.92**2 / (1 - 0.92**3), rel=1e-6)

@@ -60,26 +60,36 @@ def test_paid_effort_keeps_its_full_effect() -> None:
     assert m.attraction.effective_effort == 1.0
 
 
-def test_renovation_gains_persist_in_the_long_run_level() -> None:
-    """ODD: a renovation raises the firm's long-run productivity level for good."""
+def test_renovation_gains_wear_out_with_the_renovated_capital() -> None:
+    """ODD: a renovation's log TFP gain is embodied in its capital and depreciates with it at
+    firms.depreciation (no permanent rise of the long-run level)."""
     m = simxh.XinhuiModel(seed=2, overrides={**SHORT, "tech_renovation.enabled": True,
                                              "tech_renovation.subsidy_share": 1.0})
     f = m.firms
     mu0 = f.log_productivity_mean.copy()
+    k0 = f.capital_yi.copy()
     m.step()
     n = len(mu0)
     renovated = np.flatnonzero(f.alive[:n] & (f.renovated_year[:n] == m.year))
     kept = np.flatnonzero(f.alive[:n] & (f.renovated_year[:n] != m.year))
     assert len(renovated) >= 100 and len(kept) > 0  # the programme's 100 and unaided ones
     fp = m.p.firms
-    drift, gain = fp.tfp_frontier_share, fp.renovation_gain
-    assert np.allclose(f.log_productivity_mean[renovated] - mu0[renovated], drift + gain)
-    assert np.allclose(f.log_productivity_mean[kept] - mu0[kept], drift)
+    drift, gain, delta = m.industry.fields.tfp_growth, fp.renovation_gain, fp.depreciation
+    # the long-run level grows with the technology only; the gain sits in the renovation component
+    assert np.allclose(f.log_productivity_mean[:n][f.alive[:n]] - mu0[f.alive[:n]], drift)
+    assert np.allclose(f.renovation_log_gain[renovated], gain)
+    assert np.allclose(f.renovation_log_gain[kept], 0.0)
+    assert np.allclose(f.renovation_capital_yi[renovated],
+                       fp.renovation_cost_share * k0[renovated])
     for _ in range(3):
         m.step()
-    # three years on, the gain is still in the level (unless renovated again: more gain)
-    still = renovated[f.alive[renovated]]
-    assert np.all(f.log_productivity_mean[still] - mu0[still] >= 4 * drift + gain - 1e-9)
+    # three years on, a firm not renovated again keeps gain·(1 − δ)³, and its renovation
+    # capital depreciated alike
+    still = renovated[f.alive[renovated] & (f.renovated_year[renovated] == m.year - 3)]
+    assert len(still) > 0
+    assert np.allclose(f.renovation_log_gain[still], gain * (1.0 - delta) ** 3)
+    assert np.allclose(f.renovation_capital_yi[still],
+                       fp.renovation_cost_share * k0[still] * (1.0 - delta) ** 3)
 
 
 def test_half_the_places_do_less_than_the_full_programme() -> None:

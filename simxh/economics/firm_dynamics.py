@@ -57,7 +57,7 @@ def desired_capital(value_added_yi: np.ndarray, capital_share: float, user_cost:
 def investment_to_target(
     capital_yi: np.ndarray, desired_yi: np.ndarray, depreciation: float, speed: float,
     financing_cap_yi: np.ndarray, labour_constraint: np.ndarray | float = 1.0,
-    net: bool = True, expected_growth: float = 0.0,
+    net: bool = True, expected_growth: float = 0.0, committed_yi: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Gross investment (亿元): replacement ``δK``, growth of capital at the demand growth the
     firm expects ``g_e·K``, and a share ``speed`` of the gap to desired capital (an error-
@@ -68,10 +68,18 @@ def investment_to_target(
     positive net amount) is scaled by ``labour_constraint`` ∈ (0, 1], the share of planned
     expansion that local labour allows. ``net=False`` is the what-if of no net investment:
     replacement only.
+
+    ``committed_yi`` is investment the firm makes this year anyway (a technology renovation):
+    it counts toward the same capital target, so the firm's other investment is the rest of the
+    target (never below zero). Renovation is equipment investment, and its capital is capital
+    like any other: an investment subsidy mostly moves the timing and form of investment the
+    firm would make (Criscuolo et al. 2019 find no TFP effect of the UK's investment subsidy;
+    Zwick & Mahon 2017 a large investment response to bonus depreciation, not a free addition
+    to the capital a firm wants).
     """
     net_yi = expected_growth * capital_yi + speed * (desired_yi - capital_yi)
     net_yi = np.where(net_yi > 0, net_yi * labour_constraint, net_yi)
-    gross = depreciation * capital_yi + (net_yi if net else 0.0)
+    gross = depreciation * capital_yi + (net_yi if net else 0.0) - committed_yi
     return np.clip(gross, 0.0, np.maximum(financing_cap_yi, 0.0))
 
 

@@ -70,3 +70,18 @@ def additional_renovation_probability(gain_value_yi: np.ndarray, cost_yi: np.nda
     p_0 = renovation_probability(gain_value_yi, cost_yi, 0.0, credit_room_yi, dispersion)
     return np.where(p_0 < 1.0, np.maximum(p_s - p_0, 0.0) / np.where(p_0 < 1.0, 1.0 - p_0, 1.0),
                     0.0)
+
+
+def embodied_gain(component: np.ndarray, new_gain: np.ndarray | float,
+                  depreciation: float = 0.08) -> np.ndarray:
+    """Next year's log TFP embodied in a firm's renovated capital: ``(1 − δ)·c + g``.
+
+    A renovation installs new equipment, and its productivity gain is embodied in that
+    equipment (vintage capital: Solow 1960; embodied technical change, Hulten 1992): it wears
+    out with the renovated capital at the capital depreciation rate δ, so a gain ``g`` made in
+    year s is worth ``g·(1 − δ)^(t − s)`` in year t, and a firm keeps its gain only by
+    renovating again. Each renovation adds its vintage, so a firm renovating every T years
+    tends to ``g / (1 − (1 − δ)^T)``. The default δ is firms.depreciation's (0.08; Zhang, Wu &
+    Zhang 2004 use 0.096).
+    """
+    return (1.0 - depreciation) * np.asarray(component, float) + new_gain

@@ -194,6 +194,7 @@ class Attraction:
                 tranches.append((idx, amount, left - 1))
         self.project_tranches = tranches
         ramp = self.p.ramp_years
+        self.settle_rents()
         due = [pr for pr in self.pipeline if pr["start_year"] <= m.year]
         self.pipeline = [pr for pr in self.pipeline if pr["start_year"] > m.year]
         new_idx = []
@@ -215,7 +216,10 @@ class Attraction:
                 land_mu=np.array([pr["land_mu"] for pr in due]),
                 birth_year=np.full(len(due), m.year), alive=np.ones(len(due), bool),
                 from_project=np.ones(len(due), bool),
-                tax_partner_town=np.array([pr["partner"] for pr in due]))
+                tax_partner_town=np.array([pr["partner"] for pr in due]),
+                # the competition rent its town paid to win it (a land discount or tax rebate:
+                # a transfer to the firm, spent as internal funds in its first year)
+                grant_yi=np.array([pr["rent"] for pr in due]))
             new_idx.append(idx)
             if ramp > 1:
                 self.project_tranches.append((idx, cap.copy(), ramp - 1))
@@ -347,7 +351,7 @@ class Attraction:
         town_of_node = node_town.tolist()
         zone_nodes = self.zone_nodes
         referral = "referral" in pc.kinds
-        rent_town, rent_size, rent_bidders = [], [], []
+        rent_town, rent_size, rent_bidders, rent_entry = [], [], [], []
         # per-project scalars as Python floats/ints (indexing numpy arrays one element at a time
         # is slow; the values, and so the arithmetic, are the same)
         size_l, need_l, sector_l = size.tolist(), need.tolist(), sector.tolist()
@@ -432,6 +436,7 @@ class Attraction:
                 rent_town.append(town)
                 rent_size.append(size_l[p])
                 rent_bidders.append(len(bidders))
+                rent_entry.append(len(self.pipeline))  # the entry appended below
             if pooled_l[z]:
                 members = node_zone == z
                 # the land pooling brought in: what the chosen location lacked, assembled by the
@@ -453,7 +458,8 @@ class Attraction:
             self.land_sold_mu += need_p
             self.pipeline.append({"investment": size_l[p], "sector": sector_l[p],
                                   "node": choice, "land_mu": need_p,
-                                  "start_year": start_by_zone[z], "partner": partner})
+                                  "start_year": start_by_zone[z], "partner": partner,
+                                  "rent": 0.0, "rent_year": m.year})
         if land_l is not None:
             tl.free_land_mu[:] = free_l
         self.town_investment_introduced_yi[:] = introduced
@@ -461,7 +467,32 @@ class Attraction:
             rents = attr.competition_subsidy(np.array(rent_size), np.array(rent_bidders),
                                              ac.competition_subsidy_share)
             self.competition_subsidy_yi += np.bincount(rent_town, weights=rents, minlength=m.nt)
+            # the rent is a transfer to the project's firm (received when it starts, as paid:
+            # settle_rents)
+            for k, rent in zip(rent_entry, rents.tolist(), strict=True):
+                self.pipeline[k]["rent"] = rent
         return lost
+
+    def settle_rents(self) -> None:
+        """Last year's competition rents as the towns paid them: the budget pays what a town
+        owes only up to what it has (:meth:`simxh.agents.Government.budget`), so each project's
+        rent is scaled by its town's paid share. Rents signed up to the base year stand (they
+        are in the base year's official accounts). Called before this year's arrivals reset
+        ``competition_subsidy_yi`` (which then holds last year's payments)."""
+        m = self.m
+        last = m.year - 1
+        if last <= m.base_year:
+            return
+        owed = [pr for pr in self.pipeline if pr["rent_year"] == last and pr["rent"] > 0]
+        if not owed:
+            return
+        town = np.array([m.node_town[pr["node"]] for pr in owed])
+        asked = np.bincount(town, weights=[pr["rent"] for pr in owed], minlength=m.nt)
+        share = np.divide(self.competition_subsidy_yi, asked, out=np.zeros(m.nt),
+                          where=asked > 0)
+        for pr, t in zip(owed, town.tolist(), strict=True):
+            pr["rent"] *= share[t]
+            pr["rent_year"] = m.base_year  # settled
 
 
 class _Ranked:

@@ -9,9 +9,8 @@ from typing import Any
 import numpy as np
 
 from simxh.economics import attraction as attr
-from simxh.economics import growth
+from simxh.economics import growth, public
 from simxh.economics import production as prod
-from simxh.economics import public
 
 FUNDED_LEVERS = ("tech_renovation", "attraction_effort", "integration")
 """District budget items whose effect scales with the share of their cost the budget paid the

@@ -185,7 +185,8 @@ class Industry:
                                        fp.depreciation)
         value = rv.renovation_gain_value(
             va, fp.renovation_gain, prod.profit_share(fp.capital_share, fp.returns_to_scale),
-            rv.annuity_factor(tc.hurdle_rate, tc.horizon_years))
+            # the gain wears out with the renovated capital (rv.embodied_gain)
+            rv.annuity_factor(tc.hurdle_rate, tc.horizon_years, 1.0 - fp.depreciation))
         take = rv.additional_renovation_probability(
             value, fp.renovation_cost_share * capital, tc.subsidy_share,
             tc.credit_multiple * np.maximum(profit, 0.0), tc.decision_dispersion)

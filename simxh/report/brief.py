@@ -68,6 +68,7 @@ _B: dict[str, tuple[str, str]] = {
     "ce_effect": ("效果", "Effect"),
     "ce_cost": ("折现成本（亿元）", "Discounted cost (亿元)"),
     "ce_ratio": ("每亿元效果 [{pct}区间]", "Effect per 亿 [{pct} interval]"),
+    "ce_bcr": ("折现效益成本比（GDP，全社会成本）", "Discounted benefit–cost ratio (GDP, social cost)"),
     "ce_nan": ("“–”：该情景的政策支出不高于参照情景（没有净成本或节省了资金），每亿元效果无定义，"
                "不是无穷大。", "'–': the package's lever money is not above the reference's (no "
                "net cost, or a saving), so an effect per 亿 is undefined, not infinite."),
@@ -471,11 +472,13 @@ def _ce_lines(ctx: Context) -> list[str]:
             label = L.metric_label(r.metric, lang)
             ratio = "–" if pd.isna(r.effect_per_yi) else (
                 f"{r.effect_per_yi:.3g} [{_fmt_ratio(r.ci_low)}, {_fmt_ratio(r.ci_high)}]")
+            bcr = getattr(r, "benefit_cost_ratio", float("nan"))
             rows.append([f"{label} {r.year}", ctx.scenario(r.scenario), _fmt(r.effect),
-                         _fmt(r.cost_yi), ratio, f"{int(r.n)}"])
+                         _fmt(r.cost_yi), ratio, "–" if pd.isna(bcr) else f"{bcr:.3g}",
+                         f"{int(r.n)}"])
         out += ["", _md_table([b("outcome", lang), b("scenario", lang), b("ce_effect", lang),
                                b("ce_cost", lang), b("ce_ratio", lang, pct=ctx.pct),
-                               b("n", lang)], rows)]
+                               b("ce_bcr", lang), b("n", lang)], rows)]
         if table["effect_per_yi"].isna().any():
             out += ["", b("ce_nan", lang)]
         finite = table["effect_per_yi"].notna()

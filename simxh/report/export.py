@@ -61,6 +61,8 @@ def column_unit(column: str) -> str:
         return "level 0–1"
     if column == "effect_per_yi":
         return "metric unit per 亿元 of lever money"
+    if column == "benefit_cost_ratio":
+        return "discounted ΔGDP per 亿元 of discounted social cost"
     if column in PROBABILITY_COLUMNS:
         return "share 0–1"
     if column in ("lon", "lat", "lon2", "lat2"):
