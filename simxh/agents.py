@@ -254,7 +254,8 @@ class Government(mesa.Agent):
 
     Accounts (亿元, per year): resources = district share of revenue + land-transfer revenue +
     new debt (general borrowing and special bonds) + upper-level infrastructure transfers;
-    spending = interest + special-bond repayment + villages + lever costs (infrastructure
+    spending = interest (general debt's, ``spend_interest``; special bonds',
+    ``spend_bond_interest``) + special-bond repayment + villages + lever costs (infrastructure
     maintenance among them) + infrastructure + general spending (a share of which builds public
     capital, the rest pays public services). Towns keep their share of revenue, pay or receive
     pairing transfers and competition subsidies, and spend the rest. ``ledger`` holds the year's
@@ -289,10 +290,13 @@ class Government(mesa.Agent):
         fiscal = m.p.fiscal
         ic = m.p.infrastructure
         town_part, district_part = public.share_revenue(revenue_by_town_yi, fiscal.town_share)
-        interest = fiscal.interest_rate * self.debt_yi
+        # interest on general debt, and on special bonds (the infrastructure lever's cost)
+        interest = fiscal.interest_rate * (self.debt_yi - self.special_bond_debt_yi)
+        bond_interest = fiscal.interest_rate * self.special_bond_debt_yi
         repayment = public.bond_repayment(self.special_bond_debt_yi,
                                           fiscal.special_bond_maturity_years)
-        committed = {"interest": interest, "special_bond_repayment": repayment, **committed}
+        committed = {"interest": interest, "bond_interest": bond_interest,
+                     "special_bond_repayment": repayment, **committed}
         resources = float(district_part.sum()) + land_revenue_yi
         free = resources - sum(committed.values())
         # infrastructure: upper-level transfers and special bonds for their shares, the
@@ -341,7 +345,7 @@ class Government(mesa.Agent):
         return infra, general
 
 
-DEBT_SERVICE = ("interest", "special_bond_repayment")
+DEBT_SERVICE = ("interest", "bond_interest", "special_bond_repayment")
 """Committed items cut last when the budget cannot pay (interest first, then repayment)."""
 
 

@@ -975,6 +975,16 @@ class FiscalSection:
                                         "directly is deducted")
     interest_rate: float = param(0.03, min=0.0, max=0.2, status="assumed",
                                  source="local government special bond yields ≈ 2.5–3.5%")
+    multiplier_slack_gap: float = param(
+        0.03, min=0.001, max=0.2, status="assumed",
+        doc="shortfall of the district's employment rate (jobs / labour force) below the base "
+            "year's at which outside-financed spending gets the full local_multiplier; with no "
+            "shortfall (a fully employed labour market) the induced demand is zero, in between "
+            "it is pro rata",
+        source="state-dependent multipliers: ≈ 0 in expansions, 1.5–2 in recessions (Auerbach & "
+               "Gorodnichenko 2012, AEJ: Policy 4(2)); Ramey 2019 (JEP 33(2)) review: multipliers "
+               "above 1 only with slack; 3 points ≈ the rise of unemployment in a typical "
+               "recession (assumed, range 1–10 points)")
     special_bond_maturity_years: float = param(
         15.0, min=1.0, max=40.0, unit="years", status="assumed",
         doc="special bonds (专项债) are repaid in equal yearly parts over this many years, out of "
@@ -1486,6 +1496,18 @@ class InfrastructureSection:
             "budget item from the year after completion)",
         source="road maintenance needs ≈ 1–3 % of asset value a year (PIARC 2014, The "
                "importance of road maintenance; World Bank road-asset guidance); midpoint")
+    network_output_effects: bool = param(
+        False,
+        doc="false: the output effect of the lever's links is the public-capital channel alone "
+            "(production.public_capital_elasticity, a total effect of public capital including "
+            "transport); the production-side network fields (market access, agglomeration, "
+            "commuting pools, Xinhui's share of the project pool, location choice) stay on the "
+            "base-year network and only shopping (Huff) and the travel-time reporters see the "
+            "new links. true: the links also act through those fields (counts the transport "
+            "effect twice; for sensitivity analysis only)",
+        source="Bom & Ligthart 2014 (J. Econ. Surveys 28(5)): the output elasticity of public "
+               "capital is a total effect, core (transport) infrastructure included; modelling "
+               "assumption")
     unmaintained_decay: float = param(
         0.1, min=0.0, max=1.0, unit="/ year", status="assumed",
         doc="a finished link loses this share of its travel-time gain per year of fully unpaid "

@@ -29,7 +29,7 @@ DISTRICT_REPORTERS = (
     "towns_fiscal_over_5yi_share", "beautiful_village_share", "demo_villages",
     "villages_collective_over_2000wan", "mean_access_min", "debt_yi", "little_giants_key",
     "gdp_nominal_yi", "price_index", "outside_growth_pct", "posterior_draw", "lever_spend_yi",
-    "land_sold_mu",
+    "land_sold_mu", "public_capital_yi",
     "projects_pool", "projects_won", "projects_won_by_rivals", "projects_enclave",
     "integration_sharing_moved_yi", "competition_rent_yi",
     "renovation_investment_yi", "renovation_own_yi", "renovation_capital_yi",
@@ -41,10 +41,13 @@ DISTRICT_REPORTERS = (
     "chenpi_stock_value_yi", "chenpi_value_added_yi",
 )
 LEVER_SPEND_ITEMS = ("tech_renovation", "attraction_effort", "integration", "pairing",
-                    "infrastructure", "infrastructure_maintenance", "rural_beautiful",
+                    "infrastructure", "infrastructure_maintenance", "bond_interest",
+                    "rural_beautiful",
                     "rural_demo", "rural_hollow", "rural_enterprise", "rural_tourism",
                     "rural_service_circle")
-"""District budget items (``spend_<item>`` in the ledger) that pay for the policy levers."""
+"""District budget items (``spend_<item>`` in the ledger) that pay for the policy levers (the
+special bonds' interest, ``bond_interest``, is the infrastructure lever's: the bonds pay its works;
+their principal is in ``infrastructure`` when spent, so its repayment is not counted again)."""
 _LEVER_SPEND_KEYS = tuple(f"spend_{k}" for k in LEVER_SPEND_ITEMS)
 TOWN_REPORTERS = (
     "zone", "gdp_yi", "gdp_primary_yi", "gdp_secondary_yi", "gdp_tertiary_yi",
@@ -60,6 +63,7 @@ which merges a model's and its agents' values into one row, keeps the district's
 
 REPORTER_ALIASES = {
     "population_wan": "population_wan_total",
+    "public_capital_yi": "public_capital_total_yi",
     "firms": "firms_count",
 }
 """District reporters whose name is taken by a model attribute of another meaning: the model
@@ -428,6 +432,12 @@ class DistrictMetrics(StateViews):
     def mean_access_min(self) -> float:
         """Population-weighted mean travel time (minutes) from the towns to the external markets."""
         return float(np.sum(self.town_ext_time * self.population_wan) / self.population_wan.sum())
+
+    @property
+    def public_capital_total_yi(self) -> float:
+        """The towns' public capital stock (亿元, base-year prices; the district reporter
+        ``public_capital_yi``)."""
+        return float(self.public_capital_yi.sum())
 
     @property
     def debt_yi(self) -> float:

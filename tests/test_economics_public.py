@@ -156,3 +156,11 @@ def test_competition_index_is_one_on_the_base_network_and_falls_with_closer_supp
     assert np.allclose(access.competition_index(w1, s, c0, 0.0), 1.0)
     # what the small town's own market is worth to it falls: more suppliers reach it
     assert (w1 @ (s * comp * np.array([0.0, 1.0])))[1] < (w0 @ (s * np.array([0.0, 1.0])))[1]
+
+
+def test_the_multiplier_needs_labour_slack():
+    from simxh.economics.public import slack_multiplier
+    assert slack_multiplier(1.8, 1.0, 0.03) == 0.0  # full employment: no induced demand
+    assert slack_multiplier(1.8, 1.01, 0.03) == 0.0  # over-employed: none either
+    assert slack_multiplier(1.8, 0.985, 0.03) == pytest.approx(0.9)  # half the gap: half
+    assert slack_multiplier(1.8, 0.9, 0.03) == pytest.approx(1.8)  # a recession: all of it

@@ -53,8 +53,10 @@ def test_accounts_close_with_budget_debt_bonds_and_transfers(full):
     assert m.government.special_bond_debt_yi == pytest.approx(
         bonds - sum(y["spend_special_bond_repayment"] for y in years))
     first = next(i for i, y in enumerate(years) if y["special_bonds"] > 0)
-    assert years[first + 1]["spend_interest"] == pytest.approx(
+    # (the special bonds' interest is its own item, the lever's cost: spend_bond_interest)
+    assert years[first + 1]["spend_bond_interest"] == pytest.approx(
         m.p.fiscal.interest_rate * years[first]["debt_end"])
+    assert years[first + 1]["spend_interest"] == pytest.approx(0.0)
 
 
 def test_no_money_no_effect_and_half_the_money_less(baseline):
@@ -144,7 +146,7 @@ def test_a_link_to_the_core_draws_services_from_a_town():
 
 def test_in_the_scenario_the_access_channel_takes_services_from_some_town():
     """Infrastructure scenario against the baseline, with and without mobile services spending:
-    the reallocation raises the core's services and lowers some other town's."""
+    the reallocation raises some town's services and lowers some other town's."""
     diffs = {}
     for mobile in (0.3, 0.0):
         ov = {"economy.services_mobile_share": mobile}
@@ -152,8 +154,10 @@ def test_in_the_scenario_the_access_channel_takes_services_from_some_town():
         infra, _ = _run({**ov, "infrastructure.enabled": True}, end_year=2030)
         diffs[mobile] = infra.tertiary_yi - base.tertiary_yi
     channel = diffs[0.3] - diffs[0.0]
-    core = infra.region.town_ids.index("huicheng")
-    assert channel[core] > 0 and channel.min() < 0
+    # (with the links' output effect in public capital only, the core's own gain is not
+    # certain in the scenario: its firms no longer gain market access; the pure Huff pull to
+    # the core is test_a_link_to_the_core_draws_services_from_a_town's)
+    assert channel.max() > 0 and channel.min() < 0
 
 
 def test_the_base_year_is_unchanged_by_the_new_channels():
@@ -168,8 +172,10 @@ def test_the_base_year_is_unchanged_by_the_new_channels():
 def test_a_link_to_the_core_can_lower_a_towns_market_access(competition):
     """Firms' market access counts each market net of the suppliers within its reach: a faster
     Daze–Huicheng road brings more suppliers to the markets the far towns sell in, so some
-    town's access falls; without the competition term access only gains."""
-    m = simxh.XinhuiModel(seed=1, overrides={**SHORT,
+    town's access falls; without the competition term access only gains. (Firms' access
+    follows the links only with infrastructure.network_output_effects: by default the links'
+    output effect is public capital's.)"""
+    m = simxh.XinhuiModel(seed=1, overrides={**SHORT, "infrastructure.network_output_effects": True,
                                              "production.access_competition": competition})
     before = m.network.access.copy()
     link = next(d["link_id"] for u, v, _k, d in m.region.transport_edges()

@@ -155,6 +155,22 @@ def external_money_demand(new_money_yi: float, infrastructure_yi: float, multipl
     return max(multiplier * new - direct, 0.0)
 
 
+def slack_multiplier(multiplier: float, employment_rate_ratio: float,
+                     full_slack_gap: float = 0.03) -> float:
+    """The local spending multiplier the labour market's slack allows: ``multiplier`` ×
+    ``min(1, slack / full_slack_gap)`` with ``slack = max(0, 1 − employment_rate_ratio)``, the
+    shortfall of the employment rate (jobs / labour force) below the base year's.
+
+    With a fully employed labour market (no shortfall) new demand only bids up wages and
+    crowds out other output: the multiplier is 0; with a recession-sized shortfall
+    (``full_slack_gap``, 3 points assumed) it is the full cross-regional multiplier.
+    State-dependent multipliers: near 0 in expansions, 1.5–2 in recessions (Auerbach &
+    Gorodnichenko 2012); above 1 only with slack (Ramey 2019 review)."""
+    slack = max(1.0 - float(employment_rate_ratio), 0.0)
+    gap = max(float(full_slack_gap), 1e-12)
+    return float(multiplier) * min(slack / gap, 1.0)
+
+
 def public_services_value_added(base_tertiary_yi: np.ndarray, share: float,
                                 current_spending_yi: np.ndarray,
                                 base_current_spending_yi: np.ndarray) -> np.ndarray:

@@ -211,9 +211,17 @@ class PublicFinance:
         # next year, less the construction the infrastructure it paid is counted with
         new_money = led["borrowing"] + led["special_bonds"] + led["transfers_infrastructure"]
         direct = 0.0 if base_year else tl.construction_per_investment
+        # the multiplier only to the extent the labour market has slack: jobs over the labour
+        # force (the base year's participation: 1 in the base year); fully employed, new money
+        # adds no demand
+        self.employment_rate_ratio = (
+            1.0 if base_year
+            else float(tl.town_employment_wan.sum()) / float(tl.labour_force_wan.sum()))
+        self.effective_multiplier = public.slack_multiplier(
+            fc.local_multiplier, self.employment_rate_ratio, fc.multiplier_slack_gap)
         self.demand_injection_yi = public.external_money_demand(
             new_money, infra_paid * m.p.infrastructure.public_capital_share,
-            fc.local_multiplier, direct) * spend_share
+            self.effective_multiplier, direct) * spend_share
         # public investment: general spending's share (spread by population), the towns' own,
         # pairing money (earmarked, moved 1:1 out of the payer's investment), infrastructure
         share = fc.public_investment_share

@@ -1,7 +1,14 @@
 """Space: travel-time weights, market access, agglomeration and outside demand per node.
 
 Recomputed every year from last year's state (the weights only when infrastructure or
-cooperation changed the network)."""
+cooperation changed the network).
+
+The output effect of the infrastructure lever's links is its public capital's
+(``production.public_capital_elasticity``, Bom & Ligthart 2014: a total effect of public capital,
+transport included). Unless ``infrastructure.network_output_effects`` is set, the production-side
+fields (market access, agglomeration, commuting pools, outside demand) are therefore measured on
+the base-year network: the new links change where residents shop (Huff) and the reported
+accessibility and travel times, not output a second time."""
 
 from __future__ import annotations
 
@@ -24,6 +31,8 @@ class Network:
         self.changed = True  # the travel times changed: recompute the weights
         self.base_town_access: float | None = None  # set by set_base()
         self.base_competition: np.ndarray | None = None  # suppliers within reach of each market
+        self.network_output = bool(m.p.infrastructure.network_output_effects)
+        self.base_weights: dict[str, np.ndarray] | None = None  # set by set_base()
 
     def update(self) -> None:
         """Travel-time dependent weights (recomputed only when the network changed), then
@@ -45,6 +54,13 @@ class Network:
                                              region.self_time_min)
             # the market-access weights over all nodes (the same as Region.market_access's)
             self.w_access = access_weights(times, region.distance_decay, region.self_time_min)
+            # the current network's access weights (the reported accessibility reads them)
+            self.w_access_now = self.w_access
+            if self.base_weights is not None and not self.network_output:
+                # production reads the base-year network (public capital is the links' effect)
+                self.w_agg = self.base_weights["w_agg"]
+                self.w_commute = self.base_weights["w_commute"]
+                self.w_access = self.base_weights["w_access"]
             self.changed = False
         f = m.firms
         ia = f.alive_index()
@@ -58,8 +74,10 @@ class Network:
             comp = competition_index(self.w_access, self.base_masses, self.base_competition,
                                      self.production.access_competition)
             self.access = (self.w_access @ (masses * comp))[: n_int]
+            self.access_now = (self.w_access_now @ (masses * comp))[: n_int]
         else:
-            self.access = region.market_access(masses)[: n_int]
+            self.access = (self.w_access @ masses)[: n_int]
+            self.access_now = (self.w_access_now @ masses)[: n_int]
         # outside demand per node: gravity-weighted external GDP now over the same at base-year
         # GDP (the network held as it is now: a pure demand index, access is the part above)
         outside = m.outside
@@ -67,8 +85,8 @@ class Network:
         ext_now[n_int:] = outside.external_gdp_now(m.year)
         ext_base = np.zeros(len(masses))
         ext_base[n_int:] = outside.external_gdp_yi
-        self.outside_demand = (region.market_access(ext_now)[: n_int]
-                               / region.market_access(ext_base)[: n_int])
+        self.outside_demand = ((self.w_access @ ext_now)[: n_int]
+                               / (self.w_access @ ext_base)[: n_int])
         node_mass = masses[: n_int]
         self.agg_total = prod.mass_within_reach(self.w_agg, node_mass)
         ns = m.ns
@@ -88,6 +106,8 @@ class Network:
         self.base_town_access = self.access[: self.m.nt].mean()
         self.base_masses = self.masses.copy()
         self.base_competition = self.w_access @ self.base_masses
+        self.base_weights = {"w_agg": self.w_agg, "w_commute": self.w_commute,
+                             "w_access": self.w_access}
 
     def node_masses(self, node_va: np.ndarray) -> np.ndarray:
         """Economic mass per node: towns' GDP net of their parks' firms, parks' firm VA
@@ -102,5 +122,6 @@ class Network:
         return np.concatenate([town_mass, node_va[nt:], m.outside.external_gdp_yi])
 
     def town_accessibility(self) -> np.ndarray:
-        """Market access per town relative to the base year's mean over towns (= 100)."""
-        return 100.0 * self.access[: self.m.nt] / self.base_town_access
+        """Market access per town on the current network relative to the base year's mean over
+        towns (= 100)."""
+        return 100.0 * self.access_now[: self.m.nt] / self.base_town_access
