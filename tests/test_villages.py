@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
-
-from pathlib import Path
 
 from simxh.agents import Village
 from simxh.economics import rural

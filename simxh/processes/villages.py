@@ -8,12 +8,15 @@ enterprises, agriculture and 陈皮 shares, tourism); capital of collective ente
 tourism; a standard (a stock: 1 = beautiful village, 2 = demonstration) and the province's
 classification.
 
-Each year, after the budget: the village budget (``fiscal.village_spending_share``) pays the
-standards' upkeep, then lifts the lowest villages toward the beautiful standard, then the
-richest beautiful villages toward the demonstration standard; the rural programmes (``rural``
-section, each a committed district item whose paid money buys its effect) add upgrades,
-demonstration villages, 空心村 renewal, enterprise and tourism capital (both need land) and the
-10-minute service circle. Land: the yearly construction-land quota (``land``) goes first to
+Each year, after the budget: the district's village budget (``fiscal.village_spending_share``)
+pays the standards' upkeep (its rest runs the village organisations; a share
+``villages.district_upgrade_share``, 0 by default, may build standards); each village's own budget
+(``villages.own_facility_share`` of its collective income) replaces its enterprise and tourism
+capital's depreciation (``firms.depreciation``), then lifts its own standard toward the beautiful
+standard, no further; the rural programmes (``rural`` section, each a committed district item
+whose paid money buys its effect) lift the lowest villages toward the beautiful standard, finish
+demonstration villages one after another, renew 空心村, add enterprise and tourism capital (both
+need land) and the 10-minute service circle. Land: the yearly construction-land quota (``land``) goes first to
 the programmes' land the villages' own usable land cannot give, the rest becomes free
 industrial land at the town's node; both convert farmland above the protected floor. Orchards
 expand or shrink with the 陈皮 price, within farmland and above the protected floor.
