@@ -1058,6 +1058,26 @@ class VillagesSection:
         doc="yearly upkeep of a village's standard as a share of its build cost "
             "(upgrade_cost_yi × standard)",
         source="assumed: maintenance 2–5 % of capital cost a year")
+    own_facility_share: float = param(
+        0.1, min=0.0, max=0.5, unit="share of income", status="assumed",
+        doc="share of a village's collective income (last year's) it spends on its own "
+            "facilities: first the replacement of its enterprise and tourism capital's "
+            "depreciation, then upgrades of its standard up to the beautiful standard (never "
+            "beyond: demonstration is a programme); the rest is distributed or runs the village",
+        source="assumed ≈ a third of the collective's retained income: Nanhai's 176 village "
+               "collectives retain 31.5 % of income (2016) and 41.9 % under the 分六留四 rule "
+               "(2024), which pays all public affairs (华中农业大学学报(社会科学版) 2024(6):"
+               "159–173, doi 10.13300/j.cnki.hnwkxb.2024.06.014); range 0.05–0.3")
+    district_upgrade_share: float = param(
+        0.0, min=0.0, max=1.0, status="assumed",
+        doc="share of the district's village budget left after the standards' upkeep that pays "
+            "upgrades (toward the beautiful, then the demonstration standard); the rest runs "
+            "the village organisations (1 = the budget's whole remainder builds standards)",
+        source="the county budget guarantees village organisations' running costs (cadres' "
+               "allowances, offices, services: 中组部·财政部 2016 关于加强村级组织运转经费保障"
+               "工作的通知); building the standard is paid by special programmes (Guangdong: "
+               "provincial 人居环境 funds ≈ 966亿 plus local matching, 2018–2022); 0 assumed, "
+               "range 0–0.5")
     income_shock_sd: float = param(0.05, min=0.0, max=1.0, unit="log income", status="assumed",
                                    doc="yearly shock to a village's log collective income",
                                    source="modelling assumption")

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -11,6 +13,7 @@ from simxh.economics import rural
 from simxh.model import XinhuiModel
 from simxh.simulation import simulate
 
+ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = {"rural.beautiful_budget_yi": 0.5, "rural.demo_budget_yi": 1.5,
            "rural.hollow_budget_yi": 0.5, "rural.enterprise_budget_yi": 2.0,
            "rural.tourism_budget_yi": 1.0, "rural.service_circle_budget_yi": 0.5}
@@ -117,6 +120,30 @@ def test_standards_wear_without_upkeep():
     assert np.allclose(rural.standard_step(s, 0.1, 0.5, np.array([0.5, 0.0])), [1.45, 1.9])
 
 
+def test_maintained_capital_depreciates_unless_replaced():
+    k = np.array([10.0, 10.0, 10.0, 0.0])
+    budget = np.array([0.0, 0.5, 5.0, 1.0])
+    kept, left = rural.maintain_capital(k, 0.08, budget)
+    assert kept.tolist() == pytest.approx([9.2, 9.7, 10.0, 0.0])  # replacement ≤ δK and ≤ budget
+    assert left.tolist() == pytest.approx([0.0, 0.0, 4.2, 1.0])
+    assert np.allclose(kept + (budget - left), k * 0.92 + 2 * (budget - left))
+
+
+def test_own_upgrades_stop_at_the_standard_and_never_pay_for_others():
+    s = np.array([0.5, 0.9, 1.0, 1.5])
+    gain = rural.raise_own(s, np.array([0.2, 0.5, 1.0, 0.0]), 1.0)
+    assert gain.tolist() == pytest.approx([0.2, 0.1, 0.0, 0.0])
+
+
+def test_demonstration_villages_are_finished_one_after_another():
+    s = np.array([1.0, 1.0, 1.5, 2.0, 1.0])
+    order = np.array([3, 2, 0, 1])  # richest first; the first already at the standard
+    gain = rural.raise_in_order(s, 1.2, 2.0, order)
+    assert gain.tolist() == pytest.approx([0.7, 0.0, 0.5, 0.0, 0.0])
+    assert rural.raise_in_order(s, 0.0, 2.0, order).sum() == 0.0
+    assert rural.raise_in_order(s, 99.0, 2.0, order).sum() == pytest.approx(2.5)  # no more
+
+
 # ---------------------------------------------------------------------------- the agents
 @pytest.fixture(scope="module")
 def base_model():
@@ -215,7 +242,10 @@ def test_programmes_compete_for_land():
                         end_year=2026)
     paid = short.government.ledger["spend_rural_enterprise"]
     assert paid == pytest.approx(50.0 / short.p.rural.enterprise_land_mu_per_yi)
-    assert short.villages.enterprise_capital_yi.sum() == pytest.approx(3 * paid)
+    # all of it placed (three years); what the villages' own budgets did not replace has
+    # depreciated since (villages.own_facility_share, firms.depreciation)
+    placed = short.villages.enterprise_capital_yi.sum()
+    assert 3 * paid * (1 - short.p.firms.depreciation) ** 2 <= placed <= 3 * paid + 1e-9
     assert short.land_quota_industrial_mu == pytest.approx(0.0, abs=1e-9)
     # without quota or renewed land, the programme can place nothing and asks for no money
     none = run_checked({"rural.enterprise_budget_yi": 4.0, "land.construction_quota_mu": 0.0})
@@ -259,3 +289,87 @@ def test_villages_table():
     assert np.allclose(by_year.to_numpy(), d.to_numpy())
     district, towns = res  # still a pair
     assert simulate(seed=4, overrides={"run.end_year": 2025}, villages=False).villages is None
+
+
+# ---------------------------------------------------------------------------- unaided path
+def _run(config=None, overrides=None, seed=1, end_year=2030):
+    m = XinhuiModel(config, seed=seed, overrides=overrides or {}, end_year=end_year)
+    while m.running:
+        m.step()
+    return m
+
+
+def test_standards_rise_without_a_programme_only_out_of_the_villages_own_income():
+    """No unaided upgrade path: without their own budgets (and the district's upgrade share,
+    0 by default) the villages' standards never rise; with them the baseline misses the plan's
+    2025 target (all villages) because the poorer villages and the communities (no collective
+    income) cannot pay for it."""
+    none = _run(overrides={"villages.own_facility_share": 0.0}, end_year=2028)
+    base_standard = none.villages.base_standard
+    assert none.villages.standard.sum() <= base_standard.sum() + 1e-9
+    assert none.beautiful_village_share <= float(none.villages.p.beautiful_initial_share) + 0.1
+    base = _run(end_year=2025)
+    assert base.villages.standard.sum() > base_standard.sum()  # their own money builds
+    assert base.beautiful_village_share < 1.0 and base.demo_villages == 0
+
+
+def test_village_capital_depreciates():
+    """Enterprise and tourism capital lose firms.depreciation a year where the village does
+    not replace it; value added follows the depreciated stock."""
+    ov = {"rural.enterprise_budget_yi": 2.0, "rural.tourism_budget_yi": 1.0,
+          "villages.own_facility_share": 0.0}
+    m = XinhuiModel(seed=1, overrides=ov, end_year=2028)
+    while m.year < 2027:
+        m.step()
+    v = m.villages
+    placed_e = m.government.ledger["spend_rural_enterprise"]  # this year's
+    rc, dep = m.p.rural, m.p.firms.depreciation
+    years = 4  # 2024–2027 placed
+    assert v.enterprise_capital_yi.sum() < years * placed_e * (1 - dep / 2)  # well below placed
+    assert v.enterprise_capital_yi.sum() > 0 and v.tourism_capital_yi.sum() > 0
+    before_e, before_t = v.enterprise_capital_yi.sum(), v.tourism_capital_yi.sum()
+    m.step()  # the next year's placements on top of the depreciated stock
+    added_e = m.government.ledger["spend_rural_enterprise"]
+    assert v.enterprise_capital_yi.sum() == pytest.approx(before_e * (1 - dep) + added_e,
+                                                          rel=1e-9)
+    assert v.tourism_capital_yi.sum() < before_t + m.government.ledger["spend_rural_tourism"]
+    assert v.enterprise_va_yi.sum() == pytest.approx(
+        rc.enterprise_va_per_income * rc.enterprise_return * v.enterprise_capital_yi.sum())
+
+
+def test_maintaining_village_capital_costs_the_village():
+    ov = {"rural.enterprise_budget_yi": 2.0}
+    m = _run(overrides=ov, end_year=2027)
+    assert m.villages.capital_replaced_yi.sum() > 0
+    free = _run(overrides={**ov, "firms.depreciation": 0.0}, end_year=2027)
+    assert free.villages.capital_replaced_yi.sum() == 0.0
+    # the replacement came out of the villages' own upgrades
+    assert m.villages.standard.sum() < free.villages.standard.sum()
+
+
+def _targets(m):
+    v = m.villages
+    return {"beautiful": m.beautiful_village_share, "demo": m.demo_villages,
+            "idle": float(v.idle_land_mu.sum()), "circle": int(v.in_service_circle.sum()),
+            "enterprise": float(v.income_wan["enterprise"].sum()),
+            "tourism": float(v.income_wan["tourism"].sum())}
+
+
+PROGRAMME_TARGETS = {  # config: (target, the least change on the baseline in 2030)
+    "rural_beautiful": [("beautiful", 0.05)], "rural_demo": [("demo", 10)],
+    "rural_hollow": [("idle", -500.0)], "rural_service_circle": [("circle", 100)],
+    "rural_enterprise": [("enterprise", 5000.0)], "rural_tourism": [("tourism", 2000.0)],
+    "rural_package": [("beautiful", 0.05), ("demo", 10), ("idle", -500.0), ("circle", 100),
+                      ("enterprise", 5000.0), ("tourism", 2000.0)]}
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMME_TARGETS))
+def test_each_programme_moves_its_own_target(name):
+    """Common random numbers (same seed): each rural config moves its own village target by
+    2030 against the baseline config (the baseline leaves room: its standards rise only out
+    of the villages' own income)."""
+    base = _targets(_run(str(ROOT / "configs" / "baseline.toml")))
+    prog = _targets(_run(str(ROOT / "configs" / f"{name}.toml")))
+    for key, least in PROGRAMME_TARGETS[name]:
+        change = prog[key] - base[key]
+        assert (change <= least) if least < 0 else (change >= least), (key, base[key], prog[key])

@@ -8,12 +8,15 @@ enterprises, agriculture and 陈皮 shares, tourism); capital of collective ente
 tourism; a standard (a stock: 1 = beautiful village, 2 = demonstration) and the province's
 classification.
 
-Each year, after the budget: the village budget (``fiscal.village_spending_share``) pays the
-standards' upkeep, then lifts the lowest villages toward the beautiful standard, then the
-richest beautiful villages toward the demonstration standard; the rural programmes (``rural``
-section, each a committed district item whose paid money buys its effect) add upgrades,
-demonstration villages, 空心村 renewal, enterprise and tourism capital (both need land) and the
-10-minute service circle. Land: the yearly construction-land quota (``land``) goes first to
+Each year, after the budget: the district's village budget (``fiscal.village_spending_share``)
+pays the standards' upkeep (its rest runs the village organisations; a share
+``villages.district_upgrade_share``, 0 by default, may build standards); each village's own budget
+(``villages.own_facility_share`` of its collective income) replaces its enterprise and tourism
+capital's depreciation (``firms.depreciation``), then lifts its own standard toward the beautiful
+standard, no further; the rural programmes (``rural`` section, each a committed district item
+whose paid money buys its effect) lift the lowest villages toward the beautiful standard, finish
+demonstration villages one after another, renew 空心村, add enterprise and tourism capital (both
+need land) and the 10-minute service circle. Land: the yearly construction-land quota (``land``) goes first to
 the programmes' land the villages' own usable land cannot give, the rest becomes free
 industrial land at the town's node; both convert farmland above the protected floor. Orchards
 expand or shrink with the 陈皮 price, within farmland and above the protected floor.
@@ -93,6 +96,8 @@ class Villages:
         self.land_converted_mu = 0.0             # cumulative quota to the town nodes' land
         self.spend_yi = {k: 0.0 for k in PROGRAMMES}
         self.upkeep_paid_share = 1.0
+        self.capital_replaced_yi = np.zeros(n)
+        self.own_upgrade_yi = np.zeros(n)
         self.base_village_income_per_villager = self._income_per_villager()
         self.enterprise_va_yi = np.zeros(nt)
         self.tourism_va_yi = np.zeros(nt)
@@ -170,21 +175,36 @@ class Villages:
         self.population_wan = self.population_wan * growth_pop[vt]
         self._prev_town_pop = tl.population_wan.copy()
 
-        # the village budget: upkeep first, then upgrades to the standard, then demonstration
+        # the district's village budget: the standards' upkeep first; of the rest (the village
+        # organisations' running), villages.district_upgrade_share pays upgrades
         budget = float(m.finance.village_budget_yi)
         upkeep_due = vc.upkeep_share * vc.upgrade_cost_yi * float(self.standard.sum())
         self.upkeep_paid_share = min(budget / upkeep_due, 1.0) if upkeep_due > 0 else 1.0
-        budget = max(budget - upkeep_due, 0.0)
-        gain = rural.raise_lowest(self.standard, budget / vc.upgrade_cost_yi
-                                  + self.spend_yi["beautiful"] / vc.upgrade_cost_yi,
-                                  vc.beautiful_threshold)
-        used = float(gain.sum()) * vc.upgrade_cost_yi
+        budget = vc.district_upgrade_share * max(budget - upkeep_due, 0.0)
+        # each village's own budget (a share of last year's collective income): the replacement
+        # of its enterprise and tourism capital first, then its own upgrades to the standard
+        own_yi = vc.own_facility_share * self.village_income_wan / WAN_PER_YI
+        dep = m.p.firms.depreciation
+        capital = self.enterprise_capital_yi + self.tourism_capital_yi
+        kept, own_left = rural.maintain_capital(capital, dep, own_yi)
+        keep = np.divide(kept, capital, out=np.ones_like(capital), where=capital > 0)
+        self.capital_replaced_yi = own_yi - own_left
+        self.enterprise_capital_yi = self.enterprise_capital_yi * keep
+        self.tourism_capital_yi = self.tourism_capital_yi * keep
+        gain = rural.raise_own(self.standard, own_left / vc.upgrade_cost_yi,
+                               vc.beautiful_threshold)
+        self.own_upgrade_yi = gain * vc.upgrade_cost_yi
+        # the programme's (and the district's) upgrades: the lowest first
+        gain += rural.raise_lowest(self.standard + gain, (budget + self.spend_yi["beautiful"])
+                                   / vc.upgrade_cost_yi, vc.beautiful_threshold)
+        used = float(gain.sum() - self.own_upgrade_yi.sum() / vc.upgrade_cost_yi) * vc.upgrade_cost_yi
         left = max(budget + self.spend_yi["beautiful"] - used, 0.0)
+        # demonstration villages: the selected, richest first, each finished before the next
         demo_cost_unit = vc.demo_cost_yi / max(vc.demo_threshold - vc.beautiful_threshold, TINY)
-        cand = self._demo_candidates(rc.demo_candidates, gain)
-        gain += rural.raise_lowest(self.standard + gain,
-                                   (left + self.spend_yi["demo"]) / demo_cost_unit,
-                                   vc.demo_threshold, cand)
+        order = self._demo_candidates(rc.demo_candidates, gain)
+        gain += rural.raise_in_order(self.standard + gain,
+                                     (left + self.spend_yi["demo"]) / demo_cost_unit,
+                                     vc.demo_threshold, order)
         # 空心村 renewal: idle homesteads become usable land, the village tidier
         renew_mu = self.spend_yi["hollow"] / rc.hollow_cost_yi_per_mu
         idle = self.idle_land_mu
@@ -314,14 +334,13 @@ class Villages:
                                  np.maximum(self.farmland_mu, self.protected_citrus_mu))
 
     def _demo_candidates(self, n: int, gain: np.ndarray) -> np.ndarray:
-        """The demonstration programme's villages: the richest ``n`` at the beautiful standard
-        (after this year's upgrades)."""
-        mask = np.zeros(len(self.standard), dtype=bool)
+        """The demonstration programme's villages, richest first (indices): the ``n`` at the
+        beautiful standard (after this year's upgrades) with the highest collective income,
+        the villages already demonstration villages among them."""
         ok = np.flatnonzero(self.standard + gain >= self.p.beautiful_threshold - TOL)
         if n <= 0 or len(ok) == 0:
-            return mask
-        mask[ok[np.argsort(-self.village_income_wan[ok], kind="stable")[:n]]] = True
-        return mask
+            return np.zeros(0, dtype=int)
+        return ok[np.argsort(-self.village_income_wan[ok], kind="stable")[:n]]
 
     # ------------------------------------------------------------------------------ outputs
     def record(self) -> dict[str, np.ndarray]:
