@@ -146,7 +146,7 @@ def row(group: str, check: str, value: float, key: str, *, low: float | None = N
 class Settings:
     """Years and seeds of an audit."""
 
-    seeds: tuple[int, ...] = tuple(range(8))
+    seeds: tuple[int, ...] = tuple(range(16))
     end_year: int = 2060
     split_year: int = 2035        # long run: growth in (start, split] vs (split, end]
     lever_years: tuple[int, ...] = (2033, 2035)
@@ -158,7 +158,7 @@ class Settings:
         return max(self.lever_years)
 
 
-def settings_for(end_year: int = 2060, seeds: int = 8, quick: bool = False,
+def settings_for(end_year: int = 2060, seeds: int = 16, quick: bool = False,
                  start_year: int = 2023) -> Settings:
     """The audit's years: the issue's (2024–2035 vs 2036–2060, levers in 2033 and 2035) or,
     ``quick``, a few years (levers and noise at the end year, the split half way)."""
@@ -307,9 +307,9 @@ def _extras(m: Any) -> dict[str, Any]:
 
 def run_task(task: Task) -> RunRecord:
     """Run one audit simulation, recording the extras and the accounts every year."""
+    from simxh.config import coerce_config
     from simxh.model import XinhuiModel
     from simxh.simulation import result_tables, shared_region
-    from simxh.config import coerce_config
 
     cfg = coerce_config(task.config, {**dict(task.overrides), "run.end_year": task.end_year})
     m = XinhuiModel(cfg, seed=task.seed, region=shared_region(cfg))
@@ -550,7 +550,7 @@ def check_infrastructure(on: Sequence[RunRecord], off: Sequence[RunRecord], s: S
     """Δln GDP / Δln public capital in each lever year (seed means of GDP and capital)."""
     rows = []
     for year in s.lever_years:
-        def mean(rs: Sequence[RunRecord], frame: str, col: str) -> float:
+        def mean(rs: Sequence[RunRecord], frame: str, col: str, year: int = year) -> float:
             return float(np.mean([_at(getattr(r, frame), year, col) for r in rs]))
         e = log_elasticity(mean(on, "district", "gdp_yi"), mean(off, "district", "gdp_yi"),
                            mean(on, "extras", "public_capital_yi"),
