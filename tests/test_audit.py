@@ -1,0 +1,268 @@
+"""The referee report (simxh.audit, ``simxh audit``): the implied quantities on synthetic
+frames (each range check can fail), the CLI on the quick version, and bad input (exit 2)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simxh import audit as A
+from simxh.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+S = A.Settings(seeds=(0, 1, 2, 3), end_year=2030, split_year=2026, lever_years=(2028, 2030),
+               noise_year=2028, start_year=2023)
+YEARS = np.arange(2023, 2031)
+
+
+def record(gdp=None, growth=None, outside=None, pop=None, extras=None, towns=None,
+           recipients=(), errors=(), district=None) -> A.RunRecord:
+    """A synthetic run: yearly district columns (defaults: flat), extras and towns."""
+    n = len(YEARS)
+    gdp = np.full(n, 100.0) if gdp is None else np.asarray(gdp, dtype=float)
+    d = pd.DataFrame({"year": YEARS, "gdp_yi": gdp,
+                      "gdp_growth_pct": np.zeros(n) if growth is None else growth,
+                      "outside_growth_pct": np.zeros(n) if outside is None else outside,
+                      "population_wan": np.full(n, 90.0) if pop is None else pop,
+                      "lever_spend_yi": np.zeros(n), "projects_won": np.zeros(n),
+                      "investment_introduced_yi": np.zeros(n), **(district or {})})
+    e = pd.DataFrame({"year": YEARS, "public_capital_yi": np.full(n, 1000.0),
+                      "renovation_investment_yi": np.zeros(n), "pairing_received_yi": np.zeros(n),
+                      "hill_alpha": np.ones(n), "hill_se": np.full(n, 0.05),
+                      "top_share": np.full(n, 0.05), "park_land_ratio": np.full(n, 0.9),
+                      "park_land_worst": "p"})
+    for k, v in (extras or {}).items():
+        e[k] = v
+    t = pd.DataFrame({"a": np.full(n, 10.0), "b": np.full(n, 20.0)}, index=YEARS) \
+        if towns is None else towns
+    return A.RunRecord(d, t, e, list(recipients), list(errors))
+
+
+def passes(rows) -> list[bool]:
+    return [r["pass"] for r in rows]
+
+
+# ------------------------------------------------------------------ pure functions
+def test_hill_exponent_recovers_pareto_tail():
+    rng = np.random.default_rng(1)
+    for alpha in (1.0, 2.0):
+        x = rng.pareto(alpha, 200_000) + 1.0
+        est, se = A.hill_exponent(x, 0.1)
+        assert est == pytest.approx(alpha, rel=0.05)
+        assert 0 < se < 0.05 * alpha
+    assert math.isnan(A.hill_exponent(np.array([1.0, 2.0]))[0])
+
+
+def test_top_share_slope_interval():
+    assert A.top_share(np.array([1.0, 1.0, 2.0])) == pytest.approx(0.5)
+    assert A.slope(np.arange(5), 3 + 2 * np.arange(5)) == pytest.approx(2.0)
+    mean, half = A.mean_interval([1.0, 2.0, 3.0])
+    assert mean == pytest.approx(2.0) and half == pytest.approx(4.303 / math.sqrt(3), rel=1e-3)
+    m, h = A.paired_pct_change([101.0, 102.0], [100.0, 100.0])
+    assert m == pytest.approx(1.5)
+
+
+def test_capital_stock_and_ratios():
+    assert A.capital_stock([1.0, 1.0, 0.0], 0.5).tolist() == [1.0, 1.5, 0.75]
+    assert A.implied_return(2.0, 10.0) == pytest.approx(0.2)
+    assert math.isnan(A.implied_return(2.0, 0.0))
+    assert A.log_elasticity(math.e ** 0.1, 1.0, math.e, 1.0) == pytest.approx(0.1)
+    assert math.isnan(A.log_elasticity(2.0, 1.0, 1.0, 1.0))
+    assert A.cost_per_unit(3.0, 6.0) == 0.5 and math.isnan(A.cost_per_unit(3.0, 0.0))
+    parts, inter = A.decomposition(4.0, {"x": 1.0, "y": 3.0})
+    assert parts == {"x": 3.0, "y": 1.0} and inter == 0.0
+    assert A.decomposition(4.0, {"x": 3.0, "y": 3.0})[1] == pytest.approx(0.5)
+
+
+def test_row_range_and_nan():
+    assert A.row("g", "c", 1.0, "population_ratio")["pass"]
+    assert not A.row("g", "c", 1.5, "population_ratio")["pass"]
+    assert not A.row("g", "c", math.nan, "population_ratio")["pass"]
+    assert set(A.row("g", "c", 1.0, "population_ratio")) == set(A.COLUMNS)
+
+
+def test_every_range_has_a_source():
+    for key, r in A.RANGES.items():
+        assert r.low <= r.high and len(r.source) > 20, key
+
+
+def test_settings_quick_and_full():
+    full = A.settings_for()
+    assert (full.end_year, full.split_year, full.lever_years, full.noise_year) == (
+        2060, 2035, (2033, 2035), 2033)
+    q = A.settings_for(quick=True, seeds=2)
+    assert q.end_year == 2027 and q.seeds == (0, 1) and q.lever_end <= q.end_year
+    assert q.start_year < q.split_year < q.end_year
+
+
+# ------------------------------------------------------------------ checks (synthetic)
+def test_long_run_check():
+    calm = np.array([0, 6, 6, 6, 4, 4, 4, 4.0])       # slows after the split (2026)
+    runs = [record(growth=calm, outside=np.full(8, 3.0)) for _ in range(2)]
+    assert passes(A.check_long_run(runs, S)) == [True, True, True]
+    hot = np.array([0, 4, 4, 4, 7, 7, 7, 7.0])        # speeds up and outgrows the world
+    pop = np.linspace(90, 150, 8)                      # 1.67×
+    runs = [record(growth=hot, outside=np.full(8, 3.0), pop=pop) for _ in range(2)]
+    assert passes(A.check_long_run(runs, S)) == [False, False, False]
+
+
+def test_zero_driver_check():
+    assert passes(A.check_zero_driver([record(growth=np.full(8, 0.2))] * 2, S)) == [True, True]
+    bad = record(growth=np.full(8, 2.0), pop=np.linspace(90, 100, 8))
+    assert passes(A.check_zero_driver([bad] * 2, S)) == [False, False]
+
+
+def test_noise_check_uses_the_paired_interval():
+    ref = [record(gdp=np.full(8, g)) for g in (100.0, 120.0, 90.0, 110.0)]
+    small = {0.75: [record(gdp=np.full(8, g * f)) for g, f in
+                    zip((100.0, 120.0, 90.0, 110.0), (0.995, 0.99, 0.992, 0.996), strict=True)]}
+    assert passes(A.check_noise(ref, small, S)) == [True]
+    large = {1.25: [record(gdp=np.full(8, g * 1.05)) for g in (100.0, 120.0, 90.0, 110.0)]}
+    assert passes(A.check_noise(ref, large, S)) == [False]
+    # a mean inside ±2 % whose interval is not: not enough seeds to say so
+    wide = {1.25: [record(gdp=np.full(8, g * f)) for g, f in
+                   zip((100.0, 120.0, 90.0, 110.0), (0.97, 1.05, 0.98, 1.02), strict=True)]}
+    assert passes(A.check_noise(ref, wide, S)) == [False]
+
+
+def test_stationarity_check():
+    runs = [record(extras={"hill_alpha": 1.0 + 0.01 * np.sin(YEARS + s),
+                           "top_share": 0.05 + 0.001 * np.sin(YEARS * 3 + s)})
+            for s in range(4)]
+    assert passes(A.check_stationarity(runs, S)) == [True, True]
+    drifting = [record(extras={"hill_alpha": np.linspace(1.0, 1.5, 8),
+                               "top_share": np.linspace(0.05, 0.15, 8) + 0.001 * s})
+                for s in range(4)]
+    assert passes(A.check_stationarity(drifting, S)) == [False, False]
+
+
+def test_land_and_accounts_checks():
+    assert passes(A.check_land([record()])) == [True]
+    over = record(extras={"park_land_ratio": np.r_[np.full(7, 0.9), 1.2]})
+    assert passes(A.check_land([record(), over])) == [False]
+    assert passes(A.check_accounts([record()])) == [True]
+    assert passes(A.check_accounts([record(errors=["2030: land not conserved"])])) == [False]
+
+
+def _lever_runs(gdp_gain: np.ndarray, extras_on: dict, district_on: dict | None = None):
+    off = [record() for _ in range(2)]
+    on = [record(gdp=100.0 + gdp_gain, extras=extras_on, district=district_on)
+          for _ in range(2)]
+    return on, off
+
+
+def test_renovation_check():
+    inv = np.r_[0.0, np.full(7, 10.0)]                # 10亿 a year from 2024, δ = 0
+    stock = np.cumsum(inv)
+    on, off = _lever_runs(0.2 * stock, {"renovation_investment_yi": inv})
+    assert passes(A.check_renovation(on, off, S, 0.0, "added")) == [True, True]
+    on, off = _lever_runs(1.0 * stock, {"renovation_investment_yi": inv})
+    assert passes(A.check_renovation(on, off, S, 0.0, "added")) == [False, False]
+
+
+def test_infrastructure_check():
+    k = 1000.0 * np.exp(np.linspace(0, 0.2, 8))
+    for elasticity, ok in ((0.1, True), (0.6, False)):
+        gdp_gain = 100.0 * (np.exp(elasticity * np.log(k / 1000.0)) - 1.0)
+        on, off = _lever_runs(gdp_gain, {"public_capital_yi": k})
+        assert passes(A.check_infrastructure(on, off, S, "added")) == [ok, ok]
+
+
+def test_attraction_check():
+    on_cols = {"lever_spend_yi": np.r_[0.0, np.ones(7)], "projects_won": np.r_[0, np.full(7, 50)],
+               "investment_introduced_yi": np.r_[0, np.full(7, 250.0)]}  # 5亿 a project
+    off = [record(district={"projects_won": np.r_[0, np.full(7, 40)]})]
+    on = [record(district=on_cols)]   # 1亿 for 10 more projects: 0.1亿 each, range 0.01–0.25
+    assert passes(A.check_attraction(on, off, S, "added")) == [True]
+    on_cols["lever_spend_yi"] = np.r_[0.0, np.full(7, 10.0)]  # 1亿 a project: too dear
+    assert passes(A.check_attraction([record(district=on_cols)], off, S, "added")) == [False]
+
+
+def test_integration_check():
+    on, off = _lever_runs(np.full(8, 3.0), {})
+    ch = {"projects": [record(gdp=np.full(8, 102.0))], "approval": [record(gdp=np.full(8, 101.0))]}
+    assert passes(A.check_integration(on, off, ch, S, "added")) == [True, True]
+    ch = {"projects": [record(gdp=np.full(8, 103.0))], "approval": [record(gdp=np.full(8, 103.0))]}
+    assert passes(A.check_integration(on, off, ch, S, "added")) == [True, False]
+    on, off = _lever_runs(np.full(8, 20.0), {})       # +20 %: beyond a new zone's effect
+    assert passes(A.check_integration(on, off, ch, S, "added"))[0] is False
+
+
+def test_pairing_check_counts_only_the_receiving_towns():
+    towns_off = pd.DataFrame({"a": np.full(8, 10.0), "b": np.full(8, 20.0)}, index=YEARS)
+    off = [record(towns=towns_off)]
+    received = np.r_[0.0, np.ones(7)]                 # 1亿 a year
+    for gain, ok in ((1.5, True), (0.1, False)):
+        towns_on = towns_off.copy()
+        towns_on["b"] += gain * received
+        towns_on["a"] += 100.0                        # a donor's change is not counted
+        on = [record(towns=towns_on, recipients=["b"],
+                     extras={"pairing_received_yi": received})]
+        assert passes(A.check_pairing(on, off, S, "added")) == [ok]
+
+
+def test_report_markdown_is_reproducible():
+    table = pd.DataFrame([A.row("long run", "c", 1.0, "population_ratio"),
+                          A.row("land", "d", 2.0, "park_land_ratio")], columns=list(A.COLUMNS))
+    md = A.report_markdown(table, "configs/x.toml", S)
+    assert "FAILS 1 of 2" in md and "## long run" in md and "## land" in md
+    assert md == A.report_markdown(table, "configs/x.toml", S)
+
+
+def test_plan_pairs_levers_on_common_settings():
+    p = A.plan(str(ROOT / "configs" / "baseline.toml"), S, ROOT / "configs")
+    assert set(p.lever_pairs) == set(A.LEVERS)
+    assert all(m == "added" for m in p.lever_mode.values())
+    assert p.scenarios["on:tech_renovation"][0]["tech_renovation.enabled"] is True
+    assert p.scenarios["integration-approval"][0]["integration.approval_delay_years"] == 2
+    pc = A.plan(str(ROOT / "configs" / "combined.toml"), S, ROOT / "configs")
+    assert all(m == "in package" for m in pc.lever_mode.values())
+    assert pc.lever_pairs["pairing"] == ("ref", "off:pairing")
+
+
+# ------------------------------------------------------------------ the command
+@pytest.mark.slow  # runs ~100 short models (≈ 5 s)
+def test_cli_quick(tmp_path, capsys):
+    out = tmp_path / "a"
+    code = main(["audit", str(ROOT / "configs" / "baseline.toml"), "--quick", "--out", str(out)])
+    table = pd.read_csv(out / "audit.csv")
+    assert list(table.columns) == list(A.COLUMNS)
+    assert code == (0 if table["pass"].all() else 1)
+    groups = set(table["group"])
+    assert {"long run", "zero driver", "noise", "firm sizes", "land", "accounts"} <= groups
+    assert len(table) >= 15
+    md = (out / "audit.md").read_text(encoding="utf-8")
+    assert "## accounts" in md and "seeds 0–1" in md
+    assert "checks pass" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["audit", "missing.toml"], "file not found"),
+    (["audit", str(ROOT / "configs" / "baseline.toml"), "--seeds", "1"], "--seeds"),
+    (["audit", str(ROOT / "configs" / "baseline.toml"), "--end-year", "2024"], "--end-year"),
+    (["audit", str(ROOT / "configs" / "baseline.toml"), "--end-year", "2070"], "--end-year"),
+    (["audit", str(ROOT / "configs" / "baseline.toml"), "--workers", "0"], "--workers"),
+])
+def test_bad_input_exits_2(argv, fragment, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("simxh audit: error:") and fragment in err[0]
+
+
+def test_bad_config_exits_2(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[firms]\ntfp_drift = 'fast'\n", encoding="utf-8")
+    assert main(["audit", str(bad), "--quick"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "tfp_drift" in err[0]
+
+
+def test_missing_lever_config_exits_2(tmp_path, capsys):
+    cfg = tmp_path / "alone.toml"
+    cfg.write_text("[run]\nend_year = 2030\n", encoding="utf-8")
+    assert main(["audit", str(cfg), "--quick", "--out", str(tmp_path / "o")]) == 2
+    assert "lever config not found" in capsys.readouterr().err
