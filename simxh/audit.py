@@ -43,12 +43,10 @@ ISSUE = "issue 19 criterion"
 ZERO_DRIVER_OVERRIDES: dict[str, Any] = {
     "macro.external_growth_pct": 0.0,     # the outside world does not grow (no macro shocks)
     "macro.inflation_pct": 0.0,           # no price drift (size thresholds are nominal)
-    "firms.tfp_drift": 0.0,               # frontier TFP growth
+    "firms.tfp_frontier_share": 0.0,      # frontier TFP growth (the frontier is flat anyway)
     "economy.agriculture_tfp_growth": 0.0,
     "labour.natural_growth": 0.0,
-    "chenpi.demand_growth": 0.0,
     "chenpi.brand_premium_growth": 0.0,
-    "chenpi.tourism_growth": 0.0,
 }
 """The zero-driver run: every exogenous driver at zero; investment, entry and exit stay on, so
 only replacement investment remains in a stationary economy."""

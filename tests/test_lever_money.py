@@ -95,8 +95,8 @@ def test_renovation_gains_wear_out_with_the_renovated_capital() -> None:
 def test_half_the_places_do_less_than_the_full_programme() -> None:
     """Half the money (half the supported places) gives a smaller, positive effect."""
     base = _run({}, seed=3)
-    half = _run({"tech_renovation.enabled": True, "tech_renovation.firms_per_year": 50}, seed=3)
-    full = _run({"tech_renovation.enabled": True, "tech_renovation.firms_per_year": 100}, seed=3)
+    half = _run({"tech_renovation.enabled": True, "tech_renovation.firms_per_year": 20}, seed=3)
+    full = _run({"tech_renovation.enabled": True, "tech_renovation.firms_per_year": 40}, seed=3)
     assert 0 < sum(half.spent) < sum(full.spent)
     assert 0 < sum(half.accepted) < sum(full.accepted)
     assert base.gdp_yi < half.gdp_yi < full.gdp_yi
