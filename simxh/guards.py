@@ -15,7 +15,6 @@ is NaN there by definition; it is exempt in that year only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -29,8 +28,12 @@ TOWN_PREFIX = "town_"
 """The Town agents' reporters are named ``town_<column>`` (:mod:`simxh.reporters`)."""
 
 
+_NUMBERS = (int, float, np.integer, np.floating)
+
+
 def _numeric(value: Any) -> bool:
-    return isinstance(value, Real) and not isinstance(value, bool)
+    """A number (not a bool, a string or None); concrete types: the ABC check is slower."""
+    return isinstance(value, _NUMBERS) and not isinstance(value, bool)
 
 
 def first_non_finite(values: Sequence[Any]) -> int | None:
@@ -63,13 +66,19 @@ def check_year(model: Any) -> None:
     _check_towns(model, dc, year)
     records = getattr(model, "village_records", None)
     if records:
+        floats = {k: a for k, a in records[-1].items() if np.asarray(a).dtype.kind == "f"}
+        if floats and np.isfinite(np.concatenate(list(floats.values()))).all():
+            return
         ids = model.villages.village_ids
-        for name, arr in records[-1].items():
-            arr = np.asarray(arr)
-            if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        for name, arr in floats.items():
+            if not np.isfinite(arr).all():
                 k = int(np.flatnonzero(~np.isfinite(arr))[0])
                 raise NonFiniteOutput("villages", name, year, float(arr[k]),
                                       where=f"village '{ids[k]}'")
+
+
+_NUMERIC_COLUMNS: dict[tuple[type, ...], list[int]] = {}
+"""The numeric columns of an agent record, by the types of its values (found once)."""
 
 
 def _check_towns(model: Any, dc: Any, year: int) -> None:
@@ -83,8 +92,17 @@ def _check_towns(model: Any, dc: Any, year: int) -> None:
             continue
         names = list(dc.agenttype_reporters[agent_type])
         # columns 0 and 1 of a record are the step and the agent's id
-        idx = [k for k, v in enumerate(rows[0][2:], start=2) if _numeric(v)]
-        block = np.array([[r[k] for k in idx] for r in rows], dtype=float)
+        kinds = tuple(map(type, rows[0]))
+        idx = _NUMERIC_COLUMNS.get(kinds)
+        if idx is None:
+            idx = _NUMERIC_COLUMNS[kinds] = [k for k, v in enumerate(rows[0][2:], start=2)
+                                             if _numeric(v)]
+        if not idx:
+            continue
+        if idx[-1] - idx[0] == len(idx) - 1 == len(rows[0]) - 1 - idx[0]:  # the numbers last
+            block = np.array([r[idx[0]:] for r in rows], dtype=float)
+        else:
+            block = np.array([[r[k] for k in idx] for r in rows], dtype=float)
         bad = ~np.isfinite(block)
         if not bad.any():
             continue
