@@ -1672,10 +1672,51 @@ class RuralSection:
         source="assumed")
 
 
+def local_tax_terms(cfg: Any) -> list[tuple[float, tuple[str, ...]]]:
+    """The effective local tax rate on each base the model taxes (simxh.economics.public:
+    firms' value added and profit, services, construction, GDP), with the keys whose product
+    it is. If all are 0, the modelled base-year revenue is 0 and the collection factor that
+    scales it to the reported revenue (simxh.calibration) is undefined."""
+    f, e = cfg.fiscal, cfg.economy
+    return [
+        (f.vat_rate * f.vat_local_share, ("fiscal.vat_rate", "fiscal.vat_local_share")),
+        (f.cit_rate * f.cit_local_share, ("fiscal.cit_rate", "fiscal.cit_local_share")),
+        (f.services_vat_rate * f.vat_local_share,
+         ("fiscal.services_vat_rate", "fiscal.vat_local_share")),
+        (f.land_tax_rate * e.residual_secondary_share,  # construction: the residual secondary
+         ("fiscal.land_tax_rate", "economy.residual_secondary_share")),
+        (f.other_tax_rate, ("fiscal.other_tax_rate",)),
+    ]
+
+
+def _value_at_key(cfg: Any, key: str) -> Any:
+    """The value of dotted ``key`` in a built config."""
+    value = cfg
+    for part in key.split("."):
+        value = getattr(value, part)
+    return value
+
+
 class ConfigBase:
     """Methods of the root config (the dataclass itself is assembled from SECTIONS)."""
 
     source_file: str | None
+
+    def validate_root(self, err: Callable[..., typing.NoReturn]) -> None:
+        """Cross-section checks: a config under which revenue collection is undefined."""
+        taxed = local_tax_terms(self)
+        if any(rate > 0 for rate, _ in taxed):
+            return
+        # every base untaxed: the base-year collection factor (reported revenue over the
+        # modelled local taxes, simxh.calibration) divides by zero and revenue becomes NaN
+        zero = list(dict.fromkeys(k for _, ks in taxed for k in ks
+                                  if _value_at_key(self, k) == 0))
+        shown = [k for k in zero if k in self.explicit_keys] or zero
+        err(shown[0], "no local tax is collected on any base, so base-year revenue is 0 "
+            "and the revenue collection factor is undefined",
+            value={k: _value_at_key(self, k) for k in shown},
+            expected="at least one of " + ", ".join(" × ".join(ks) for _, ks in taxed)
+            + " above 0")
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved config as plain data (JSON/TOML-friendly)."""

@@ -51,7 +51,7 @@ class UserError(Exception):
             text += f" (got {_short_repr(self.value)})"
         if self.expected:
             text += f"; expected {self.expected}"
-        return _one_line(f"{head}: {text}" if head else text)
+        return one_line(f"{head}: {text}" if head else text)
 
 
 def _short_repr(value: Any, limit: int = 200) -> str:
@@ -63,7 +63,7 @@ def _short_repr(value: Any, limit: int = 200) -> str:
     return text if len(text) <= limit else f"{text[:limit - 5]}...{text[-2:]}"
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     """The message on one line: line breaks and other control characters escaped."""
     if text.isprintable():
         return text
@@ -76,3 +76,31 @@ class ConfigError(UserError):
 
 class DataError(UserError):
     """A region data file that is malformed (missing column, bad number, duplicate id...)."""
+
+
+class ModelFailure(UserError):
+    """A run that cannot give a result: deterministic (the same config and seed fail the same
+    way), so it is reported as one line (exit status 2) and a sweep records it as failed; it
+    is not retried."""
+
+
+class NonFiniteOutput(ModelFailure):
+    """A reported value of a run became NaN or infinite: the run stops at the first such year
+    and its results are not written. ``table`` (district, towns or villages), ``variable``
+    (the first in reporter order), ``year``, ``where`` (the town or village, if any) and
+    ``value`` say which."""
+
+    def __init__(self, table: str, variable: str, year: int, value: float,
+                 where: str | None = None) -> None:
+        self.table = table
+        self.variable = variable
+        self.year = int(year)
+        self.where = where
+        place = f" of {where}" if where is not None else ""
+        super().__init__(f"non-finite output: {table} '{variable}'{place} is {value} in "
+                         f"{self.year}", expected="finite values (a degenerate parameter "
+                         "combination or a model bug; nothing of the run is written)")
+        self.value = value
+
+    def __reduce__(self) -> tuple:  # picklable (a worker process may send it back)
+        return (type(self), (self.table, self.variable, self.year, self.value, self.where))

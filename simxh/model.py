@@ -16,7 +16,8 @@ parameters, and ``step()`` calls them in a fixed order. One step is one year:
 6. the budget: revenue, sharing, lever costs, infrastructure, public capital (``finance``,
    ``infrastructure``, the rural programmes' items); villages: programmes, standards, land,
    orchards, collective income (``villages``);
-7. data collection (reporters: :mod:`simxh.reporters`).
+7. data collection (reporters: :mod:`simxh.reporters`); a value that is NaN or infinite
+   stops the run with :class:`simxh.errors.NonFiniteOutput` (:mod:`simxh.guards`).
 
 All values are real (prices of the base year, ``run.start_year``: 2023 by default); size
 thresholds and nominal figures use the macro path's price indices (``simxh.macro``). Randomness
@@ -34,6 +35,7 @@ import numpy as np
 from simxh.agents import Government, Park, Town, Village
 from simxh.calibration import MODEL_SECTIONS, calibrate, model_section
 from simxh.config import coerce_config
+from simxh.guards import check_year
 from simxh.posterior import apply_posterior
 from simxh.processes.attraction import Attraction
 from simxh.processes.chenpi import Chenpi
@@ -148,6 +150,7 @@ class XinhuiModel(DistrictMetrics, mesa.Model):
         self.datacollector.collect(self)
         self.collected_years = [self.year]
         self.village_records = [self.villages.record()]
+        check_year(self)  # a NaN or infinite value stops the run (NonFiniteOutput)
 
     # ------------------------------------------------------------------------------ set-up
     def _setup(self) -> None:
@@ -223,6 +226,7 @@ class XinhuiModel(DistrictMetrics, mesa.Model):
         self.datacollector.collect(self)
         self.collected_years.append(self.year)
         self.village_records.append(self.villages.record())
+        check_year(self)
         if self.year >= self.end_year:
             self.running = False
 

@@ -27,9 +27,10 @@ import numpy as np
 import pandas as pd
 
 from simxh.design import POINT, design_points, point_overrides, replication_draws
-from simxh.errors import UserError
+from simxh.errors import ModelFailure, UserError, one_line
 from simxh.executors import Executor, WorkerFailure, check_executor_options, make_executor
 from simxh.experiment import Experiment, validate_experiment_configs
+from simxh.guards import check_tables
 from simxh.progress import Progress
 from simxh.store import (
     STORE_FORMAT,
@@ -74,6 +75,8 @@ MEASURED_RUN_BYTES = 52_800
 13 simulated years (2023–2035), measured on ``experiments/policy_comparison.toml`` (mean of
 280 runs, 2026-11-28). Used, scaled by the years simulated, when the store holds no run yet."""
 MEASURED_RUN_YEARS = 13
+SHOWN_ERRORS = 3
+"""A run report carries the errors of this many failed runs (``simxh run`` prints them)."""
 CONSOLIDATED_SHARE = 0.3
 """``district.parquet`` + ``towns.parquet`` take about 0.28 × the bytes of ``runs/`` (same
 measurement): the total on disk is about 1.3 × the run files."""
@@ -266,6 +269,9 @@ class RunOutcome:
     error: str = ""
     traceback: str = ""
     seconds: float = 0.0
+    deterministic: bool = False
+    """The error is a :class:`~simxh.errors.ModelFailure` (a NaN output...): the same run fails
+    the same way, so only ``--retry-failed`` (after a fix) runs it again."""
 
 
 def _decorate(frame: pd.DataFrame, task: RunTask) -> pd.DataFrame:
@@ -295,13 +301,16 @@ def execute_run(task: RunTask) -> RunOutcome:
                              scenario=task.scenario, replication=task.key.replication, **extra)
         district, towns = result[0], result[1]
         villages = getattr(result, "villages", None) if want_villages else None
+        # whatever run_fn is: a NaN or infinite value is a failed run, never a stored result
+        check_tables({"district": district, "towns": towns, "villages": villages})
         return RunOutcome(task.run_id, True, _decorate(district, task), _decorate(towns, task),
                           None if villages is None else _decorate(villages, task),
                           seconds=time.perf_counter() - start)
     except Exception as exc:  # noqa: BLE001 - recorded with its traceback
         return RunOutcome(task.run_id, False, error=f"{type(exc).__name__}: {exc}",
                           traceback=traceback.format_exc(),
-                          seconds=time.perf_counter() - start)
+                          seconds=time.perf_counter() - start,
+                          deterministic=isinstance(exc, ModelFailure))
 
 
 @dataclass
@@ -321,6 +330,8 @@ class RunReport:
     adaptive: list[dict[str, Any]] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     damaged: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    """The first failed runs' errors (run id → one line; at most :data:`SHOWN_ERRORS`)."""
 
     @property
     def runs_per_minute(self) -> float:
@@ -485,7 +496,18 @@ class Runner:
             "run_id": task.run_id, "scenario": task.scenario, "point": task.key.point,
             "replication": task.key.replication, "seed": task.seed,
             "overrides": task.overrides, "kind": kind, "error": error, "traceback": tb,
+            "deterministic": bool(getattr(outcome, "deterministic", False)),
             "time": now()})
+
+    def failure_errors(self, run_ids: list[str], limit: int) -> dict[str, str]:
+        """The recorded errors of the first ``limit`` of ``run_ids``, each on one line."""
+        out = {}
+        for run_id in run_ids[:limit]:
+            try:
+                out[run_id] = one_line(str(self.store.read_failure(run_id).get("error", "")))
+            except (OSError, ValueError):  # an unreadable record: its id is still listed
+                out[run_id] = "(failure record unreadable)"
+        return out
 
     def consolidate(self) -> dict[str, int]:
         return self.store.consolidate(k.run_id for k in self.planned_keys())
@@ -540,11 +562,13 @@ class Runner:
             self.manifest["finished"] = now()
             self.store.write_manifest(self.manifest)
         failures = sorted(self.store.failed_ids() & {k.run_id for k in keys})
+        errors = self.failure_errors(failures, SHOWN_ERRORS)
         return RunReport(out=self.store.root, planned=counts["planned"], done=counts["done"],
                          failed=counts["failed"], pending=counts["pending"], executed=executed,
                          seconds=seconds, executor=executor.describe(),
                          replications=self.experiment.replications, failures=failures,
-                         adaptive=adaptive_log, rows=rows, damaged=list(self.damaged))
+                         adaptive=adaptive_log, rows=rows, damaged=list(self.damaged),
+                         errors=errors)
 
     def _adaptive(self, executor: Executor) -> tuple[int, list[dict[str, Any]]]:
         """Add replications until every paired interval of the adaptive metric is narrow

@@ -98,6 +98,9 @@ def simulate(config: Any = None, seed: int = 0, overrides: Any = None, *, scenar
     passed to reuse a built region (it is copied, never changed); by default the region is
     built once per process for each distinct network setting and data folder. ``villages``
     False leaves the villages table out (a sweep that does not need it).
+
+    Raises :class:`simxh.errors.NonFiniteOutput` (naming the variable and the year) if a
+    reported value becomes NaN or infinite (:mod:`simxh.guards`): no tables are returned.
     """
     cfg = coerce_config(config, overrides)
     model = XinhuiModel(cfg, seed=int(seed), region=region or shared_region(cfg), label=scenario,

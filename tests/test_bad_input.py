@@ -88,6 +88,8 @@ def no_execution(monkeypatch: pytest.MonkeyPatch) -> None:
 # 1. Config files: `simxh validate FILE`
 # --------------------------------------------------------------------------------------------
 # (id, TOML text, key path in the message, fragments: what is wrong, the value, what was expected)
+ZERO_TAXES = ("[fiscal]\nvat_rate = 0.0\nservices_vat_rate = 0.0\ncit_rate = 0.0\n"
+              "other_tax_rate = 0.0\nland_tax_rate = 0.0\n")
 CONFIG_CASES: list[tuple[str, str | bytes, str, list[str]]] = [
     ("unknown-key", "[run]\nend_yaer = 2030\n", "run.end_yaer",
      ["unknown key", "did you mean 'end_year'"]),
@@ -163,6 +165,17 @@ CONFIG_CASES: list[tuple[str, str | bytes, str, list[str]]] = [
      ["unknown key"]),
     ("data-dir-missing", '[region]\ndata_dir = "no_such_data"\n', "region.data_dir",
      ["data folder not found", "'no_such_data'", "an existing folder"]),
+    # revenue collection undefined: no base taxed locally, base-year revenue 0 (issue item 8)
+    ("all-tax-rates-zero", ZERO_TAXES, "fiscal.vat_rate",
+     ["no local tax is collected", "'fiscal.other_tax_rate': 0.0", "'fiscal.cit_rate': 0.0",
+      "fiscal.land_tax_rate × economy.residual_secondary_share", "above 0"]),
+    ("local-shares-zero", "[fiscal]\nvat_local_share = 0.0\ncit_local_share = 0.0\n"
+     "other_tax_rate = 0.0\nland_tax_rate = 0.0\n", "fiscal.vat_local_share",
+     ["no local tax is collected", "'fiscal.cit_local_share': 0.0"]),
+    ("land-tax-without-construction", "[economy]\nresidual_secondary_share = 0.0\n[fiscal]\n"
+     "vat_rate = 0.0\nservices_vat_rate = 0.0\ncit_rate = 0.0\nother_tax_rate = 0.0\n",
+     "fiscal.vat_rate", ["no local tax is collected",
+                         "'economy.residual_secondary_share': 0.0"]),
 ]
 
 
@@ -571,6 +584,7 @@ def test_experiment_extends_cycle_in_scenario_config(tmp_path, capsys):
 # --------------------------------------------------------------------------------------------
 RUN_INPUTS: list[tuple[str, str, list[str]]] = [
     ("bad-config", "[land]\ntown_free_land_mu = -1.0\n", ["land.town_free_land_mu"]),
+    ("all-tax-rates-zero", ZERO_TAXES, ["key 'fiscal.vat_rate'", "no local tax is collected"]),
     ("invalid-toml", "[run\n", ["invalid TOML"]),
     ("experiment-duplicate-names", EXP_HEAD + SCEN + '[[scenarios]]\nname = "baseline"\n',
      ["duplicate scenario name"]),

@@ -149,6 +149,8 @@ def handle(args: argparse.Namespace) -> int:
     for step in report.adaptive:
         print(f"adaptive: {step['replications']} replications → widest interval "
               f"{step['widest_interval']:.4g} (target {step['target']:.4g})")
+    for run_id, error in report.errors.items():
+        print(f"simxh run: run {run_id} failed: {error}", file=sys.stderr)
     if report.failed:
         print(f"{report.failed} runs failed (see {report.out / 'failures'}); rerun them with: "
               f"simxh run {args.file} --out {report.out} --retry-failed", file=sys.stderr)
