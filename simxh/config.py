@@ -898,8 +898,26 @@ class LandSection:
     town_free_land_mu: float = param(400.0, min=0.0, unit="亩", status="assumed",
                                      doc="free industrial land outside parks, per town",
                                      source="modelling assumption (no data)")
-    renewal_rate: float = param(0.01, min=0.0, max=0.2, status="assumed",
-                                source="工改 targets ≈ 1–2% of industrial land a year")
+    renewal_rate: float = param(
+        0.01, min=0.0, max=0.2, status="assumed",
+        doc="工改 renewal's yearly target as a share of the industrial land firms hold; it frees "
+            "only under-used land (held beyond capital / intensity_yi_per_mu by firms at least "
+            "renewal_min_age_years old) and only as far as the budget pays renewal_cost_yi_per_mu",
+        source="工改 targets ≈ 1–2% of industrial land a year")
+    renewal_cost_yi_per_mu: float = param(
+        0.004, min=0.0, max=0.05, unit="亿元/亩", status="assumed",
+        doc="what the district pays per 亩 that 工改 renewal frees (buying back the under-used "
+            "part of a plot's use right, demolition, re-servicing); a committed budget item "
+            "(spend_land_renewal); unpaid, the land is not freed",
+        source="NOT FOUND for Xinhui; assumed equal to the price the district sells industrial "
+               "land at (land.price_yi_per_mu, 40万/亩), range 0.002–0.02 (up to twice the "
+               "凤山湖 park's 83万/亩 development cost, integration.land_servicing_yi_per_mu)")
+    renewal_min_age_years: int = param(
+        10, min=0, max=50, unit="years", status="assumed",
+        doc="工改 renews only plots held this long (old factories, 旧厂房); younger firms, "
+            "projects still installing their capital among them, keep their land",
+        source="modelling assumption: 三旧改造 covers old built-up land (粤府〔2009〕78号 set a "
+               "cut-off date of construction); range 5–20")
     intensity_yi_per_mu: float = param(
         0.04, min=0.001, max=1.0, unit="亿元/亩", status="assumed",
         doc="fixed investment per 亩 of industrial land: a project needs its realised "

@@ -568,10 +568,29 @@ def check_accounts(m: Any, tol: float = 1e-6) -> None:
         v = getattr(f, name)[f.alive]
         assert np.all(np.isfinite(v)) and np.all(v >= 0), f"firm {name} invalid"
     assert led["spend_general"] >= -1e-9, "general spending negative"
-    land = m.towns_labour.land_total()
-    expected = m.base_land_total_mu + m.land_renewed_mu + m.land_converted_mu
-    assert abs(land - expected) <= 1e-6 * expected, "land not conserved"
+    check_industrial_land(m, tol)
     check_villages(m, tol)
+
+
+def check_industrial_land(m: Any, tol: float) -> None:
+    """No ledger creates industrial land: the district's total is the base year's plus the
+    quota converted (工改 renewal only moves land from firms to the free stock); every park's
+    and town node's free + held + signed land is its area (the parks' physical area; a town
+    node's base-year land plus the quota converted there), so none uses more than it has."""
+    tl = m.towns_labour
+    nt = m.nt
+    land = tl.land_total()
+    expected = m.base_land_total_mu + m.land_converted_mu
+    assert abs(land - expected) <= tol * expected, "land not conserved"
+    area = tl.node_area_mu
+    assert np.array_equal(area[nt:], m.park_area_mu), "a park's area changed"
+    node = tl.node_land_mu()
+    eps = tol * max(float(area.max()), 1.0)
+    over = node - area
+    assert np.all(over <= eps), (
+        f"node {int(np.argmax(over))} uses {float(over.max()):.6g}亩 more land than its area")
+    assert np.all(over >= -eps), (
+        f"node {int(np.argmin(over))} lost {float(-over.min()):.6g}亩 of its land")
 
 
 def check_villages(m: Any, tol: float) -> None:
@@ -605,6 +624,8 @@ def check_villages(m: Any, tol: float) -> None:
     # its area
     assert np.all(v.citrus_mu <= v.farmland_mu + eps), "orchards exceed farmland"
     assert np.all(v.farmland_mu >= v.protected_farmland_mu - eps), "protected farmland taken"
+    assert np.all(v.farmland_mu - v.citrus_mu >= v.protected_fields_mu - eps), \
+        "orchards planted on protected farmland"
     assert np.all(v.citrus_mu >= np.minimum(v.protected_citrus_mu, v.farmland_mu) - eps), \
         "protected orchards lost"
     f = m.firms

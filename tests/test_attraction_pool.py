@@ -143,7 +143,10 @@ def test_integration_and_pairing_costs_are_paid_and_the_accounts_close():
         m.check_accounts()
         led = m.government.ledger
         ys = m.year_stats
-        wanted = ys["integration_platform_cost_yi"] + ys["integration_land_cost_yi"]
+        # the platforms, the pooled land and the zones' faster 工改 renewal
+        wanted = (ys["integration_platform_cost_yi"] + ys["integration_land_cost_yi"]
+                  + ys["integration_renewal_cost_yi"])
+        assert ys["integration_renewal_cost_yi"] > 0
         assert ys["integration_platform_cost_yi"] == pytest.approx(
             m.p.integration.running_cost_yi * len(m.zone_ids))
         assert ys["integration_land_cost_yi"] == pytest.approx(

@@ -21,14 +21,32 @@ def test_revenue_sharing_and_pooling_conserve_money():
     assert pooled.sum() == pytest.approx(rev.sum()) and np.allclose(pooled, [6.0, 6.0, 0.0])
 
 
-def test_debt_public_capital_and_land_renewal():
+def test_debt_and_public_capital():
     assert public.debt_allowed_borrowing(10.0, 0.0, 50.0, False) == 0.0
     assert public.debt_allowed_borrowing(10.0, 45.0, 50.0, True) == 5.0
     assert public.debt_allowed_borrowing(-1.0, 0.0, 50.0, True) == 0.0
     assert public.public_capital_update(np.array([100.0]), np.array([10.0]), 0.04)[0] == 106.0
-    assert public.land_renewal(np.array([1000.0]), 0.01)[0] == pytest.approx(10.0)
     assert public.deficit_demand_effect(10.0) == pytest.approx(18.0)  # Chodorow-Reich (2019)
     assert public.deficit_demand_effect(-3.0) == 0.0
+
+
+def test_under_used_land_is_land_beyond_the_intensity_standard():
+    # 0.04亿/亩: 2亿 of capital needs 50亩; a plot of 80亩 has 30 under-used, one of 40 none
+    out = public.under_used_land(np.array([80.0, 40.0, 0.0]), np.array([2.0, 2.0, 1.0]), 0.04)
+    assert np.allclose(out, [30.0, 0.0, 0.0])
+
+
+def test_land_renewal_moves_only_under_used_land_within_the_target():
+    under = np.array([30.0, 10.0, 0.0, 5.0])
+    node = np.array([0, 0, 1, 2])
+    target = np.array([20.0, 100.0, 50.0])
+    take = public.land_renewal(under, node, target)
+    # node 0: 20 of its 40 under-used, pro rata (15, 5); node 1: none to take; node 2: all 5
+    assert np.allclose(take, [15.0, 5.0, 0.0, 5.0])
+    assert np.all(take <= under)
+    freed = np.bincount(node, weights=take, minlength=3)
+    assert np.all(freed <= target + 1e-12)
+    assert np.allclose(public.land_renewal(under, node, np.zeros(3)), 0.0)
 
 
 def test_labour_market_wage_tightness_and_migration():

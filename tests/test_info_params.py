@@ -21,7 +21,7 @@ def test_params_lists_every_parameter_with_its_metadata(capsys):
     row = next(line for line in out if line.startswith("firms.tfp_frontier_share "))
     meta = next(p for p in parameters() if p["key"] == "firms.tfp_frontier_share")
     # an estimated parameter: its posterior mean, its range, "estimated" and the interval
-    assert f"{meta['default']:g}" in row and "[-0.05, 0.1]" in row and "Brandt" in row
+    assert f"{meta['default']:g}" in row and "[0, 1.5]" in row and "Zhu" in row
     assert meta["status"] in row and meta["status"] in ("estimated", "assumed")
     row = next(line for line in out if line.startswith("firms.above_scale_threshold_yi "))
     assert "亿元" in row and ">= 0" in row and "official" in row

@@ -54,12 +54,31 @@ def debt_allowed_borrowing(deficit_yi: float, debt_yi: float, debt_limit_yi: flo
     return float(min(deficit_yi, max(debt_limit_yi - debt_yi, 0.0)))
 
 
-def land_renewal(used_mu: np.ndarray, rate: float = 0.01) -> np.ndarray:
-    """Industrial land freed by renewal (工业用地改造, 工改) this year (亩): ``rate × used land``.
+def under_used_land(land_mu: np.ndarray, capital_yi: np.ndarray,
+                    intensity_yi_per_mu: float = 0.04) -> np.ndarray:
+    """Industrial land a firm holds beyond what its capital needs at the investment-intensity
+    standard (亩): ``max(land − capital / intensity, 0)``. Guangdong's industrial-land standards
+    ask 200–500万元 of fixed investment per 亩 in the PRD (0.04亿 = 400万 assumed); land held
+    below it is what 工改 (工业用地改造, 提高容积率) re-densifies."""
+    need = np.asarray(capital_yi, dtype=float) / intensity_yi_per_mu
+    return np.maximum(np.asarray(land_mu, dtype=float) - need, 0.0)
 
-    Guangdong's 2023–2025 plan targets renewing roughly 1–2% of industrial land a year (assumed 1%).
-    """
-    return rate * np.maximum(used_mu, 0.0)
+
+def land_renewal(under_used_mu: np.ndarray, node: np.ndarray, target_mu: np.ndarray
+                 ) -> np.ndarray:
+    """Land each plot gives up to 工改 renewal this year (亩): per node, the node's target
+    ``target_mu[node]`` (the plan's rate × the land its firms hold; Guangdong's 2023–2025 plan
+    targets renewing roughly 1–2 % of industrial land a year) taken from its under-used land in
+    proportion to each plot's, never more than that land. Renewal only moves land from firms to
+    the free stock: the freed total is the sum returned, no more than the target or the
+    under-used land."""
+    under = np.maximum(np.asarray(under_used_mu, dtype=float), 0.0)
+    node = np.asarray(node)
+    target = np.maximum(np.asarray(target_mu, dtype=float), 0.0)
+    have = np.bincount(node, weights=under, minlength=len(target))
+    freed = np.minimum(target, have)
+    share = np.divide(freed, have, out=np.zeros_like(have), where=have > 0)
+    return under * np.minimum(share[node], 1.0)
 
 
 def deficit_demand_effect(borrowing_yi: float, multiplier: float = 1.8) -> float:

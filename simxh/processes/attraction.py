@@ -385,9 +385,10 @@ class Attraction:
                 avail = np.where(pooled_node, zone_free[node_zone], free)
                 land_pl = (beta_land * np.log1p(avail)).tolist()
             else:
-                avail = free
                 land_pl = land_l
-            avail_l = free_l if land_l is not None else avail.tolist()
+            # a project needs its land at one location (the location's own free land); a
+            # pooled zone's land counts in the utility, and its platform finds the location
+            avail_l = free_l
             # utility + Gumbel draw; the argmax over a set of locations is the logit choice
             best = ranked.best(p, land_l) if ranked is not None else None
             if best is None:  # not settled by the ranking: the whole row, as before
@@ -406,7 +407,15 @@ class Attraction:
                                                       gumbel[p].tolist(), strict=True)]
                 feasible = [allowed_l[j] and avail_l[j] >= need_p for j in nodes]
                 choice = -1
-                if referral and best >= 0 and town_of_node[best] in donors:
+                if best >= 0 and pooled_l[zone_of_node[best]]:
+                    # the zone's platform places the project on the zone's land elsewhere:
+                    # the best location of the zone that has it (land does not move)
+                    zb = zone_of_node[best]
+                    choice = first_max(v, [feasible[j] and zone_of_node[j] == zb for j in nodes])
+                    if choice >= 0:
+                        # the land it assembled: what the chosen location lacked
+                        self.pooled_land_mu[zb] += max(need_p - free_l[best], 0.0)
+                if choice < 0 and referral and best >= 0 and town_of_node[best] in donors:
                     to = donors[town_of_node[best]]
                     choice = first_max(v, [feasible[j] and town_of_node[j] == to for j in nodes])
                     partner = town_of_node[best] if choice >= 0 else -1
@@ -437,13 +446,7 @@ class Attraction:
                 rent_size.append(size_l[p])
                 rent_bidders.append(len(bidders))
                 rent_entry.append(len(self.pipeline))  # the entry appended below
-            if pooled_l[z]:
-                members = node_zone == z
-                # the land pooling brought in: what the chosen location lacked, assembled by the
-                # zone's platform from its other towns and parks
-                self.pooled_land_mu[z] += max(need_p - free_l[choice], 0.0)
-                tl.free_land_mu = free - need_p * free * members / max(zone_free[z], 1e-12)
-            elif land_l is not None:
+            if land_l is not None:
                 # no pooling: the free land is kept as Python floats during the batch (the same
                 # subtraction as on the array) and written back after it; only the chosen
                 # node's land term changes (the C library's log1p, which numpy's float64 log1p

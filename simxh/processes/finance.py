@@ -160,9 +160,15 @@ class PublicFinance:
             platforms = ic.running_cost_yi * float(coop.zone_planned(m.year).sum())
             land_cost = attr.land_servicing_cost(float(att.pooled_land_mu.sum()),
                                                  ic.land_servicing_yi_per_mu)
-            committed["integration"] = platforms + land_cost
+            # 工改 renewal: the plan's land at its cost per 亩; the faster renewal of the
+            # integrated zones (integration.renewal_bonus) is the platforms' cost
+            renewal_cost = m.p.land.renewal_cost_yi_per_mu
+            plan_mu, extra_mu = tl.renewal_wanted_mu()
+            committed["land_renewal"] = plan_mu * renewal_cost
+            committed["integration"] = platforms + land_cost + extra_mu * renewal_cost
             m.year_stats["integration_platform_cost_yi"] = platforms
             m.year_stats["integration_land_cost_yi"] = land_cost
+            m.year_stats["integration_renewal_cost_yi"] = extra_mu * renewal_cost
             pc = m.p.pairing
             if coop.pairing_active and "money" in pc.kinds:
                 for d, r in coop.pairs:
@@ -201,6 +207,10 @@ class PublicFinance:
             pairing_district = led["spend_pairing"]
             pairing_to, pairing_from = tl_led["in_pairing"], tl_led["out_pairing"]
             att.competition_subsidy_yi = tl_led["out_competition_subsidy"]
+            # renewal frees the land the budget paid for (none if it paid nothing)
+            paid = {k: led[f"spend_{k}"] / wanted[k] if wanted[k] > 0 else 1.0
+                    for k in ("land_renewal", "integration")}
+            tl.renew(paid["land_renewal"], paid["integration"])
             due = wanted["infrastructure_maintenance"]
             infra.maintain(led["spend_infrastructure_maintenance"] / due if due > 0 else 1.0)
         infra.build(infra_plan, infra_wanted, infra_paid)

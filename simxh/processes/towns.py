@@ -38,8 +38,16 @@ class TownsLabour:
         self.employment_residual_wan = base.employment_residual_wan.copy()
         self.employment_tertiary_wan = base.employment_tertiary_wan.copy()
         self.free_land_mu = base.free_land_mu.copy()
-        self.land_renewed_mu = 0.0  # cumulative 工改 renewal (for the land balance)
+        self.land_renewed_mu = 0.0  # cumulative 工改 renewal (land moved from firms to free)
         f = m.firms
+        # each node's industrial land (亩): the parks' physical areas; a town node's base-year
+        # land (its firms' and its free land), to which the construction-land quota adds
+        held = np.bincount(f.node[f.alive], weights=f.land_mu[f.alive], minlength=m.n_int)
+        self.node_area_mu = np.concatenate([(self.free_land_mu + held)[:m.nt], m.park_area_mu])
+        # this year's 工改 plan (firms, land each gives up: the plan's part, integration's part)
+        self.renewal_plan: tuple[np.ndarray, np.ndarray, np.ndarray] = (
+            np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
+        self.land_renewed_year_mu = 0.0
         self.k_per_mu = float(f.capital_yi.sum() / max(f.land_mu[f.land_mu > 0].sum(), 1e-9))
         self.town_gdp_yi: np.ndarray | None = None
         self.enclave_attribution_yi = np.zeros(m.nt)
@@ -189,14 +197,58 @@ class TownsLabour:
         self.population_wan = labour.population_with_migration(
             self.population_wan, self.district_wage / self.outside_wage, jobs, lc.natural_growth,
             lc.migration_speed, self.log_cost_of_living)
-        # land renewal (工改), faster where a zone pools its renewal
+        self.plan_renewal()
+
+    # ------------------------------------------------------------------------------ land
+    def plan_renewal(self) -> None:
+        """This year's 工改 plan: per node ``land.renewal_rate`` × the land its firms hold
+        (× 1 + ``integration.renewal_bonus`` where the zone integrates), taken from the
+        under-used land of firms at least ``land.renewal_min_age_years`` old (held beyond
+        their capital at ``land.intensity_yi_per_mu``). It happens as far as the budget pays it
+        (:meth:`renew`)."""
+        m = self.m
+        f = m.firms
+        lc = m.p.land
+        ia = f.alive_index()
         used = np.bincount(f.node[ia], weights=f.land_mu[ia], minlength=m.n_int)
-        rate = m.p.land.renewal_rate * np.where(
-            m.cooperation.zone_integrated(m.year)[m.node_zone],
-            1.0 + m.p.integration.renewal_bonus, 1.0)
-        renewed = public.land_renewal(used, 1.0) * rate
-        self.free_land_mu = self.free_land_mu + renewed
-        self.land_renewed_mu += float(renewed.sum())
+        bonus = np.where(m.cooperation.zone_integrated(m.year)[m.node_zone],
+                         m.p.integration.renewal_bonus, 0.0)
+        old = ia[f.birth_year[ia] <= m.year - lc.renewal_min_age_years]
+        under = public.under_used_land(f.land_mu[old], f.capital_yi[old], lc.intensity_yi_per_mu)
+        take = public.land_renewal(under, f.node[old], lc.renewal_rate * (1.0 + bonus) * used)
+        plan_share = 1.0 / (1.0 + bonus[f.node[old]])  # the plan's part; the rest integration's
+        self.renewal_plan = (old, take * plan_share, take * (1.0 - plan_share))
+
+    def renewal_wanted_mu(self) -> tuple[float, float]:
+        """The land this year's 工改 plan would free (亩): the plan's part, integration's."""
+        _idx, plan, extra = self.renewal_plan
+        return float(plan.sum()), float(extra.sum())
+
+    def renew(self, plan_paid: float, extra_paid: float) -> None:
+        """工改 renewal as far as it was paid (shares of the plan's and integration's parts):
+        the firms give up that much of their under-used land to their node's free land."""
+        m = self.m
+        f = m.firms
+        idx, plan, extra = self.renewal_plan
+        take = (plan * min(max(plan_paid, 0.0), 1.0) + extra * min(max(extra_paid, 0.0), 1.0))
+        take = np.minimum(take, f.land_mu[idx])
+        f.land_mu[idx] -= take
+        self.free_land_mu = self.free_land_mu + np.bincount(f.node[idx], weights=take,
+                                                            minlength=m.n_int)
+        self.land_renewed_year_mu = float(take.sum())
+        self.land_renewed_mu += self.land_renewed_year_mu
+        self.renewal_plan = (idx[:0], plan[:0], extra[:0])
+
+    def node_land_mu(self) -> np.ndarray:
+        """Per internal node (亩): free land + land held by alive firms + signed projects'."""
+        m = self.m
+        f = m.firms
+        ia = f.alive_index()
+        out = self.free_land_mu + np.bincount(f.node[ia], weights=f.land_mu[ia],
+                                              minlength=m.n_int)
+        for pr in m.attraction.pipeline:
+            out[pr["node"]] += pr["land_mu"]
+        return out
 
     def aggregate(self) -> None:
         """The towns' GDP by sector, firm counts, industrial output, employment and access."""

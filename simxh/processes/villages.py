@@ -67,6 +67,10 @@ class Villages:
         self.free_land_mu = np.zeros(n)       # renewed, not yet used
         self.base_farmland_mu = self.farmland_mu.copy()
         self.protected_farmland_mu = lc.farmland_protection_share * self.farmland_mu
+        # the protected farmland (永久基本农田) may not become new orchards (园地); the base
+        # year's orchards are taken to lie within it as far as it reaches and are kept: the
+        # rest of it stays in field crops (farmland outside the orchards never falls below it)
+        self.protected_fields_mu = np.maximum(self.protected_farmland_mu - self.citrus_mu, 0.0)
         cp = m.p.chenpi
         floor = min(cp.protected_citrus_mu, float(self.citrus_mu.sum()))
         self.protected_citrus_mu = self.citrus_mu * floor / max(float(self.citrus_mu.sum()),
@@ -262,6 +266,7 @@ class Villages:
         self._convert_farmland(industrial)
         self.quota_industrial_mu = industrial
         tl.free_land_mu[:m.nt] += industrial
+        tl.node_area_mu[:m.nt] += industrial  # the town nodes' industrial land grows by it
         self.land_converted_mu += float(industrial.sum())
 
         # collective income by source
@@ -315,9 +320,16 @@ class Villages:
                          where=tot[self.village_town] > 0)
 
     def _room_mu(self) -> np.ndarray:
-        """Farmland a village can give up: above the protected floor and outside the orchards."""
-        return np.maximum(self.farmland_mu - np.maximum(self.protected_farmland_mu,
-                                                        self.citrus_mu), 0.0)
+        """Farmland a village can give up: above the protected floor, outside the orchards and
+        above the protected fields (what the orchards may not take either)."""
+        return np.maximum(np.minimum(self.farmland_mu - self.protected_farmland_mu,
+                                     self.farmland_mu - self.citrus_mu - self.protected_fields_mu),
+                          0.0)
+
+    def orchard_ceiling_mu(self) -> np.ndarray:
+        """The most orchards a village can have: its farmland less the protected fields (new
+        orchards only on unprotected farmland that is not converted)."""
+        return np.maximum(self.farmland_mu - self.protected_fields_mu, 0.0)
 
     def _convert_farmland(self, town_mu: np.ndarray) -> None:
         """Convert ``town_mu`` (亩 per town, within its room) of farmland to construction land,
@@ -326,12 +338,15 @@ class Villages:
         self.farmland_mu = self.farmland_mu - np.minimum(take, self._room_mu())
 
     def plant(self) -> None:
-        """Orchards follow last year's 陈皮 price: planting on farmland outside them, grubbing
-        down to the protected floor (before the harvest)."""
+        """Orchards follow last year's 陈皮 price: planting on unprotected farmland outside
+        them (never on the protected fields, :meth:`orchard_ceiling_mu`), grubbing down to the
+        protected orchard floor (before the harvest)."""
         cp = self.m.p.chenpi
         change = cp.planting_response * self.m.chenpi.log_price * self.citrus_mu
-        self.citrus_mu = np.clip(self.citrus_mu + change, self.protected_citrus_mu,
-                                 np.maximum(self.farmland_mu, self.protected_citrus_mu))
+        # (the ceiling is never below the orchards, so never below their protected floor:
+        # conversion keeps farmland − orchards above the protected fields)
+        self.citrus_mu = np.minimum(np.maximum(self.citrus_mu + change, self.protected_citrus_mu),
+                                    self.orchard_ceiling_mu())
 
     def _demo_candidates(self, n: int, gain: np.ndarray) -> np.ndarray:
         """The demonstration programme's villages, richest first (indices): the ``n`` at the
