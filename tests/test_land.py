@@ -108,10 +108,10 @@ def test_renewal_takes_only_under_used_land_of_old_firms():
 
 
 def test_orchards_never_take_the_protected_fields():
-    """A 陈皮 boom (demand growing 30 % a year, a strong planting response) fills the orchards'
-    room: they reach their ceiling but never the protected fields, and farmland stays above
+    """A 陈皮 boom (demand three times as income-elastic as assumed, a strong planting
+    response) fills the orchards' room: they reach their ceiling but never the protected fields, and farmland stays above
     its protected floor."""
-    m = XinhuiModel(seed=0, overrides={"run.end_year": 2060, "chenpi.demand_growth": 0.3,
+    m = XinhuiModel(seed=0, overrides={"run.end_year": 2060, "chenpi.demand_income_elasticity": 3.0,
                                        "chenpi.planting_response": 1.0})
     v = m.villages
     while m.running:
