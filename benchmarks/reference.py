@@ -35,13 +35,14 @@ import simxh.firms as _firms_module
 from simxh import XinhuiModel
 from simxh.economics import firm_dynamics as fd
 from simxh.economics import production as prod
+from simxh.economics import renovation as rv
 from simxh.firms import FirmDraws, FirmFields, Firms
 
 # the per-firm state an agent holds (read from the model's arrays when the agent is created,
 # written back after every firm step)
 STATE = ("log_productivity", "log_productivity_mean", "capital_yi", "employment_wan", "value_added_yi", "output_yi",
          "age_years", "alive", "above_scale", "hightech", "little_giant", "renovated_year",
-         "renovation_debt_yi")
+         "renovation_debt_yi", "renovation_log_gain", "renovation_capital_yi", "grant_yi")
 
 
 class FirmAgent(mesa.Agent):
@@ -67,6 +68,10 @@ class FirmAgent(mesa.Agent):
         self.little_giant = bool(f.little_giant[index])
         self.renovated_year = int(f.renovated_year[index])
         self.renovation_debt_yi = float(f.renovation_debt_yi[index])
+        self.renovation_log_gain = float(f.renovation_log_gain[index])
+        self.renovation_capital_yi = float(f.renovation_capital_yi[index])
+        # a project's integration rent, received on entry and spent as funds in its first year
+        self.grant_yi = float(f.grant_yi[index])
 
     def step(self) -> None:
         """One year of this firm's decisions: renovate → productivity → invest → hire → produce →
@@ -90,31 +95,44 @@ class FirmAgent(mesa.Agent):
             m.ref_renovation_investment[i] = renovation_investment
             if d.supported[i]:
                 m.ref_supported_investment[i] = renovation_investment
+                m.ref_supported[i] = True
 
-        # productivity: drift + fat-tailed shock + renovation gain, around the firm's own level
+        # productivity: technology + fat-tailed shock + the change of the renovation component
+        # (the gain embodied in the renovated capital, wearing out with it), around the firm's
+        # long-run level plus that component
         gain = p.renovation_gain if renovate else 0.0
+        comp_old = self.renovation_log_gain
+        comp_new = float(rv.embodied_gain(comp_old, gain, p.depreciation))
         self.log_productivity = float(fd.productivity_growth(
             _one(self.log_productivity), fields.tfp_growth, p.shock_scale, _one(d.shock[i]),
-            _one(gain), _one(self.log_productivity_mean), p.mean_reversion)[0])
-        self.log_productivity_mean = float(self.log_productivity_mean + fields.tfp_growth + gain)
+            _one(comp_new - comp_old), _one(self.log_productivity_mean + comp_old),
+            p.mean_reversion)[0])
+        self.renovation_log_gain = comp_new
+        self.renovation_capital_yi = float(fd.capital_accumulation(
+            self.renovation_capital_yi, renovation_investment, p.depreciation))
+        # the long-run level grows with the technology (a renovation's gain is in the component)
+        self.log_productivity_mean = float(self.log_productivity_mean + fields.tfp_growth)
 
         # investment toward desired capital (last year's value added), financed out of profits
-        # (after the firm's own part of a renovation and its renovation debt) and limited where
-        # labour is short
+        # and last year's grant (after the firm's own part of a renovation and its renovation
+        # debt) and limited where labour is short; the renovation counts toward that capital
         phi = p.returns_to_scale
         allowed = fields.expansion_allowed[self.town]
         va = _one(self.value_added_yi)
         desired = fd.desired_capital(va, alpha, fields.user_cost, phi)
-        funds = p.reinvestment_share * alpha * np.maximum(va, 0.0)
+        funds = p.reinvestment_share * alpha * np.maximum(va, 0.0) + self.grant_yi
+        self.grant_yi = 0.0
         own = renovation_investment * (1.0 - fields.renovation_subsidy_share
                                        if d.supported[i] else 1.0)
+        m.ref_own[i] = own
         cap, debt = fd.renovation_financing(funds, _one(own), _one(self.renovation_debt_yi),
                                             p.loan_rate)
         self.renovation_debt_yi = float(debt[0])
         invest = float(fd.investment_to_target(_one(self.capital_yi), desired, p.depreciation,
                                                p.investment_speed, cap, _one(allowed),
                                                fields.net_investment,
-                                               fields.expected_growth)[0])
+                                               fields.expected_growth,
+                                               committed_yi=_one(renovation_investment))[0])
         m.ref_investment[i] = invest
         self.capital_yi = float(fd.capital_accumulation(self.capital_yi,
                                                         invest + renovation_investment,
@@ -221,7 +239,9 @@ class ReferenceModel(XinhuiModel):
         self.ref_gone: list[FirmAgent] = []
         self.ref_renovation_investment = np.zeros(n)
         self.ref_supported_investment = np.zeros(n)
+        self.ref_supported = np.zeros(n, dtype=bool)
         self.ref_investment = np.zeros(n)
+        self.ref_own = np.zeros(n)
         alive = f.alive.copy()
         self.agents_by_type[FirmAgent].shuffle_do("step")
         self._write_back(self.ref_gone)
@@ -231,7 +251,11 @@ class ReferenceModel(XinhuiModel):
                 "investment_yi": float(self.ref_investment[alive].sum()
                                        + self.ref_renovation_investment.sum()),
                 "renovation_investment_yi": float(self.ref_renovation_investment.sum()),
-                "supported_investment_yi": float(self.ref_supported_investment.sum())}
+                "renovation_own_yi": float(self.ref_own[alive].sum()),
+                # the supported renovations' sum over those firms alone, as step_firms sums it
+                # (summing the zeros too can change the last bit of a pairwise sum)
+                "supported_investment_yi": float(
+                    self.ref_supported_investment[self.ref_supported].sum())}
 
     def _write_back(self, gone: list[FirmAgent]) -> None:
         """Copy the agents' state into the model's arrays (which the rest of the model reads)."""
