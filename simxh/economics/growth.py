@@ -8,8 +8,10 @@ Three rules give the model a balanced-growth path a referee can explain:
 * people move toward a real wage premium net of a cost of living that rises with the
   district's population (:func:`log_cost_of_living`): in-migration lowers the premium;
 * public investment replaces depreciation and grows the stock with the economy's expected
-  growth (:func:`outside_public_investment`), so the public-capital-to-GDP ratio has a steady
-  state instead of drifting.
+  growth toward a public-capital-to-GDP ratio (:func:`public_investment_need`), so the ratio
+  has a steady state instead of drifting;
+* outside demand acts on the firms relative to the district's own supply (the terms of trade,
+  :func:`demand_multiplier`).
 """
 
 from __future__ import annotations
@@ -58,17 +60,23 @@ def log_cost_of_living(population_wan: float, reference_population_wan: float,
     return float(housing_share * house_price_elasticity * np.log(ratio))
 
 
-def outside_public_investment(base_ratio: np.ndarray, gdp_yi: np.ndarray, depreciation: float,
-                              expected_growth: float, base_growth: float) -> np.ndarray:
-    """Public investment the budget does not fund (land funds, transfers, financing platforms):
-    in the base year ``base_ratio`` of GDP, enough with the budget's own to replace the stock's
-    depreciation and grow it at the base year's growth; later ``(δ + g_e) / (δ + g_0)`` of that
-    share, so that it replaces depreciation and grows the stock with the growth the economy
-    expects (a perpetual-inventory target ratio, the standard rule of public-capital models:
-    Leeper, Walker & Yang 2010, *J. Monetary Economics* 57(8)). With no expected growth it only
-    replaces depreciation: a steady public-capital-to-GDP ratio, not a drift."""
-    scale = max(depreciation + expected_growth, 0.0) / max(depreciation + base_growth, 1e-12)
-    return np.asarray(base_ratio, dtype=float) * scale * np.asarray(gdp_yi, dtype=float)
+def public_investment_need(gdp_yi: np.ndarray, capital_gdp_ratio: float, depreciation: float,
+                           expected_growth: float) -> np.ndarray:
+    """Public investment that keeps public capital at ``capital_gdp_ratio`` × GDP along the
+    growth the economy expects: ``(δ + g_e)·r*·Y`` (the perpetual-inventory steady state
+    ``G/Y = I/Y ÷ (δ + g)``; the target-ratio rule of public-capital models: Leeper, Walker &
+    Yang 2010, *J. Monetary Economics* 57(8)). With no expected growth it only replaces
+    depreciation, so the ratio is steady rather than drifting."""
+    rate = max(depreciation + expected_growth, 0.0)
+    return rate * capital_gdp_ratio * np.asarray(gdp_yi, dtype=float)
+
+
+def outside_public_investment(need_yi: np.ndarray, budget_investment_yi: np.ndarray
+                              ) -> np.ndarray:
+    """What land funds, higher-level transfers and financing platforms invest: the rest of the
+    need that the budget's own public investment leaves (never negative). The levers'
+    investment (infrastructure projects, pairing money) comes on top of it."""
+    return np.maximum(np.asarray(need_yi, dtype=float) - budget_investment_yi, 0.0)
 
 
 def demand_multiplier(outside_demand_index: np.ndarray, own_output_index: float,
@@ -85,3 +93,14 @@ def demand_multiplier(outside_demand_index: np.ndarray, own_output_index: float,
     """
     own = max(float(own_output_index), 1e-12)
     return (np.asarray(outside_demand_index, dtype=float) / own) ** elasticity
+
+
+def investment_flow_scale(replacement_rate: float, expected_growth: float,
+                          base_expected_growth: float) -> float:
+    """Gross flows that build capacity (mobile projects, firm births) relative to the base
+    year: ``(r + g_e) / (r + g_e0)``. Gross investment is replacement plus growth,
+    ``(δ + g)·K`` (perpetual inventory); entry is replacement of exits plus growth (entry
+    rates rise with market growth: Dunne, Roberts & Samuelson 1988, *RAND J. Economics*
+    19(4)). In a world that stops growing only replacement remains."""
+    return max(replacement_rate + expected_growth, 0.0) / max(
+        replacement_rate + base_expected_growth, 1e-12)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from simxh.economics import attraction as attr
+from simxh.economics import growth
 
 _LEAD_MATCH: dict[tuple[Any, ...], np.ndarray] = {}
 
@@ -260,7 +261,11 @@ class Attraction:
         v = v0 + attr.inclusive_value_gain(w, node_gain, mu)
         v_east = v0 + attr.inclusive_value_gain(w, node_gain + ac.shenjiang_utility
                                                 * self.shenjiang_node, mu)
-        rate = ac.projects_per_year / self.base_pool_share * pool
+        # the pool: outside demand's level, and gross investment's replacement and growth parts
+        # (growth.py: a world that stops growing only replaces its plants)
+        rate = ac.projects_per_year / self.base_pool_share * pool * growth.investment_flow_scale(
+            m.p.firms.depreciation, m.industry.expected_growth(),
+            m.industry.base_expected_growth)
         if not m.p.economy.net_investment:
             rate = 0.0
         g = m.streams.get("attraction", "pool", m.year)

@@ -42,25 +42,22 @@ class PublicFinance:
 
     def set_base(self) -> None:
         """The base year's budget, then public capital sized to its investment flow: the stock
-        is a share of GDP; the public investment the budget does not fund (land-fund revenue,
-        higher-level transfers, financing platforms) is the share of GDP that keeps the stock
-        growing at the reference rate (the base year's real GDP growth, official for 2023) in
-        the base year; later years scale that share with (δ + the growth the economy expects)
-        over its base-year value, so that it replaces depreciation and grows the stock with the
-        economy (``growth.outside_public_investment``)."""
+        is a share of GDP; public investment is what keeps it at that share along the growth the
+        economy expects (``growth.public_investment_need``), and what the budget does not fund
+        the land funds, transfers and financing platforms do
+        (``growth.outside_public_investment``), in the base year and every year after."""
         m = self.m
         self.tax_revenue()
         invest = self.budget(base_year=True)
         gdp = m.towns_labour.town_gdp_yi
         pc = m.p.production
         g0 = pc.public_capital_gdp_ratio * gdp
-        growth0 = m.base.targets.get("gdp_growth_pct", float("nan"))
-        self.reference_growth = growth0 / 100.0 if np.isfinite(growth0) else 0.0
-        need = (pc.public_capital_depreciation + self.reference_growth) * g0
-        self.outside_public_investment_ratio = np.maximum(need - invest, 0.0) / gdp
-        # the growth the economy expected in the base year: later years scale the outside
-        # share by (δ + expected growth) / (δ + this), continuous from the base year
+        # the public investment that keeps the stock at its ratio to GDP along the growth the
+        # economy expects; what the budget does not fund, outside money does (every year)
         self.base_expected_growth = m.industry.expected_growth()
+        need = growth.public_investment_need(gdp, pc.public_capital_gdp_ratio,
+                                             pc.public_capital_depreciation,
+                                             self.base_expected_growth)
         self.public_investment_yi = np.maximum(need, invest)
         self.public_capital_yi = g0.copy()
         self.base_public_capital_yi = g0.copy()
@@ -238,10 +235,13 @@ class PublicFinance:
         district_inv = max(share * (general + pairing_district) - pairing_district, 0.0)
         spend_town = tl_led["spend_town"]
         own = share * (spend_town - pairing_to + pairing_from) - pairing_from
+        pc = m.p.production
+        budget_inv = district_inv * pop / pop.sum() + np.maximum(own, 0.0)
         outside = (growth.outside_public_investment(
-            self.outside_public_investment_ratio, tl.town_gdp_yi,
-            m.p.production.public_capital_depreciation, m.industry.expected_growth(),
-            self.base_expected_growth) if not base_year else np.zeros(nt))
+            growth.public_investment_need(tl.town_gdp_yi, pc.public_capital_gdp_ratio,
+                                          pc.public_capital_depreciation,
+                                          m.industry.expected_growth()), budget_inv)
+                   if not base_year else np.zeros(nt))
         net_investment = m.p.economy.net_investment
         if not base_year and not net_investment:
             # the what-if of no net investment: public investment only replaces depreciation

@@ -40,6 +40,9 @@ class Industry:
         self.firms = firms
         self.p = m.p.firms
         self.fields: FirmFields | None = None
+        # the growth the economy expects in the base year (gross flows are measured by it)
+        self.base_expected_growth = m.outside.expected_growth(m.base_year,
+                                                              self.p.expectation_years)
         self.tech_renovation_firms = 0
         self.renovation_accepted = 0  # firms that took the renovation lever's support this year
         self.favoured_sector = favoured_sectors(m.region.data, firms.sector_ids)
@@ -137,7 +140,8 @@ class Industry:
 
     def expected_growth(self) -> float:
         """Demand growth firms plan their capacity for (``firms.expectation_years``)."""
-        return self.m.outside.expected_growth(self.m.year, self.p.expectation_years)
+        m = self.m  # (the pipeline's fill before the base year reads the base year's)
+        return m.outside.expected_growth(max(m.year, m.base_year), self.p.expectation_years)
 
     def base_year_renovations(self) -> None:
         """The base year's renovations: the expected number of unaided ones (the base-year
