@@ -266,3 +266,10 @@ def test_missing_lever_config_exits_2(tmp_path, capsys):
     cfg.write_text("[run]\nend_year = 2030\n", encoding="utf-8")
     assert main(["audit", str(cfg), "--quick", "--out", str(tmp_path / "o")]) == 2
     assert "lever config not found" in capsys.readouterr().err
+
+
+def test_capital_income_share_is_one_minus_the_wage_bill_share() -> None:
+    """φ = 0.85, α = 0.4: the wage bill is 0.85·0.6 = 0.51 of value added, capital's 0.49."""
+    from simxh.audit import capital_income_share
+    assert capital_income_share(0.85, 0.4) == pytest.approx(0.49)
+    assert capital_income_share(1.0, 0.3) == pytest.approx(0.3)  # constant returns: α
