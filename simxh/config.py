@@ -617,10 +617,13 @@ class FirmsSection:
                "aggregate growth accounting (Zhu 2012, J. Econ. Perspectives 26(4))",
         doc="θ: the firms' log TFP grows by θ × the frontier's (Guangdong's real GDP) log growth "
             "each year, plus the catch-up term (economics.growth.frontier_tfp_growth)")
-    catch_up_rate: float = param(
-        0.02, min=0.0, max=0.5, unit="1/year", status="reported",
-        source="β-convergence of about 2 % a year across regions (Barro & Sala-i-Martin 1992, "
-               "J. Political Economy 100(2); Chinese provinces 2–3 %)",
+    catch_up_rate: float = estimated(
+        "firms.catch_up_rate", 0.07, min=0.0, max=0.5, unit="1/year",
+        source="prior U(0.02, 0.12): β-convergence of output of about 2 % a year across regions "
+               "(Barro & Sala-i-Martin 1992, J. Political Economy 100(2)) at the low end; "
+               "catch-up of industries' TFP on the frontier of several per cent a year "
+               "(Griffith, Redding & Van Reenen 2004, Review of Economics and Statistics 86(4); "
+               "Cameron, Proudman & Redding 2005, European Economic Review 49(3))",
         doc="λ: extra log TFP growth per unit of log gap between the frontier's output per "
             "worker and the district's (both relative to the base year); negative when the "
             "district runs ahead")

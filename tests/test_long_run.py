@@ -1,0 +1,85 @@
+"""The long-run closure (issue 19): the baseline slows toward the outside world's growth with a
+bounded population, and a world with every driver at zero does not grow.
+
+Each test also runs the closure broken on purpose (no cost of living and no catch-up: the old
+runaway) and checks that the same criterion then fails, so the test can fail.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import simxh
+from simxh.audit import ZERO_DRIVER_OVERRIDES
+from simxh.economics import growth
+
+pytestmark = pytest.mark.slow
+
+POINT = {"estimation.parameter_uncertainty": False, "run.end_year": 2060}
+BROKEN = {"labour.house_price_elasticity": 0.0, "firms.catch_up_rate": 0.0}
+"""The closure switched off (with :func:`_old_demand`): migration with no cost of living,
+technology with no catch-up."""
+
+
+def _old_demand(outside_demand_index: np.ndarray, own_output_index: float,
+                elasticity: float = 0.5) -> np.ndarray:
+    """The demand rule before the closure: outside demand with no terms of trade."""
+    del own_output_index
+    return np.asarray(outside_demand_index, dtype=float) ** elasticity
+SEEDS = range(4)
+
+
+def _mean_paths(overrides: dict) -> pd.DataFrame:
+    runs = [simxh.simulate(seed=s, overrides={**POINT, **overrides}, villages=False)
+            .district.set_index("year") for s in SEEDS]
+    return sum(r[["gdp_yi", "population_wan"]] for r in runs) / len(runs)
+
+
+def _outside_growth_pct(overrides: dict) -> float:
+    """China's real growth over 2036–2060 on the run's central macro path (%/yr)."""
+    m = simxh.XinhuiModel(seed=0, overrides={**POINT, **overrides, "macro.shocks": False})
+    years = m.outside.macro.years
+    return float(np.mean(m.outside.macro.growth_pct[(years >= 2036) & (years <= 2060)]))
+
+
+def _long_run(overrides: dict) -> tuple[float, float, float, float]:
+    d = _mean_paths(overrides)
+    rates = d["gdp_yi"].pct_change() * 100.0
+    early, late = rates.loc[2024:2035].mean(), rates.loc[2036:2060].mean()
+    return early, late, late - _outside_growth_pct(overrides), \
+        d["population_wan"][2060] / d["population_wan"][2023]
+
+
+def _baseline_holds(early: float, late: float, excess: float, pop: float) -> bool:
+    return late <= early and excess <= 2.5 and 0.8 <= pop <= 1.4
+
+
+def test_the_baseline_slows_to_the_outside_world_with_a_bounded_population() -> None:
+    """Mean growth 2036–2060 no higher than 2024–2035, at most 2.5 points above the outside
+    world's, population in 2060 within 0.8–1.4× its 2023 level; broken, the closure fails it."""
+    result = _long_run({})
+    assert _baseline_holds(*result), result
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(growth, "demand_multiplier", _old_demand)
+        broken = _long_run(BROKEN)
+    assert not _baseline_holds(*broken), broken
+
+
+def _zero_driver(overrides: dict) -> tuple[float, float]:
+    d = _mean_paths({**ZERO_DRIVER_OVERRIDES, "macro.shocks": False, **overrides})
+    rate = (d["gdp_yi"][2060] / d["gdp_yi"][2023]) ** (1.0 / 37.0) - 1.0
+    return 100.0 * rate, d["population_wan"][2060] / d["population_wan"][2023]
+
+
+def test_a_world_with_every_driver_at_zero_does_not_grow() -> None:
+    """Outside growth, inflation, technology, farm productivity, natural growth and the 陈皮
+    brand at zero; investment, entry and exit on (replacement only): GDP growth within
+    ±0.5 %/yr over 2024–2060 (and the closure broken: outside it)."""
+    gdp_growth, _pop = _zero_driver({})
+    assert abs(gdp_growth) <= 0.5, gdp_growth
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(growth, "demand_multiplier", _old_demand)
+        broken, _ = _zero_driver(BROKEN)
+    assert abs(broken) > 0.5, broken
