@@ -165,6 +165,14 @@ def _value(df: pd.DataFrame, key: str, year: int) -> float | None:
     return float(rows["value"].iloc[0]) if len(rows) else None
 
 
+def effective_sample_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size of importance weights, ``(Σw)² / Σw²`` (Kish 1965; the
+    ESS of an ABC-SMC population: Del Moral, Doucet & Jasra 2012)."""
+    w = np.asarray(weights, dtype=float)
+    total = float(w.sum())
+    return total * total / float(np.sum(w * w)) if total > 0 else 0.0
+
+
 def simulated_values(district: pd.DataFrame, targets: list[Target]) -> dict[str, float]:
     """The district table's value for each target (nominal where the figure is nominal)."""
     d = district.set_index("year")
@@ -366,6 +374,7 @@ def estimate(config: str | Path, out: str | Path, *, fit_until: int = 2023,
         "generations": str(int(history.max_t) + 1),
         "final_epsilon": f"{float(pops['epsilon'].iloc[-1]):.4f}",
         "simulations": str(int(history.total_nr_simulations)),
+        "effective_sample_size": f"{effective_sample_size(np.asarray(w, float)):.0f}",
         "priors": "; ".join(f"{p.key} U({p.low:g}, {p.high:g})" for p in prior_list),
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
     }

@@ -116,3 +116,11 @@ def test_calibrate_refuses_a_window_with_too_few_figures(tmp_path: Path) -> None
     assert bad.returncode == 2, bad.stderr
     assert "too few observed figures" in bad.stderr and "Traceback" not in bad.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_effective_sample_size_is_kish() -> None:
+    """Equal weights: n; one weight carrying everything: 1; (Σw)²/Σw² otherwise."""
+    from simxh.estimation import effective_sample_size
+    assert effective_sample_size(np.ones(500)) == pytest.approx(500.0)
+    assert effective_sample_size(np.array([1.0, 0.0, 0.0])) == pytest.approx(1.0)
+    assert effective_sample_size(np.array([1.0, 3.0])) == pytest.approx(16.0 / 10.0)

@@ -76,6 +76,7 @@ def handle(args: argparse.Namespace) -> int:
                              replications=args.predictive, overrides=overrides)
         fit.to_csv(out / "fit.csv", index=False)
     print(f"posterior: {out / 'posterior.csv'} ({len(res.weights)} parameter sets, "
+          f"effective sample size {res.meta['effective_sample_size']}, "
           f"{res.simulations} simulations, {res.seconds:.0f} s)")
     mean = (res.values * res.weights[:, None]).sum(0)
     for k, m in zip(res.keys, mean, strict=True):
