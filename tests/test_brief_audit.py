@@ -49,8 +49,8 @@ def test_all_pass_says_so_in_both_languages(tmp_path):
     _write(tmp_path, "combined", [True, True, True])
     en = "\n".join(audit_lines(tmp_path, ["combined"], "en"))
     zh = "\n".join(audit_lines(tmp_path, ["combined"], "zh"))
-    assert "passed 3 of 3 checks, all pass" in en
-    assert "通过3/3项检查，全部通过" in zh
+    assert "passed 3 of 3 checks ([audit.md](audit/combined/audit.md)), all pass" in en
+    assert "通过3/3项检查（[audit.md](audit/combined/audit.md)），全部通过" in zh
     assert "  - " not in en
 
 

@@ -658,11 +658,12 @@ def audit_lines(directory: str | Path, scenarios: Sequence[str], lang: str, *,
         failed = table[~table["pass"]]
         link = f"[audit.md]({AUDIT_DIR}/{scen}/audit.md)"
         verdict = b("audit_passed", lang, n=len(table) - len(failed), m=len(table))
+        verdict += f"（{link}）" if lang == "zh" else f" ({link})"
         if failed.empty:
             verdict += ("，" if lang == "zh" else ", ") + b("audit_all", lang)
         else:
             verdict += ("，" if lang == "zh" else "; ") + b("audit_failed", lang)
-        out.append(f"{head}{sep}{verdict} — {link}")
+        out.append(f"{head}{sep}{verdict}")
         for _, r in failed.iterrows():
             detail = r.get("detail")
             detail = "" if detail is None or pd.isna(detail) or not str(detail).strip() \
