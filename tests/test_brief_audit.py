@@ -138,3 +138,19 @@ def test_run_audits_named_scenarios_and_bad_input(tmp_path, monkeypatch):
         cmd.run_audits(d, ["nope"], workers=1)
     with pytest.raises(UserError, match="out of range"):
         cmd.run_audits(d, ["baseline"], seeds=1, workers=1)
+
+
+def test_the_brief_has_the_audit_section(tmp_path):
+    from test_report_fixtures import make_results
+
+    from simxh.report import prepare
+    from simxh.report.brief import write_brief
+
+    root = make_results(tmp_path / "res", replications=2, end_year=2026)
+    _write(root, "baseline", [True, False])
+    ctx, prov = prepare(root, lang="en")
+    text = write_brief(ctx, [], ["png"], prov, root / "brief.md").read_text(encoding="utf-8")
+    section = text.split("## Audit", 1)[1].split("## Caveats", 1)[0]
+    assert "passed 1 of 2 checks ([audit.md](audit/baseline/audit.md))" in section
+    assert "  - noise: check 1 = 4.5" in section
+    assert "`integration`" in section and "not audited: run `simxh report" in section
