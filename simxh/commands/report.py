@@ -54,9 +54,9 @@ def handle(args: argparse.Namespace) -> int:
 
     if args.audit is not None:
         names = args.audit or ([*args.scenarios] if args.scenarios else [])
-        for line in run_audits(args.dir, names, seeds=args.audit_seeds,
-                               keep_reference=bool(args.scenarios and not args.audit)):
-            print(line)
+        run_audits(args.dir, names, seeds=args.audit_seeds,
+                   keep_reference=bool(args.scenarios and not args.audit),
+                   echo=lambda line: print(line, flush=True))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FontFallbackWarning)
         report = write_report(args.dir, lang=args.lang, formats=args.formats.split(","),
@@ -75,10 +75,12 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def run_audits(directory: str | Path, names: Sequence[str], *, seeds: int = AUDIT_SEEDS,
-               workers: int | None = None, keep_reference: bool = False) -> list[str]:
+               workers: int | None = None, keep_reference: bool = False,
+               echo: Any = None) -> list[str]:
     """Audit the config file of each scenario in ``names`` (all of the experiment's when empty;
     the reference added with ``keep_reference``) into ``DIR/audit/<scenario>/``; scenarios
-    sharing a config file share one audit. Returns one summary line per scenario."""
+    sharing a config file share one audit. Returns one summary line per scenario (each also
+    passed to ``echo`` as it is done)."""
     from simxh.audit import audit, settings_for, write_report
     from simxh.config import load_config
     from simxh.executors import default_workers
@@ -116,6 +118,8 @@ def run_audits(directory: str | Path, names: Sequence[str], *, seeds: int = AUDI
         failed = int((~table["pass"]).sum())
         lines.append(f"audit {scen}: {len(table) - failed}/{len(table)} checks pass → "
                      f"{out}/audit.md")
+        if echo is not None:
+            echo(lines[-1])
     return lines
 
 
