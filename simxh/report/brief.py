@@ -1,9 +1,12 @@
 """The briefing note ``DIR/brief.md``: experiment, scenarios, key paired differences with
-intervals, target scorecard, equity and caveats, with the figures embedded."""
+intervals, target scorecard, equity, the audit of the scenarios' configs and caveats, with the
+figures embedded."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +136,28 @@ _B: dict[str, tuple[str, str]] = {
                   "These are scenario comparisons, not forecasts: read the differences and "
                   "probabilities, not single numbers."),
     "cav_font": ("未找到中文字体，图表以英文输出。", "No CJK font was found: the charts are in English."),
+    "audit": ("审计", "Audit"),
+    "audit_text": ("各情景的配置文件经 `simxh audit` 审计（方法见 docs/audit.md）：长期增长与人口、零驱动运行、"
+                   "各项政策的隐含量（与文献区间比较）、噪声敏感性、企业规模平稳性、用地与核算。",
+                   "Each scenario's config file is audited by `simxh audit` (method: "
+                   "docs/audit.md): long-run growth and population, the zero-driver run, each "
+                   "lever's implied quantities against literature ranges, noise, firm-size "
+                   "stationarity, land and the accounts."),
+    "audit_passed": ("通过{n}/{m}项检查", "passed {n} of {m} checks"),
+    "audit_all": ("全部通过", "all pass"),
+    "audit_failed": ("未通过：", "failed:"),
+    "audit_range": ("范围", "range"),
+    "audit_unreadable": ("审计表无法读取（{file}）：{why}", "the audit table is unreadable "
+                         "({file}): {why}"),
+    "audit_missing": ("未审计：运行 `{cmd}`", "not audited: run `{cmd}`"),
+    "audit_none": ("未找到审计结果（{dir}/audit/<情景>/audit.csv），本简报的配置未经审计。审计全部情景："
+                   "`simxh report {dir} --audit`，或逐个运行：",
+                   "No audit was found ({dir}/audit/<scenario>/audit.csv): this brief's configs "
+                   "are not audited. Audit every scenario with `simxh report {dir} --audit`, or "
+                   "one at a time:"),
+    "audit_overrides": ("（审计的是配置文件本身，不含该情景的覆盖设置）",
+                        " (the config file is audited without the scenario's overrides)"),
+    "audit_builtin": ("内置默认配置", "built-in defaults"),
     "tables_note": ("每张图旁有同名CSV文件，包含图中绘制的全部数据。",
                     "Each figure has a CSV of the same name beside it with exactly the data it "
                     "plots."),
@@ -344,6 +369,12 @@ def write_brief(ctx: Context, figures: Sequence[Figure], formats: Sequence[str],
         for fig in rest:
             out += [_embed(fig, formats), ""]
 
+    # The audit of the scenarios' configs (DIR/audit/<scenario>/audit.csv).
+    out += ["", f"## {b('audit', lang)}", ""]
+    out += audit_lines(res.path, ctx.scenarios, lang, configs=scenario_config_files(res.manifest),
+                       labels={s: ctx.scenario(s) for s in ctx.scenarios},
+                       overrides={s for s in ctx.scenarios if res.scenario_overrides(s)})
+
     # Caveats.
     out += ["", f"## {b('caveats', lang)}", ""]
     if provenance.known:
@@ -533,3 +564,119 @@ def _drawn_lines(ctx: Context) -> list[str]:
             line += f" — {u['source']}"
         out.append(line)
     return out
+
+
+# ---------------------------------------------------------------------------- audit section
+AUDIT_DIR = "audit"
+"""Where the audits of an experiment's scenario configs live: ``DIR/audit/<scenario>/``."""
+
+
+def audit_dir(directory: str | Path, scenario: str) -> Path:
+    """The audit folder of ``scenario`` in the results directory ``directory``."""
+    return Path(directory) / AUDIT_DIR / scenario
+
+
+def scenario_config_files(manifest: Mapping[str, Any]) -> dict[str, str | None]:
+    """Scenario → the config file it ran (``manifest["configs"][name]["file"]``; None for the
+    built-in defaults)."""
+    table = manifest.get("configs")
+    out: dict[str, str | None] = {}
+    if isinstance(table, Mapping):
+        for name, entry in table.items():
+            file = entry.get("file") if isinstance(entry, Mapping) else None
+            out[str(name)] = str(file) if file else None
+    return out
+
+
+def read_audit(path: str | Path) -> pd.DataFrame:
+    """An ``audit.csv`` (columns group, check, value, low, high, pass, …) with ``pass`` as bool
+    and the numbers as floats; ValueError when it is not one."""
+    table = pd.read_csv(path)
+    missing = [c for c in ("group", "check", "value", "low", "high", "pass") if c not in table]
+    if missing:
+        raise ValueError("missing column(s) " + ", ".join(missing))
+    passed = table["pass"].map(lambda v: str(v).strip().lower())
+    if not passed.isin(("true", "false", "1", "0")).all():
+        raise ValueError("column pass is not True/False")
+    table["pass"] = passed.isin(("true", "1"))
+    for col in ("value", "low", "high"):
+        table[col] = pd.to_numeric(table[col], errors="coerce")
+    return table
+
+
+def _bound(x: float) -> str:
+    if x is None or pd.isna(x):
+        return "–"
+    if math.isinf(x):
+        return "−∞" if x < 0 else "∞"
+    return f"{x:.4g}"
+
+
+def shown_path(file: str | None, lang: str) -> str:
+    """A config path as a user would type it: relative to the working folder when inside it."""
+    if not file:
+        return b("audit_builtin", lang)
+    try:
+        rel = os.path.relpath(file)
+    except ValueError:  # another drive
+        return file
+    return file if rel.startswith("..") else rel
+
+
+def audit_lines(directory: str | Path, scenarios: Sequence[str], lang: str, *,
+                configs: Mapping[str, str | None] | None = None,
+                labels: Mapping[str, str] | None = None,
+                overrides: Sequence[str] | set[str] = ()) -> list[str]:
+    """The brief's audit section: for each scenario with ``DIR/audit/<scenario>/audit.csv``,
+    "passed N of M checks", a link to its ``audit.md`` and one line per failed check (value and
+    range); for the others, the command that audits them; when none is audited, says so."""
+    configs = configs or {}
+    labels = labels or {}
+    directory = Path(directory)
+    found = [s for s in scenarios if (audit_dir(directory, s) / "audit.csv").is_file()]
+    if not found:
+        lines = [b("audit_none", lang, dir=shown_path(str(directory), lang)), ""]
+        lines += [f"- `{_audit_command(directory, s, configs.get(s))}`" for s in scenarios]
+        return lines
+    out = [b("audit_text", lang), ""]
+    for scen in scenarios:
+        head = f"- **{labels.get(scen, scen)}** (`{scen}`, `{shown_path(configs.get(scen), lang)}`)"
+        if scen in overrides:
+            head += b("audit_overrides", lang)
+        sep = "：" if lang == "zh" else ": "
+        if scen not in found:
+            out.append(head + sep + b("audit_missing", lang,
+                                      cmd=_audit_command(directory, scen, configs.get(scen))))
+            continue
+        csv = audit_dir(directory, scen) / "audit.csv"
+        try:
+            table = read_audit(csv)
+        except (ValueError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            out.append(head + sep + b("audit_unreadable", lang,
+                                      file=f"{AUDIT_DIR}/{scen}/audit.csv", why=exc))
+            continue
+        failed = table[~table["pass"]]
+        link = f"[audit.md]({AUDIT_DIR}/{scen}/audit.md)"
+        verdict = b("audit_passed", lang, n=len(table) - len(failed), m=len(table))
+        verdict += f"（{link}）" if lang == "zh" else f" ({link})"
+        if failed.empty:
+            verdict += ("，" if lang == "zh" else ", ") + b("audit_all", lang)
+        else:
+            verdict += ("，" if lang == "zh" else "; ") + b("audit_failed", lang)
+        out.append(f"{head}{sep}{verdict}")
+        for _, r in failed.iterrows():
+            detail = r.get("detail")
+            detail = "" if detail is None or pd.isna(detail) or not str(detail).strip() \
+                else f"; {detail}"
+            out.append(f"  - {r['group']}: {r['check']} = {_bound(r['value'])} "
+                       f"({b('audit_range', lang)} [{_bound(r['low'])}, {_bound(r['high'])}]"
+                       f"{detail})")
+    return out
+
+
+def _audit_command(directory: Path, scenario: str, config: str | None) -> str:
+    shown = shown_path(str(directory), "en")
+    if config:
+        return (f"simxh audit {shown_path(config, 'en')} --out "
+                f"{Path(shown) / AUDIT_DIR / scenario}")
+    return f"simxh report {shown} --audit {scenario}"
