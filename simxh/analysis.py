@@ -478,25 +478,6 @@ def social_cost(frame: pd.DataFrame) -> pd.Series:
     return cost
 
 
-def renovation_implied_return(lever_district: pd.DataFrame, base_district: pd.DataFrame,
-                              years: Sequence[int]) -> float:
-    """The implied annual gross return on the renovation lever's capital:
-    ``Σ_t ΔGDP_t / Σ_t ΔR_t`` over ``years``, with ΔGDP the lever run's ``gdp_yi`` minus the
-    baseline run's (common random numbers) and ΔR its ``renovation_capital_yi`` minus the
-    baseline's (public and private renovation investment cumulated net of depreciation at
-    firms.depreciation): a capital-weighted mean of the yearly ``ΔGDP_t / ΔR_t``.
-
-    Gross returns to capital in Chinese industry are about 20 % a year (Bai, Hsieh & Qian
-    2006, 2000s: 18–22 % after 1998; a range of 10–30 % covers their series and sectors), the
-    yardstick the return is compared with. NaN when the lever adds no renovation capital."""
-    cols = ["year", "gdp_yi", "renovation_capital_yi"]
-    lev = lever_district[cols].set_index("year").loc[list(years)]
-    base = base_district[cols].set_index("year").loc[list(years)]
-    d = lev - base
-    k = float(d["renovation_capital_yi"].sum())
-    return float(d["gdp_yi"].sum()) / k if k > COST_EPS else math.nan
-
-
 def cost_effectiveness(frame: pd.DataFrame, reference: str,
                        metrics: Sequence[str] | None = None, years: Sequence[int] | None = None,
                        *, discount_rate: float = DEFAULT_DISCOUNT_RATE,

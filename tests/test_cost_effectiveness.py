@@ -239,19 +239,6 @@ def test_brief_shows_cost_effectiveness_and_ranks_in_both_languages(tmp_path: Pa
     assert math.isclose(row["effect_per_yi"], row["effect"] / row["cost_yi"], rel_tol=1e-9)
 
 
-def test_renovation_implied_return_is_gdp_gain_over_renovation_capital() -> None:
-    from simxh.analysis import renovation_implied_return
-
-    years = [2023, 2024, 2025]
-    base = pd.DataFrame({"year": years, "gdp_yi": [100.0, 110.0, 120.0],
-                         "renovation_capital_yi": [0.0, 5.0, 8.0]})
-    lever = pd.DataFrame({"year": years, "gdp_yi": [100.0, 112.0, 124.0],
-                          "renovation_capital_yi": [0.0, 15.0, 28.0]})
-    assert renovation_implied_return(lever, base, [2024, 2025]) == pytest.approx(6.0 / 30.0)
-    assert renovation_implied_return(lever, base, [2025]) == pytest.approx(4.0 / 20.0)
-    assert math.isnan(renovation_implied_return(base, base, [2024, 2025]))
-
-
 def test_discounted_benefit_cost_ratio_uses_social_cost() -> None:
     """benefit_cost_ratio = discounted ΔGDP / discounted Δ(public money − transfers + the
     firms' and villages' own), over the years after the base year."""

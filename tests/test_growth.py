@@ -1,5 +1,6 @@
-"""Earned growth: no growth from nothing, noise that is not a growth lever, and a labour
-market, construction, services and revenue that follow their own drivers."""
+"""Earned growth: noise that is not a growth lever, and a labour market, construction,
+services and revenue that follow their own drivers (no growth from nothing:
+tests/test_long_run.py)."""
 
 from __future__ import annotations
 
@@ -9,20 +10,6 @@ import pytest
 import simxh
 
 QUIET = {"estimation.parameter_uncertainty": False, "macro.shocks": False}
-NO_DRIVERS = {**QUIET, "macro.external_growth_pct": 0.0, "firms.tfp_frontier_share": 0.0,
-              "economy.agriculture_tfp_growth": 0.0, "economy.net_investment": False}
-
-
-@pytest.mark.slow
-def test_the_district_does_not_grow_by_itself() -> None:
-    """Outside growth 0, productivity growth 0 and no net investment: no growth."""
-    for seed in (0, 1):
-        d = simxh.simulate(seed=seed, overrides=NO_DRIVERS).district.set_index("year")
-        growth = (d.gdp_yi[2035] / d.gdp_yi[2023]) ** (1 / 12) - 1
-        assert -0.03 < growth < 0.003, growth
-        # and with them the same economy grows
-    d = simxh.simulate(seed=0, overrides=QUIET).district.set_index("year")
-    assert (d.gdp_yi[2035] / d.gdp_yi[2023]) ** (1 / 12) - 1 > 0.02
 
 
 @pytest.mark.slow
