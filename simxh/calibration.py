@@ -355,7 +355,10 @@ def draw_firms(n: int, node_va: np.ndarray, node_town: np.ndarray, sector_p: np.
     # distribution of (A, K, L) is the firm process's own stationary one, not an aligned one
     # that the first simulated years would unwind (firm size is convex in A, so the shocks'
     # spread raises the mean: Jensen). Then each node's value added is put back on its target
-    # with one factor for all its firms, and labour back on its total.
+    # with one factor for all its firms, applied to value added, capital and labour alike (so
+    # every firm keeps its spun-up position relative to its optimum: a labour factor different
+    # from the capital one would move the firm off it, by φ(1−α)/(1−φ) times the gap in logs),
+    # and labour then back on its total with one small district factor.
     mean_a = log_a.copy()
     labour_total = employment.sum()
     log_a, capital, employment = spin_up(log_a, capital, employment, cfg_firms, wage_wan, rng)
@@ -365,6 +368,7 @@ def draw_firms(n: int, node_va: np.ndarray, node_town: np.ndarray, sector_p: np.
     factor = np.divide(node_va, by_node, out=np.ones_like(node_va), where=by_node > 0)
     va = va_spin * factor[node]
     capital = capital * factor[node]
+    employment = employment * factor[node]
     employment = employment * labour_total / employment.sum()
     firms = Firms(n)
     firms.sector[:] = sector
