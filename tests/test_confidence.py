@@ -50,8 +50,9 @@ def test_score_targets_adds_wilson_columns():
 
 
 def _percentages(text: str) -> set[str]:
-    """Every confidence-like percentage a text states ('90%', '95%')."""
-    return set(re.findall(r"\b(9\d(?:\.\d+)?)%", text))
+    """Every confidence-like percentage a text states ('90%', '95%'); the upper ends of
+    probability ranges ('[25–92%]') are probabilities, not levels."""
+    return set(re.findall(r"(?<![–\-])\b(9\d(?:\.\d+)?)%", text))
 
 
 @pytest.mark.slow
