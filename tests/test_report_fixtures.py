@@ -29,8 +29,10 @@ SCENARIOS = {  # name → (extra growth % a year, equity effect)
 
 def make_results(root: Path, *, replications: int = 8, end_year: int = 2035,
                  scenarios: dict[str, tuple[float, float]] | None = None,
-                 design_points: int = 1, seed: int = 7, summaries: bool = True) -> Path:
-    """Write a results directory under ``root`` and return it."""
+                 design_points: int = 1, seed: int = 7, summaries: bool = True,
+                 inflation: float = 0.0) -> Path:
+    """Write a results directory under ``root`` and return it (``inflation``: the GDP
+    deflator's yearly growth, so that nominal and real GDP differ)."""
     scenarios = scenarios or SCENARIOS
     rng = np.random.default_rng(seed)
     years = np.arange(2023, end_year + 1)
@@ -65,7 +67,8 @@ def make_results(root: Path, *, replications: int = 8, end_year: int = 2035,
                         "year": int(year), "access.decay": decay,
                         "firms.entry_rate": params.loc[p, "firms.entry_rate"],
                         "gdp_yi": gdp[i], "fiscal_revenue_yi": 0.055 * gdp[i],
-                        "price_index": 1.0, "gdp_nominal_yi": gdp[i],
+                        "price_index": (1.0 + inflation) ** (year - 2023),
+                        "gdp_nominal_yi": gdp[i] * (1.0 + inflation) ** (year - 2023),
                         "investment_introduced_yi": 480 + 60 * extra + 30 * shocks[i] * 10,
                         "theil_gdp_per_capita": theil[i],
                         "weakest_town_growth_pct": weakest[i],

@@ -201,7 +201,10 @@ def fan_chart(ctx: Context) -> Figure:
         if gdp_target:
             ax.plot([gdp_target[1]], [gdp_target[0]], marker="*", markersize=7,
                     color=T.VERMILLION, linestyle="none", label=ctx.t("target"))
-            ax.annotate(L.format_number(gdp_target[0]), (gdp_target[1], gdp_target[0]),
+            # a nominal target: its plan figure → its value at base-year prices (the axis)
+            text = (f"{L.format_number(nominal[0])}→{L.format_number(gdp_target[0])}"
+                    if nominal else L.format_number(gdp_target[0]))
+            ax.annotate(text, (gdp_target[1], gdp_target[0]),
                         xytext=(-5, 0), textcoords="offset points", ha="right", va="center",
                         fontsize=T.SMALL_SIZE - 0.5, color=T.VERMILLION)
         ax.set_title(ctx.scenario(scen), loc="left", fontsize=T.FONT_SIZE + 0.5, color=colour

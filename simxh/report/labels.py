@@ -331,10 +331,10 @@ def unit_label(unit: str, lang: str) -> str:
 
 
 def format_number(value: float) -> str:
-    """Compact: 3300 → '3300', 0.5 → '0.5', 620.0 → '620'."""
+    """Compact: 3300 → '3300', 0.5 → '0.5', 620.0 → '620', 3022.2 → '3022'."""
     if value != value:  # NaN
         return "–"
-    if abs(value - round(value)) < 1e-9:
+    if abs(value - round(value)) < 1e-9 or abs(value) >= 100:
         return f"{round(value):d}"
     return f"{value:.3g}"
 

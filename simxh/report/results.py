@@ -23,7 +23,7 @@ ID_COLUMNS = ("scenario", "point", "replication", "seed", "year")
 DISTRICT_COLUMNS = (
     "gdp_yi", "fiscal_revenue_yi", "investment_introduced_yi", "theil_gdp_per_capita",
     "weakest_town_growth_pct", "gini_gdp_per_capita", "gdp_growth_pct", "population_wan",
-    "employment_wan",
+    "employment_wan", "price_index", "gdp_nominal_yi",
 )
 TOWN_COLUMNS = ("town", "zone", "gdp_yi", "population_wan")
 
