@@ -297,12 +297,7 @@ def _extras(m: Any) -> dict[str, Any]:
     f = m.firms
     va = f.value_added_yi[f.alive]
     alpha, se = hill_exponent(va)
-    tl = m.towns_labour
-    node_land = tl.free_land_mu + np.bincount(f.node[f.alive], weights=f.land_mu[f.alive],
-                                              minlength=m.n_int)
-    for pr in m.attraction.pipeline:
-        node_land[pr["node"]] += pr["land_mu"]
-    park = node_land[m.nt:] / m.park_area_mu
+    park = m.towns_labour.node_land_mu()[m.nt:] / m.park_area_mu
     led, tled = m.government.ledger, m.government.town_ledger
     return {"year": m.year, "public_capital_yi": float(np.sum(m.finance.public_capital_yi)),
             "renovation_investment_yi": float(m.year_stats.get("renovation_investment_yi", 0.0)),

@@ -204,6 +204,7 @@ class XinhuiModel(DistrictMetrics, mesa.Model):
         tl.set_base_investment()
         self.industry.base_year_renovations()
         self.industry.set_base_certification()
+        self.industry.set_base_technology()
 
     # ------------------------------------------------------------------------------ step
     def step(self) -> None:

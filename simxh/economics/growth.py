@@ -1,6 +1,6 @@
 """Long-run closure (长期增长的闭合): what ties the district's growth to the world outside.
 
-Three rules give the model a balanced-growth path a referee can explain:
+Four rules give the model a balanced-growth path a referee can explain:
 
 * the firms' technology grows with a frontier (Guangdong's real output path) plus a catch-up
   term that closes the gap between the district's output per worker and the frontier's
@@ -97,10 +97,8 @@ def demand_multiplier(outside_demand_index: np.ndarray, own_output_index: float,
 
 def investment_flow_scale(replacement_rate: float, expected_growth: float,
                           base_expected_growth: float) -> float:
-    """Gross flows that build capacity (mobile projects, firm births) relative to the base
-    year: ``(r + g_e) / (r + g_e0)``. Gross investment is replacement plus growth,
-    ``(δ + g)·K`` (perpetual inventory); entry is replacement of exits plus growth (entry
-    rates rise with market growth: Dunne, Roberts & Samuelson 1988, *RAND J. Economics*
-    19(4)). In a world that stops growing only replacement remains."""
+    """A gross investment flow (the pool of mobile projects) relative to the base year:
+    ``(r + g_e) / (r + g_e0)``. Gross investment is replacement plus growth, ``(δ + g)·K``
+    (perpetual inventory), so in a world that stops growing only replacement remains."""
     return max(replacement_rate + expected_growth, 0.0) / max(
         replacement_rate + base_expected_growth, 1e-12)

@@ -54,10 +54,9 @@ class PublicFinance:
         g0 = pc.public_capital_gdp_ratio * gdp
         # the public investment that keeps the stock at its ratio to GDP along the growth the
         # economy expects; what the budget does not fund, outside money does (every year)
-        self.base_expected_growth = m.industry.expected_growth()
         need = growth.public_investment_need(gdp, pc.public_capital_gdp_ratio,
                                              pc.public_capital_depreciation,
-                                             self.base_expected_growth)
+                                             m.industry.base_expected_growth)
         self.public_investment_yi = np.maximum(need, invest)
         self.public_capital_yi = g0.copy()
         self.base_public_capital_yi = g0.copy()
@@ -235,11 +234,11 @@ class PublicFinance:
         district_inv = max(share * (general + pairing_district) - pairing_district, 0.0)
         spend_town = tl_led["spend_town"]
         own = share * (spend_town - pairing_to + pairing_from) - pairing_from
-        pc = m.p.production
+        prod_p = m.p.production
         budget_inv = district_inv * pop / pop.sum() + np.maximum(own, 0.0)
         outside = (growth.outside_public_investment(
-            growth.public_investment_need(tl.town_gdp_yi, pc.public_capital_gdp_ratio,
-                                          pc.public_capital_depreciation,
+            growth.public_investment_need(tl.town_gdp_yi, prod_p.public_capital_gdp_ratio,
+                                          prod_p.public_capital_depreciation,
                                           m.industry.expected_growth()), budget_inv)
                    if not base_year else np.zeros(nt))
         net_investment = m.p.economy.net_investment

@@ -66,7 +66,8 @@ class Industry:
                                              pc.public_capital_elasticity)
         # outside demand relative to the district's own supply (the terms of trade)
         f = self.firms
-        own_output = float(f.value_added_yi[f.alive_index()].sum()) / self.base_firm_va_yi
+        a = f.alive_index()
+        own_output = float(f.value_added_yi[a].sum()) / self.base_firm_va_yi
         demand = growth.demand_multiplier(net.outside_demand, own_output,
                                           self.p.demand_elasticity)
         multiplier = (agg * acc * demand * pub[m.node_town])[:, None] * loc
@@ -74,8 +75,6 @@ class Industry:
         tight = tl.tightness()
         # district wage clears the firms' labour market; a local premium where labour is tight
         wage = tl.district_wage * labour.wage_index(tight, lc.wage_elasticity)
-        f = self.firms
-        a = f.alive_index()
         la = f.log_productivity[a]
         above = np.flatnonzero(f.alive & f.above_scale)
         ppi = m.outside.ppi_index(m.year)
@@ -85,11 +84,11 @@ class Industry:
         # (economics.growth: the district cannot outgrow the frontier for ever)
         out = m.outside
         frontier = out.outside_wage_index(m.year - 1)
-        self.log_output_gap = growth.log_output_gap(
+        gap = growth.log_output_gap(
             frontier, tl.gdp_yi / float(tl.labour_force_wan.sum()), self.base_output_per_worker)
         tfp_growth = growth.frontier_tfp_growth(
             float(np.log(out.outside_wage_index(m.year) / frontier)), fp.tfp_frontier_share,
-            fp.catch_up_rate, self.log_output_gap)
+            fp.catch_up_rate, gap)
         self.technology_log_advance += tfp_growth
         # the certification standards: the base year's bars, advancing with the technology,
         # so a firm that gains on it can be certified (issue 11: a quantile of this year's
@@ -117,7 +116,8 @@ class Industry:
 
     def set_base_certification(self) -> None:
         """The base year's certification bars: quantiles of log TFP among the firms large enough
-        to seek certification (scale-free in firms.count); later years add the technology's advance."""
+        to seek certification (scale-free in firms.count); later years add the technology's
+        advance."""
         m = self.m
         f = self.firms
         fp = self.p
@@ -130,11 +130,14 @@ class Industry:
         else:  # no candidate: the median firm
             hightech = little_giant = median(f.log_productivity[f.alive])
         self.base_certification_bars = (float(hightech), float(little_giant))
-        # the technology's advance since the base year and the base year's output per worker
-        # (the catch-up term's reference)
-        tl = m.towns_labour
+
+    def set_base_technology(self) -> None:
+        """The references of the long-run closure (economics.growth): the technology's advance
+        since the base year (0), the base year's output per worker (the catch-up gap's) and the
+        firms' value added (their own supply in the terms of trade)."""
+        tl = self.m.towns_labour
+        f = self.firms
         self.technology_log_advance = 0.0
-        self.log_output_gap = 0.0
         self.base_output_per_worker = tl.gdp_yi / float(tl.labour_force_wan.sum())
         self.base_firm_va_yi = float(f.value_added_yi[f.alive].sum())
 

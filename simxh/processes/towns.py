@@ -5,8 +5,9 @@ No sector follows a fixed drift or a fixed multiple of another: farm output foll
 productivity on the same land, construction follows this year's investment (firms, projects,
 public, housing), services follow local income and population, and every sector hires at one
 district wage that clears the labour force. People move toward the wage premium over
-Guangdong's (macro path) net of a cost of living that rises with the district's population. Free industrial land per node is held here; firms' exits and births
-and the projects' location choices change it in the order of the model's year.
+Guangdong's (macro path) net of a cost of living that rises with the district's population.
+Free industrial land per node is held here; firms' exits and births and the projects' location
+choices change it in the order of the model's year.
 """
 
 from __future__ import annotations
