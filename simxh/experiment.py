@@ -40,10 +40,10 @@ once per ``replication`` (from a named stream of the replication's seed, shared 
 scenario and design point of that replication: common random numbers)."""
 
 _TOP_KEYS = ("experiment", "scenarios", "design", "uncertainties", "adaptive")
-_EXPERIMENT_KEYS = ("name", "description", "seed", "replications", "end_year", "outputs",
+_EXPERIMENT_KEYS = ("name", "description", "description_zh", "seed", "replications", "end_year", "outputs",
                     "years", "targets", "reference", "tables")
 _TABLES = ("district", "towns", "villages")
-_SCENARIO_KEYS = ("name", "config", "reference", "set", "description")
+_SCENARIO_KEYS = ("name", "config", "reference", "set", "description", "description_zh")
 _DESIGN_KEYS = ("kind", "samples", "levels", "second_order", "seed")
 _UNCERTAINTY_KEYS = ("key", "low", "high", "values", "distribution", "mean", "sd", "mode",
                      "integer", "name", "per", "source")
@@ -60,6 +60,8 @@ class Scenario:
     overrides: dict[str, Any] = field(default_factory=dict)
     reference: bool = False
     description: str = ""
+    description_zh: str = ""
+    """The Chinese description for the zh brief (the label catalogue's is the fallback)."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,7 @@ class Experiment:
     file_sha256: str = ""
     tables: tuple[str, ...] = ("district", "towns", "villages")
     """The tables each run writes: district and towns always, villages unless left out."""
+    description_zh: str = ""
 
     @property
     def reference(self) -> Scenario:
@@ -174,7 +177,7 @@ class Experiment:
         a store can be extended with more replications) and the adaptive rule."""
         data = self.spec()
         for key in ("replications", "adaptive", "file", "file_sha256", "description",
-                    "outputs", "years", "targets", "tables"):
+                    "description_zh", "outputs", "years", "targets", "tables"):
             data.pop(key, None)
         for unc in data.get("uncertainties", []):
             # added with per-replication draws: an older store (every uncertainty a design
@@ -187,6 +190,7 @@ class Experiment:
             # the runner), so a moved checkout can still resume
             scenario.pop("config", None)
             scenario.pop("description", None)
+            scenario.pop("description_zh", None)
         text = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -357,7 +361,8 @@ def load_experiment(path: str | Path, *, seed: int | None = None,
         scenarios=scenarios, description=str(exp.get("description", "")), end_year=end_year,
         outputs=outputs, years=years, targets=targets, design=design,
         uncertainties=uncertainties, adaptive=adaptive, file_sha256=_sha256(p),
-        tables=tables)
+        tables=tables, description_zh=ck.string(exp["description_zh"], "experiment.description_zh")
+        if "description_zh" in exp else "")
     if overrides:
         experiment = _apply_global_overrides(experiment, overrides)
     if validate_configs:
@@ -407,7 +412,9 @@ def _scenarios(data: dict[str, Any], exp: dict[str, Any], ck: _Checker,
                 overrides[path_key] = str(folder)
         out.append(Scenario(name=name, config=config, overrides=overrides,
                             reference=ck.boolean(item.get("reference", False), f"{key}.reference"),
-                            description=str(item.get("description", ""))))
+                            description=str(item.get("description", "")),
+                            description_zh=ck.string(item["description_zh"], f"{key}.description_zh")
+                            if "description_zh" in item else ""))
     ref_name = exp.get("reference")
     if ref_name is not None:
         names = [s.name for s in out]

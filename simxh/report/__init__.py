@@ -88,8 +88,10 @@ def _label_texts(ctx: Any, region_names: Iterable[str]) -> list[str]:
     texts += list(region_names)
     texts += [ctx.names.target_label(t, "zh", short=short) for t in ctx.names.target_rows
               for short in (False, True)]
+    texts += [L.scenario_description(s, "zh", ctx.results.scenario_info().get(s))
+              for s in ctx.scenarios]
     for table in (L.TRANSPORT_MODES, L.COOPERATION_KINDS, L.NODE_KINDS, L.PARAMETERS,
-                  L.SENSITIVITY_INDICES, L.SENSITIVITY_METHODS):
+                  L.SENSITIVITY_INDICES, L.SENSITIVITY_METHODS, L.DISTRIBUTIONS):
         texts += [zh for zh, _ in table.values()]
     return texts
 

@@ -37,7 +37,7 @@ _B: dict[str, tuple[str, str]] = {
             "Replication r uses the same random numbers in every scenario (common random "
             "numbers), so differences are paired by replication."),
     "drawn": ("以下政策效果参数在每次重复中抽取一次（各情景共用同一抽样值），区间来自准实验文献或标明为假设"
-              "（来源见 docs/ODD.md“Lever effect ranges”）：",
+              "（文献出处见实验文件与 docs/ODD.md 的政策效果区间一节）：",
               "These lever effect parameters are drawn once per replication (the same value in "
               "every scenario of the replication), from quasi-experimental literature ranges or "
               "marked assumed (sources: docs/ODD.md, \"Lever effect ranges\"):"),
@@ -244,9 +244,10 @@ def write_brief(ctx: Context, figures: Sequence[Figure], formats: Sequence[str],
     res = ctx.results
     by_name = {f.name: f for f in figures}
     out: list[str] = []
-    out.append(f"# {b('title', lang)}: {res.name}")
-    if res.description:
-        out += ["", res.description]
+    out.append(f"# {b('title', lang)}{'：' if lang == 'zh' else ': '}{res.name}")
+    description = experiment_description(res.experiment, lang)
+    if description:
+        out += ["", description]
 
     # The experiment and its scenarios.
     out += ["", f"## {b('experiment', lang)}", ""]
@@ -265,14 +266,18 @@ def write_brief(ctx: Context, figures: Sequence[Figure], formats: Sequence[str],
     for scen in ctx.scenarios:
         label = ctx.scenario(scen)
         mark = b("reference_mark", lang) if scen == ctx.reference else ""
-        desc = str(info.get(scen, {}).get("description", "") or "")
+        desc = L.scenario_description(scen, lang, info.get(scen))
         over = res.scenario_overrides(scen)
-        over_text = ", ".join(f"`{k}={v}`" for k, v in list(over.items())[:6])
+        if lang == "zh":  # labels, not config keys
+            over_text = "，".join(f"{L.param_label(k, lang)}：{L.value_label(v, lang)}"
+                                 for k, v in list(over.items())[:6])
+        else:
+            over_text = ", ".join(f"`{k}={v}`" for k, v in list(over.items())[:6])
         if len(over) > 6:
             over_text += ", …"
         line = f"- **{label}**{mark} (`{scen}`)"
         if desc:
-            line += f": {desc}"
+            line += f"：{desc}" if lang == "zh" else f": {desc}"
         if over_text:
             line += f" — {over_text}"
         out.append(line)
@@ -395,6 +400,16 @@ def write_brief(ctx: Context, figures: Sequence[Figure], formats: Sequence[str],
         out.append("- " + b("cav_font", lang))
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
     return path
+
+
+def experiment_description(experiment: Mapping[str, Any], lang: str) -> str:
+    """The experiment's description in ``lang``: ``description_zh`` for Chinese (or the plain
+    ``description`` when that is Chinese), ``description`` for English; else ""."""
+    plain = str(experiment.get("description", "") or "")
+    if lang != "zh":
+        return plain
+    own = str(experiment.get("description_zh", "") or "")
+    return own or (plain if L.is_chinese(plain) else "")
 
 
 def _probability(p: Any, low: Any, high: Any) -> str:
@@ -549,19 +564,26 @@ def _drawn_lines(ctx: Context) -> list[str]:
         if not isinstance(u, dict) or u.get("per") != "replication":
             continue
         key = str(u.get("key", ""))
-        label = L.kind_label(L.PARAMETERS, key, lang) if key in L.PARAMETERS else key
+        label = L.param_label(key, lang)
         dist = str(u.get("distribution", "uniform"))
+        zh = lang == "zh"
         if u.get("values") is not None:
             rng = ", ".join(map(str, u["values"]))
         elif dist == "triangular":
-            rng = f"{u.get('low'):g}–{u.get('high'):g}, mode {u.get('mode'):g}"
+            rng = f"{u.get('low'):g}–{u.get('high'):g}" + (
+                f"，众数{u.get('mode'):g}" if zh else f", mode {u.get('mode'):g}")
         elif dist == "normal":
-            rng = f"mean {u.get('mean'):g}, sd {u.get('sd'):g}"
+            rng = (f"均值{u.get('mean'):g}，标准差{u.get('sd'):g}" if zh
+                   else f"mean {u.get('mean'):g}, sd {u.get('sd'):g}")
         else:
             rng = f"{u.get('low'):g}–{u.get('high'):g}"
-        line = f"- {label} (`{key}`): {dist} {rng}"
-        if u.get("source"):
-            line += f" — {u['source']}"
+        dist_text = L.kind_label(L.DISTRIBUTIONS, dist, lang)
+        if zh:  # the key is kept in the en brief; the sources (in English) are in the files
+            line = f"- {label}：{dist_text} {rng}"
+        else:
+            line = f"- {label} (`{key}`): {dist_text} {rng}"
+            if u.get("source"):
+                line += f" — {u['source']}"
         out.append(line)
     return out
 

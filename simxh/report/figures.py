@@ -942,8 +942,8 @@ def sensitivity(ctx: Context) -> Figure | None:
         ax.axvline(0, color=T.GREY, linewidth=0.6)
         ax.tick_params(axis="x", labelsize=T.SMALL_SIZE - 0.5)
     axes.flat[0].set_yticks(range(len(params)))
-    axes.flat[0].set_yticklabels([L.kind_label(L.PARAMETERS, p, ctx.lang) if p in L.PARAMETERS
-                                  else p for p in params], fontsize=T.SMALL_SIZE)
+    axes.flat[0].set_yticklabels([L.param_label(p, ctx.lang) for p in params],
+                                 fontsize=T.SMALL_SIZE)
     handles, labs = _legend_entries(axes.flat[0])
     axes.flat[-1].legend(handles, labs, loc="lower right", fontsize=T.SMALL_SIZE - 0.5)
     details = []

@@ -121,13 +121,17 @@ METRICS: dict[str, MetricLabel] = {
     "accessibility": MetricLabel("可达性", "Accessibility", "", ""),
 }
 
-# Scenario names are free text in experiment files; these are the kinds the shipped
-# experiments use. A name that contains a kind's key gets that kind's label.
+# THE label catalogue: scenario kinds, their descriptions and parameter labels in Chinese and
+# English, read by the brief, the charts, the tables and the dashboard (one place, so that the
+# names cannot drift apart). Scenario names are free text in experiment files; these are the
+# kinds the shipped experiments use. A name that contains a kind's key gets that kind's label.
+# 结对帮扶 is the model's pairing lever (strong → weak town pairs); the plan's 组团帮扶 (district
+# bodies helping weak towns and villages) is the vertical half of the same mechanism.
 SCENARIO_KINDS: dict[str, tuple[str, str]] = {
     "baseline": ("基准情景", "Baseline"),
     "reference": ("参照情景", "Reference"),
     "integration": ("区镇一体、园镇融合", "Town–park integration"),
-    "pairing": ("组团帮扶", "Pairing assistance"),
+    "pairing": ("结对帮扶", "Pairing assistance"),
     "infrastructure": ("基础设施建设", "Infrastructure"),
     "attraction": ("招商引资", "Investment attraction"),
     "renovation": ("技术改造", "Technology renovation"),
@@ -135,9 +139,42 @@ SCENARIO_KINDS: dict[str, tuple[str, str]] = {
     "innovation": ("创新与人才", "Innovation and talent"),
     "xintai": ("新台合作", "Xinhui–Taishan cooperation"),
     "rural": ("乡村振兴", "Rural programmes"),
+    "rural_beautiful": ("美丽乡村提升", "Beautiful-village upgrades"),
+    "rural_demo": ("美丽乡村示范村", "Demonstration villages"),
+    "rural_hollow": ("空心村整治", "Hollow-village renewal"),
+    "rural_enterprise": ("强村公司", "Village collective enterprises"),
+    "rural_tourism": ("乡村旅游与民宿", "Rural tourism and homestays"),
+    "rural_service_circle": ("十分钟服务圈", "The 10-minute service circle"),
+    "rural_package": ("乡村振兴组合", "Rural package"),
     "combined": ("政策组合", "Combined package"),
     "all": ("全部政策", "All levers"),
     "quick": ("快速试算", "Quick"),
+}
+
+SCENARIO_DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    "baseline": ("2023年校准，无新增政策", "2023 calibration, no new policy"),
+    "integration": ("区镇一体、园镇融合：每个发展区统一招商、统筹用地、共享税收、加快审批",
+                    "town–park integration: one attraction pipeline per zone, pooled land, "
+                    "revenue sharing, faster approval"),
+    "pairing": ("结对帮扶：强镇与弱镇结对，资金、能力帮扶与项目推介",
+                "pairing assistance: strong → weak town pairs with transfers, capacity and "
+                "project referral"),
+    "infrastructure": ("在年度预算内建设交通项目组合（国道G240、深江/珠肇铁路站点、园区组团环线、高速公路连接线）",
+                       "the transport portfolio within the yearly budget (G240, 深江/珠肇 "
+                       "stations, ring roads, expressway links)"),
+    "attraction": ("招商引资力度提高一个单位", "investment-attraction effort raised by one unit"),
+    "tech_renovation": ("技术改造支持：每年100家企业", "technology-renovation support: 100 firms "
+                        "a year"),
+    "combined": ("全部政策同时实施（允许在限额内举债）",
+                 "all levers together (with debt allowed up to the configured limit)"),
+    "rural_beautiful": ("美丽乡村提升，每年0.5亿元", "beautiful-village upgrades, 0.5亿 a year"),
+    "rural_demo": ("美丽乡村示范村，每年1.5亿元用于22个入选村",
+                   "demonstration villages, 1.5亿 a year for the 22 selected"),
+    "rural_hollow": ("空心村整治，每年0.5亿元", "hollow-village renewal, 0.5亿 a year"),
+    "rural_enterprise": ("村集体强村公司，每年2亿元", "village collective enterprises, 2亿 a year"),
+    "rural_tourism": ("乡村旅游与民宿，每年1亿元", "rural tourism and homestays, 1亿 a year"),
+    "rural_service_circle": ("十分钟服务圈，每年0.5亿元", "the 10-minute service circle, 0.5亿 a year"),
+    "rural_package": ("六项乡村振兴措施同时实施", "all six rural programmes together"),
 }
 
 TRANSPORT_MODES: dict[str, tuple[str, str]] = {
@@ -165,22 +202,54 @@ NODE_KINDS: dict[str, tuple[str, str]] = {
     "project": ("基础设施项目", "infrastructure project"),
 }
 
-# Config keys that experiments commonly vary (others are shown as their key).
+# Config keys that experiments vary, the levers and what the dashboard shows (others are shown
+# as their key). tests/test_labels.py checks that every key the shipped experiments and the
+# dashboard use has a label here.
 PARAMETERS: dict[str, tuple[str, str]] = {
+    # the levers (switches in the dashboard)
+    "integration.enabled": ("区镇一体、园镇融合", "Town–park integration"),
+    "pairing.enabled": ("结对帮扶", "Pairing assistance"),
+    "infrastructure.enabled": ("基础设施项目", "Infrastructure projects"),
+    "tech_renovation.enabled": ("技术改造支持", "Technology renovation support"),
+    "attraction.effort": ("招商力度（0 = 2023年水平）", "Attraction effort (0 = 2023 level)"),
+    "infrastructure.project_ids": ("建设的基础设施项目", "infrastructure projects built"),
+    "run.end_year": ("模拟结束年份", "last simulated year"),
+    # firms and production
     "firms.shock_scale": ("企业产出冲击幅度", "firm output shock scale"),
     "firms.tfp_frontier_share": ("全要素生产率对前沿增长的份额", "TFP share of frontier growth"),
     "firms.reinvestment_share": ("企业利润再投资比例", "reinvestment share"),
+    "firms.renovation_gain": ("技改生产率增益", "renovation TFP gain"),
+    "firms.renovation_certification_bonus": ("技改对高企认定的加成", "renovation certification "
+                                             "bonus"),
     "labour.migration_speed": ("劳动力迁移速度", "labour migration speed"),
-    "attraction.projects_per_year": ("每年引进项目数", "projects attracted a year"),
     "production.public_capital_elasticity": ("公共资本产出弹性", "public-capital elasticity"),
     "production.agglomeration_elasticity": ("集聚经济弹性", "agglomeration elasticity"),
-    "access.distance_decay": ("距离衰减系数", "distance decay"),
     "production.access_elasticity": ("市场可达性产出弹性", "market-access elasticity"),
+    "production.access_competition": ("可达市场的竞争指数", "market-access competition"),
+    "access.distance_decay": ("距离衰减系数", "distance decay"),
+    "economy.services_distance_decay": ("服务消费距离衰减指数", "services distance decay"),
+    "economy.services_mobile_share": ("可跨镇消费的服务支出比例", "mobile share of services "
+                                      "spending"),
+    # attraction and the cooperation levers
+    "attraction.projects_per_year": ("每年引进项目数", "projects attracted a year"),
+    "attraction.effort_elasticity": ("招商力度弹性", "attraction-effort elasticity"),
+    "attraction.competition_subsidy_share": ("镇街竞争招商的让利比例", "competition subsidy share"),
+    "attraction.nest_dissimilarity": ("嵌套logit相异参数", "nest dissimilarity"),
     "integration.pipeline_gain": ("一体化招商增量", "integration pipeline gain"),
     "integration.renewal_bonus": ("一体化工改提速", "integration renewal bonus"),
     "pairing.capacity_utility": ("帮扶能力效用", "pairing capacity utility"),
-    "attraction.effort_elasticity": ("招商力度弹性", "attraction-effort elasticity"),
-    "firms.renovation_gain": ("技改生产率增益", "renovation TFP gain"),
+    "pairing.enclave_share": ("飞地项目比例", "enclave share"),
+    # villages
+    "rural.enterprise_return": ("强村公司资本收益率", "enterprise return"),
+    "rural.tourism_return": ("乡村旅游资本收益率", "tourism return"),
+    "chenpi.price_shock_sd": ("陈皮价格年度冲击标准差", "chenpi price shock s.d."),
+    "villages.own_facility_share": ("村集体收入用于自建设施的比例", "own-facility share"),
+}
+
+# The distributions of an uncertainty (experiment files' ``distribution``).
+DISTRIBUTIONS: dict[str, tuple[str, str]] = {
+    "uniform": ("均匀分布", "uniform"), "loguniform": ("对数均匀分布", "log-uniform"),
+    "normal": ("正态分布", "normal"), "triangular": ("三角分布", "triangular"),
 }
 
 SENSITIVITY_INDICES: dict[str, tuple[str, str]] = {
@@ -314,6 +383,85 @@ def scenario_label(name: str, lang: str, info: Mapping[str, Any] | None = None) 
         sep = "+" if lang == "zh" else " + "
         return sep.join(SCENARIO_KINDS[p][0 if lang == "zh" else 1] for p in parts)
     return name
+
+
+def scenario_description(name: str, lang: str, info: Mapping[str, Any] | None = None) -> str:
+    """A scenario's description in ``lang``: the experiment file's own (``description_zh`` for
+    Chinese, ``description`` for English), else the catalogue's for its kind, else "" (a zh
+    brief never shows an English-only description)."""
+    info = info or {}
+    own = str(info.get("description_zh" if lang == "zh" else "description", "") or "")
+    if lang == "en" and not own:
+        own = str(info.get("description_en", "") or "")
+    if own:
+        return own
+    pair = SCENARIO_DESCRIPTIONS.get(name.lower())
+    if pair is not None:
+        return pair[0 if lang == "zh" else 1]
+    plain = str(info.get("description", "") or "")
+    return plain if lang == "en" or is_chinese(plain) else ""
+
+
+def param_label(key: str, lang: str) -> str:
+    """A config key's label ('企业利润再投资比例' / 'reinvestment share'); unknown keys stay
+    as they are."""
+    pair = PARAMETERS.get(str(key))
+    return str(key) if pair is None else pair[0 if lang == "zh" else 1]
+
+
+def value_label(value: Any, lang: str) -> str:
+    """An override's value as a reader sees it: booleans as 开启/关闭 (on/off), lists counted."""
+    if isinstance(value, bool):
+        return ("开启" if value else "关闭") if lang == "zh" else ("on" if value else "off")
+    if isinstance(value, list | tuple):
+        if lang == "zh":
+            return f"{len(value)}项" if value else "全部"
+        return f"{len(value)} item(s)" if value else "all"
+    return format_number(value) if isinstance(value, int | float) else str(value)
+
+
+_TOWN_NAMES: dict[str, tuple[str, str]] = {}
+
+
+def town_names() -> dict[str, tuple[str, str]]:
+    """Town id → (Chinese, English) name, from the packaged ``towns.csv`` (read once)."""
+    if not _TOWN_NAMES:
+        import csv
+        from pathlib import Path
+
+        path = Path(__file__).resolve().parent.parent / "data" / "towns.csv"
+        with path.open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                _TOWN_NAMES[row["id"]] = (row.get("name_zh") or row["id"],
+                                          row.get("name_en") or _humanize(row["id"]))
+    return _TOWN_NAMES
+
+
+def town_label(ident: str, lang: str) -> str:
+    """A town's name ('会城街道' / 'Huicheng Subdistrict'); unknown ids stay as they are."""
+    pair = town_names().get(str(ident))
+    return str(ident) if pair is None else pair[0 if lang == "zh" else 1]
+
+
+def with_town_zh(table: Any, column: str = "town") -> Any:
+    """``table`` (a DataFrame) with a ``town_zh`` column of Chinese town names right after its
+    ``town`` id column (ids kept; a table without the column is returned unchanged)."""
+    if column not in getattr(table, "columns", ()) or "town_zh" in table.columns:
+        return table
+    out = table.copy()
+    names = {t: town_label(t, "zh") for t in out[column].dropna().unique()}
+    out.insert(list(out.columns).index(column) + 1, "town_zh", out[column].map(names))
+    return out
+
+
+_ENGLISH_PHRASE = re.compile(r"[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,}){2,}")
+
+
+def is_chinese(text: str) -> bool:
+    """Whether ``text`` reads as Chinese: it has Chinese characters and no English phrase of
+    three words or more (so '区镇一体 in every zone' is not Chinese)."""
+    text = str(text)
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text) and not _ENGLISH_PHRASE.search(text)
 
 
 def kind_label(table: Mapping[str, tuple[str, str]], key: str, lang: str) -> str:
