@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from simxh.calibration import BASE_YEAR
+from simxh.report.labels import PARAMETERS
 
 ENV = "SIMXH_DASHBOARD"
 """The server process reads its settings from this environment variable (JSON: config, lang,
@@ -40,12 +41,13 @@ LEVERS_OFF = {"integration": False, "pairing": False, "infrastructure": False,
 
 _T: dict[str, tuple[str, str]] = {
     "title": ("新会区“百千万工程”政策仿真", "Xinhui District policy simulator"),
-    "integration": ("区镇一体、园镇融合", "Town–park integration"),
-    "pairing": ("结对帮扶", "Pairing assistance"),
-    "infrastructure": ("基础设施项目", "Infrastructure projects"),
-    "tech_renovation": ("技术改造支持", "Technology renovation support"),
-    "attraction_effort": ("招商力度（0 = 2023年水平）", "Attraction effort (0 = 2023 level)"),
-    "tfp_frontier_share": ("全要素生产率对前沿增长的份额（不确定参数）", "TFP share of frontier growth (uncertain)"),
+    # the levers' labels come from the label catalogue (simxh.report.labels.PARAMETERS)
+    **{lever: PARAMETERS[key] for lever, key in (
+        ("integration", "integration.enabled"), ("pairing", "pairing.enabled"),
+        ("infrastructure", "infrastructure.enabled"),
+        ("tech_renovation", "tech_renovation.enabled"), ("attraction_effort", "attraction.effort"))},
+    "tfp_frontier_share": (PARAMETERS["firms.tfp_frontier_share"][0] + "（不确定参数）",
+                           PARAMETERS["firms.tfp_frontier_share"][1] + " (uncertain)"),
     "band": ("基准情景（{n}个随机种子的范围）", "baseline (range of {n} seeds)"),
     "model": ("当前模型", "this model"),
     "year": ("年份", "year"),
@@ -257,6 +259,18 @@ def use_fonts(lang: str) -> None:
     plt.rcParams["axes.unicode_minus"] = False
 
 
+def page_css(lang: str) -> str:
+    """The page's CSS: for zh, the bundled CJK font (subset to the page's Chinese labels and the
+    town names, inline) after the page's own font, so that Chinese text never shows boxes."""
+    if lang != "zh":
+        return ""
+    from simxh.report import labels as L
+    from simxh.report.theme import web_font_css
+
+    text = "".join(zh for zh, _ in _T.values()) + "".join(zh for zh, _ in L.town_names().values())
+    return web_font_css(text)
+
+
 def make_page(config_path: str | None = None, *, lang: str = "zh",
               overrides: Sequence[str] = (), seed: int = 1) -> Any:
     """The SolaraViz page for a config (levers start at the config's values)."""
@@ -270,9 +284,12 @@ def make_page(config_path: str | None = None, *, lang: str = "zh",
     config = load_config(config_path, list(overrides))
     band = baseline_band(config_path, overrides).copy()
     band.attrs["seeds"] = BASELINE_SEEDS
+    css = page_css(lang)
 
     def district_panel(model: Any) -> Any:
         with solara.Column() as column:
+            if css:
+                solara.Style(css)
             solara.Markdown(status_text(model, band, lang), style={"font-size": "14px"})
             solara.FigureMatplotlib(district_figure(model, band, lang), format="png",
                                     dpi=110)

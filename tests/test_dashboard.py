@@ -42,13 +42,14 @@ def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 90.0) -> 
 
 
 @pytest.fixture
-def dashboard(tmp_path: Path):
+def dashboard(tmp_path: Path, request: pytest.FixtureRequest):
     import solara  # noqa: F401  - in the test extra: missing is a failure, not a skip
 
+    lang = getattr(request, "param", "en")
     port = _free_port()
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "simxh", "dashboard", "--port", str(port),
-                             "--lang", "en"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                             "--lang", lang], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
         _wait_for_port(port, proc)
@@ -94,5 +95,42 @@ def test_switch_a_lever_step_and_the_chart_changes(dashboard, tmp_path: Path):
             after = page.locator("img").first.get_attribute("src")
             assert after and after != before
             page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+@pytest.mark.parametrize("dashboard", ["zh"], indirect=True)
+def test_chinese_labels_are_drawn_with_the_bundled_font(dashboard):
+    """No missing glyphs: Chromium reports the fonts it actually used for a Chinese label's
+    text (CSS.getPlatformFontsForNode); every glyph must come from the bundled font, served by
+    the page's CSS (this machine has no system CJK font, so anything else draws boxes)."""
+    from playwright.sync_api import sync_playwright
+
+    from simxh.dashboard import t
+    from simxh.report.theme import VENDORED_FAMILY
+
+    url, _ = dashboard
+    label = t("pairing", "zh")  # a lever switch's label: 结对帮扶
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page.goto(url, timeout=90_000)
+            page.locator("img").first.wait_for(timeout=90_000)
+            element = page.get_by_text(label, exact=True).first
+            element.wait_for(timeout=30_000)
+            page.evaluate("document.fonts.ready")
+            family = element.evaluate("e => getComputedStyle(e).fontFamily")
+            assert VENDORED_FAMILY in family
+            element.evaluate("e => e.setAttribute('data-glyph-check', '1')")
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("DOM.enable")
+            cdp.send("CSS.enable")
+            root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+            node = cdp.send("DOM.querySelector", {"nodeId": root,
+                                                  "selector": "[data-glyph-check]"})["nodeId"]
+            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+            used = {f["familyName"]: f["glyphCount"] for f in fonts}
+            assert used == {VENDORED_FAMILY: len(label)}, used
         finally:
             browser.close()

@@ -19,7 +19,15 @@ from simxh.errors import UserError
 FORMATS = ("png", "svg", "pdf")
 DEFAULT_YEAR = 2033  # the plan's ten-year horizon (十年根本性变化)
 
-__all__ = ["FORMATS", "Report", "prepare", "write_report"]
+__all__ = ["FORMATS", "Report", "prepare", "use_cjk_font", "write_report"]
+
+
+def use_cjk_font() -> list[str]:
+    """Make matplotlib draw Chinese (亿元, town names) with the bundled font in a notebook or
+    script; see :func:`simxh.report.theme.use_cjk_font`."""
+    from simxh.report.theme import use_cjk_font as use
+
+    return use()
 
 
 @dataclass

@@ -263,3 +263,52 @@ def add_notes(fig: Any, note: str) -> None:
     It is set as the figure's ``supxlabel`` so that the constrained layout reserves room for
     it below every axis, tick label and legend."""
     fig.supxlabel(note, x=0.0, ha="left", fontsize=SMALL_SIZE - 0.5, color="#555555")
+
+
+# --------------------------------------------------------------------------------------------
+# The bundled font outside the report: notebooks and web pages
+# --------------------------------------------------------------------------------------------
+
+
+def use_cjk_font() -> list[str]:
+    """Make matplotlib draw Chinese with the bundled font (and any installed CJK font) from now
+    on, in a notebook or script: registers the fonts and puts them first in ``font.family``
+    (keeping the current backend). Returns the family list set."""
+    import matplotlib.pyplot as plt
+
+    cjk_fonts()
+    families = font_families("zh")
+    plt.rcParams["font.family"] = families
+    plt.rcParams["axes.unicode_minus"] = False  # U+2212 is not in every CJK font
+    return families
+
+
+WEB_SELECTORS = "body, .v-application, .v-application *:not(.v-icon):not([class*='mdi'])"
+"""What the web font applies to: the page and its Vuetify widgets, not the icon fonts."""
+
+
+@lru_cache(maxsize=4)
+def web_font_css(text: str = "", family: str = "Roboto, 'Helvetica Neue', Arial") -> str:
+    """CSS that serves the bundled font to a web page (the dashboard): an ``@font-face`` with
+    the font inline (a ``data:`` URL, so nothing is fetched), subset to the characters of
+    ``text`` plus ASCII and CJK punctuation when ``text`` is given, and a rule putting it after
+    ``family`` (Latin text keeps the page's font; Chinese falls through to the bundled one)."""
+    import base64
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(VENDORED_FONT))
+    if text:
+        keep = set(text) | {chr(c) for c in range(32, 127)} | set("，。：；、（）“”《》！？–—·…％")
+        subsetter = subset.Subsetter(subset.Options())
+        subsetter.populate(text="".join(sorted(keep)))
+        subsetter.subset(font)
+    buf = io.BytesIO()
+    font.save(buf)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return (f"@font-face {{ font-family: '{VENDORED_FAMILY}'; font-display: block; "
+            f"src: url(data:font/ttf;base64,{data}) format('truetype'); }}\n"
+            f"{WEB_SELECTORS} {{ font-family: {family}, '{VENDORED_FAMILY}', sans-serif "
+            "!important; }\n")
