@@ -127,3 +127,27 @@ def test_zh_brief_has_no_english_sentences_or_raw_keys(tmp_path):
 ])
 def test_the_key_scan_itself(markdown, found):
     assert KEY.findall(_plain_text(markdown)) == found
+
+
+@pytest.mark.slow  # imports matplotlib
+def test_use_cjk_font_draws_chinese_without_missing_glyphs(tmp_path):
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    from simxh.report import use_cjk_font
+    from simxh.report.theme import VENDORED_FAMILY
+
+    with plt.rc_context():
+        assert use_cjk_font()[0] == VENDORED_FAMILY
+        fig, ax = plt.subplots()
+        ax.set_ylabel("GDP（亿元）")
+        ax.set_title(L.town_label("huicheng", "zh"))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fig.savefig(tmp_path / "x.png")
+        plt.close(fig)
+    assert [str(w.message) for w in caught if "missing from" in str(w.message)] == []

@@ -24,6 +24,7 @@ def test_quickstart_notebook_runs_and_plots():
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "missing from" not in text  # 亿元 drawn with the bundled font (use_cjk_font)
     assert "6 of 6 runs done" in text
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert len(images) == 1  # the GDP plot

@@ -317,3 +317,25 @@ def test_labels_for_scenarios_and_targets():
                                          "unit": "share of towns", "year": 2027}})
     assert book.target_label("t", "zh", short=True) == "财政收入超5亿元镇街占比 ≥50%（2027）"
     assert book.target_label("t", "en", short=True).endswith("≥50% (2027)")
+
+
+def test_village_targets_draws_shares_in_percent_and_keeps_the_legend_off_the_note(tmp_path):
+    """The beautiful-village panel is titled （%）: it plots 60–100, not 0.6–1.0, with the
+    100 % target; the legend sits beside the panels, clear of the source note below them."""
+    root = make_results(tmp_path / "exp", replications=3, end_year=2030)
+    ctx, _ = prepare(root, lang="zh")
+    with theme.report_style(ctx.lang):
+        fig = F.village_targets(ctx)
+        share = fig.data[fig.data["metric"] == "beautiful_village_share"]
+        assert (share["unit"] == "%").all()
+        assert share["p50"].between(50, 100).all() and share["p50"].max() > 60
+        ax = fig.figure.axes[0]
+        assert ax.get_ylim()[1] >= 100  # the target (100 %) is on the axis
+        renderer = fig.figure.canvas.get_renderer()
+        fig.figure.canvas.draw()
+        note = fig.figure._supxlabel.get_window_extent(renderer)
+        for legend in fig.figure.legends:
+            assert not legend.get_window_extent(renderer).overlaps(note)
+        import matplotlib.pyplot as plt
+
+        plt.close(fig.figure)

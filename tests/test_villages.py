@@ -281,7 +281,7 @@ def test_villages_table():
     res = simulate(seed=4, overrides={"run.end_year": 2026})
     v = res.villages
     assert len(v) == 236 * 4
-    for col in ("scenario", "replication", "seed", "year", "village", "town", "population",
+    for col in ("scenario", "replication", "seed", "year", "village", "town", "population_wan",
                 "collective_income_wan", "farmland_mu", "citrus_mu", "standard"):
         assert col in v.columns
     by_year = v.groupby("year")["collective_income_wan"].sum() / 1e4

@@ -363,7 +363,7 @@ class Villages:
         inc = self.income_wan
         price = self.m.price_index
         return {
-            "population": self.population_wan * WAN_PER_YI,
+            "population_wan": self.population_wan * WAN_PER_YI,
             "collective_income_wan": self.village_income_wan.copy(),
             "collective_income_nominal_wan": self.village_income_wan * price,
             "income_leasing_wan": inc["leasing"].copy(),

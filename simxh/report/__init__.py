@@ -145,6 +145,7 @@ def write_report(directory: str | Path, *, lang: str = "zh", formats: Iterable[s
     ``data``/``region`` default to the packaged region data (for names, targets, the map).
     """
     from simxh.report import figures as F
+    from simxh.report import labels as L
     from simxh.report import theme as T
     from simxh.report.brief import write_brief
 
@@ -165,6 +166,7 @@ def write_report(directory: str | Path, *, lang: str = "zh", formats: Iterable[s
                 skipped.append(name)
                 continue
             stem = out_dir / fig.name
+            fig.data = L.with_town_zh(fig.data)  # town ids kept, Chinese names beside them
             fig.data.to_csv(stem.with_suffix(".csv"), index=False, encoding="utf-8-sig")
             tables[fig.name] = stem.with_suffix(".csv")
             fig.caption = fig.figure.get_suptitle() or fig.name

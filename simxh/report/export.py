@@ -2,7 +2,9 @@
 
 The workbook holds, one sheet each, the ``simxh compare`` tables (summary, paired differences,
 targets, equity, cost-effectiveness, rank probabilities, sensitivity when present) and the data CSV of every figure ``simxh report``
-drew, plus an ``about`` sheet (experiment, confidence level, uncertainty sources). Sheet names
+drew, a ``villages`` sheet (each village's income percentiles and standards by scenario and
+year, when the experiment kept the villages table), plus an ``about`` sheet (experiment,
+confidence level, uncertainty sources). Tables with a ``town`` id get a ``town_zh`` name. Sheet names
 are readable and at most 31 characters (Excel's limit); headers carry units (``gdp_yi
 [亿元 100 million yuan]``) and tables in long form get a ``unit`` column beside ``metric``.
 """
@@ -29,7 +31,10 @@ FIGURE_SHEETS = {"fan_chart": "fig fan chart", "paired_differences": "fig paired
                  "target_scorecard": "fig target scorecard", "equity": "fig equity",
                  "sensitivity": "fig sensitivity",
                  "rank_probabilities": "fig rank probabilities",
-                 "cost_effectiveness": "fig cost-effectiveness"}
+                 "cost_effectiveness": "fig cost-effectiveness",
+                 "village_targets": "fig village targets",
+                 "village_income_by_town": "fig village income by town"}
+VILLAGE_QUANTILES = (0.1, 0.5, 0.9)
 MAX_SHEET_NAME = 31
 
 # Units of column-name suffixes (the store's naming: money in 亿元, people in 万人).
@@ -147,6 +152,40 @@ def _about(root: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["item", "value"]).astype({"value": str})
 
 
+def village_sheet(root: Path) -> pd.DataFrame | None:
+    """One row per scenario, village and year of the experiment's ``years`` (all years when it
+    names none): the village's town (id and Chinese name), kind, population, and over the
+    replications and design points the 10th, 50th and 90th percentile of its collective income
+    and the share of runs in which it meets the beautiful-village and demonstration standards.
+    None when the experiment kept no villages table."""
+    from simxh.report.labels import with_town_zh
+    from simxh.store import read_table
+
+    path = root / "villages.parquet"
+    if not path.is_file():
+        return None
+    table = read_table(path).rename(columns={"population": "population_wan"})  # older stores
+    try:
+        manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+        years = list((manifest["experiment"].get("spec") or {}).get("years") or [])
+    except (OSError, ValueError, KeyError, AttributeError):
+        years = []
+    if years and table["year"].isin(years).any():
+        table = table[table["year"].isin(years)]
+    keys = [c for c in ("scenario", "town", "village", "kind", "year") if c in table]
+    groups = table.groupby(keys, sort=False)
+    out = groups.size().rename("n").to_frame()
+    if "population_wan" in table:
+        out["population_wan"] = groups["population_wan"].median()
+    income = groups["collective_income_wan"]
+    for q in VILLAGE_QUANTILES:
+        out[f"collective_income_wan_p{round(100 * q):02d}"] = income.quantile(q)
+    for col in ("beautiful", "demonstration"):
+        if col in table:
+            out[f"{col}_share"] = groups[col].mean()
+    return with_town_zh(out.reset_index())
+
+
 def export_xlsx(directory: str | Path, out: str | Path | None = None) -> tuple[Path, list[str]]:
     """Write the workbook; returns its path and the sheet names. ``out`` defaults to
     ``DIR/<experiment name or folder name>.xlsx``."""
@@ -176,10 +215,15 @@ def export_xlsx(directory: str | Path, out: str | Path | None = None) -> tuple[P
     taken: set[str] = set()
     names: list[str] = []
     tables = [(sheet_name("about", taken), _about(root))]
+    from simxh.report.labels import with_town_zh
+
     for csv, sheet in found:
         table = _read(csv)
         metric = FIGURE_UNITS.get(csv.stem) if csv.parent == figures else None
-        tables.append((sheet_name(sheet, taken), with_units(table, metric)))
+        tables.append((sheet_name(sheet, taken), with_units(with_town_zh(table), metric)))
+    villages = village_sheet(root)
+    if villages is not None:
+        tables.append((sheet_name("villages", taken), with_units(villages)))
     path.parent.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, table in tables:

@@ -115,6 +115,26 @@ def target_value(data: Any | None, metric: str) -> tuple[float, int] | None:
     return value, year
 
 
+def target_values(data: Any | None, metric: str) -> list[tuple[float, int]]:
+    """Every (value, year) of the plan's targets on ``metric``, by year."""
+    table = getattr(data, "targets", None)
+    if table is None or "metric" not in table.columns:
+        return []
+    found = []
+    for _, row in table[table["metric"] == metric].iterrows():
+        end, start = row.get("year_end"), row.get("year")
+        try:
+            found.append((float(row["value"]), int(end if pd.notna(end) else start)))
+        except (TypeError, ValueError):
+            continue
+    return sorted(found, key=lambda vy: vy[1])
+
+
+def _is_share(metric: str) -> bool:
+    """A share in 0–1 whose label's unit is %."""
+    return metric.endswith("_share") and L.metric_unit(metric, "en") == "%"
+
+
 def _grid(n: int, ncols: int) -> tuple[int, int]:
     ncols = max(1, min(ncols, n))
     return math.ceil(n / ncols), ncols
@@ -1212,10 +1232,17 @@ def village_targets(ctx: Context) -> Figure | None:
     d = _selected(d, ctx.scenarios)
     if d.empty:
         return None
+    # shares are drawn (and tabled) in % like their panel title says: 60–100 %, not 0.6–1.0
+    scale = {m: 100.0 if _is_share(m) else 1.0 for m in VILLAGE_TARGET_METRICS}
     parts = [quantile_table(d, ["scenario", "year"], m, (0.05, 0.5, 0.95)).assign(metric=m)
              for m in VILLAGE_TARGET_METRICS]
     table = pd.concat(parts, ignore_index=True)[["metric", "scenario", "year", "p05", "p50",
                                                  "p95"]]
+    factor = table["metric"].map(scale)
+    for col in ("p05", "p50", "p95"):
+        table[col] = table[col] * factor
+    table.insert(1, "unit", ["%" if scale[m] != 1.0 else L.metric_unit(m, "en")
+                             for m in table["metric"]])
     fig, axes = _new_figure(T.DOUBLE_COLUMN_IN, 2.8, 1, len(VILLAGE_TARGET_METRICS))
     for ax, metric in zip(axes.flat, VILLAGE_TARGET_METRICS, strict=True):
         part = table[table["metric"] == metric]
@@ -1226,17 +1253,19 @@ def village_targets(ctx: Context) -> Figure | None:
                             linewidth=0)
             ax.plot(line["year"], line["p50"], color=colour, label=ctx.scenario(scen),
                     linestyle="--" if scen == ctx.reference else "-", linewidth=1.1)
-        target = target_value(ctx.data, metric)
-        if target is not None:
-            value, year = target
+        for value, year in target_values(ctx.data, metric):  # every target of the metric
+            value *= scale[metric]
             ax.plot([year], [value], marker="*", color="black", markersize=7, linestyle="none")
             ax.axhline(value, color="#999999", linewidth=0.5, linestyle=":")
+        if scale[metric] != 1.0:
+            ax.set_ylim(top=max(ax.get_ylim()[1], 100.0 * 1.02))
         ax.set_title(L.metric_label(metric, ctx.lang, short=True), loc="left",
                      fontsize=T.FONT_SIZE)
         ax.grid(color="#eeeeee", linewidth=0.5)
     handles, labs = _legend_entries(axes.flat[0])
-    fig.legend(handles, labs, loc="outside lower center", ncols=min(len(labs), 4),
-               fontsize=T.SMALL_SIZE)
+    # at the right, like the other figures: below the panels it ran into the source note
+    fig.legend(handles, labs, loc="outside right upper", fontsize=T.SMALL_SIZE,
+               title=ctx.t("scenario"))
     _finish(fig, ctx, ctx.t("village_targets_title"))
     return Figure("village_targets", fig, table)
 
