@@ -36,10 +36,12 @@ from simxh.store import (
     STORE_FORMAT,
     RunKey,
     atomic_write_table,
+    experiment_path,
     git_commit,
     now,
     open_store,
     package_versions,
+    shareable_path,
 )
 
 RunFn = Callable[..., Any]
@@ -421,9 +423,16 @@ class Runner:
         m = dict(self.manifest)
         m.setdefault("simxh_store", STORE_FORMAT)
         m.setdefault("created", now())
-        m["experiment"] = {"name": exp.name, "file": exp.file, "file_sha256": exp.file_sha256,
-                           "identity": self.identity, "spec": exp.spec()}
-        m["configs"] = {name: {"file": s.config, "digest": self.configs[s.name].digest(),
+        # paths relative to the experiment file (no absolute paths in a published folder)
+        spec = exp.spec()
+        spec["file"] = experiment_path(exp.file) if exp.file else None
+        for scen in spec["scenarios"]:
+            scen["config"] = shareable_path(scen.get("config"), exp.file)
+        m["experiment"] = {"name": exp.name, "file": spec["file"],
+                           "file_sha256": exp.file_sha256, "identity": self.identity,
+                           "spec": spec}
+        m["configs"] = {name: {"file": shareable_path(s.config, exp.file),
+                               "digest": self.configs[s.name].digest(),
                                "resolved": self.configs[s.name].to_dict()}
                         for name, s in ((s.name, s) for s in exp.scenarios)}
         m["reference"] = exp.reference.name
@@ -527,7 +536,7 @@ class Runner:
         entry: dict[str, Any] = {"started": start_wall, "finished": None,
                                  "executor": executor.describe(),
                                  "mode": "retry-failed" if self.retry_failed else "run",
-                                 "argv": list(self.argv), "todo": len(todo)}
+                                 "argv": _shareable_argv(self.argv), "todo": len(todo)}
         self.manifest["history"].append(entry)  # a killed process leaves finished = None
         self.store.write_manifest(self.manifest)
         executed = failed_now = 0
@@ -629,3 +638,9 @@ def run_experiment(experiment: Experiment, out: str | Path, *, workers: int | No
         return runner.run(executor)
     with make_executor(workers, scheduler, dask_local, max_in_flight) as ex:
         return runner.run(ex)
+
+
+def _shareable_argv(argv: list[str]) -> list[str]:
+    """The command line for the manifest, with the program as its name only (not the
+    absolute path of the machine that ran it)."""
+    return [Path(argv[0]).name, *argv[1:]] if argv else []

@@ -507,3 +507,40 @@ def open_store(root: str | Path, identity: str, name: str, *, resume: bool = Fal
     store.failures_dir.mkdir(parents=True, exist_ok=True)
     store.clean_temp_files()
     return store, manifest
+
+
+# ---- paths in the manifest ------------------------------------------------------------------
+def shareable_path(path: str | None, experiment_file: str | None) -> str | None:
+    """``path`` as the manifest stores it: relative to the experiment file's folder (as the
+    experiment file itself writes it, e.g. ``../configs/pairing.toml``), so that a published
+    results folder holds no absolute paths of the machine that ran it. None stays None."""
+    if not path:
+        return path
+    if not experiment_file:
+        return experiment_path(path)
+    base = Path(experiment_file).resolve().parent
+    try:
+        return Path(os.path.relpath(Path(path).resolve(), base)).as_posix()
+    except ValueError:  # another drive
+        return str(path)
+
+
+def experiment_path(path: str) -> str:
+    """The experiment file as the manifest stores it: relative to the working folder when
+    inside it (``experiments/quick.toml``), else its name only."""
+    resolved = Path(path).resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return resolved.name
+
+
+def manifest_path_on_disk(path: str | None, manifest: dict[str, Any]) -> str | None:
+    """A path from the manifest (:func:`shareable_path`) as a usable path: absolute paths
+    (older manifests) as they are; relative ones against the experiment file's folder."""
+    if not path or Path(path).is_absolute():
+        return path
+    exp = manifest.get("experiment") if isinstance(manifest.get("experiment"), dict) else {}
+    file = exp.get("file") if isinstance(exp, dict) else None
+    base = Path(file).parent if file else Path(".")
+    return os.path.normpath(base / path)

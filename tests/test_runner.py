@@ -21,6 +21,8 @@ from simxh.runner import replication_seed, run_experiment
 sys.path.insert(0, str(Path(__file__).parent))
 from test_experiment_helpers import die_once, fake_simulate  # noqa: E402
 
+ROOT = Path(__file__).resolve().parent.parent
+
 EXPERIMENT = """
 [experiment]
 name = "fake"
@@ -369,3 +371,21 @@ def test_consolidating_an_unreadable_run_names_the_file(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(UserError, match=r"s0-p0-r0\.district\.parquet.*not a readable Parquet"):
         store.consolidate(["s0-p0-r0"])
+
+
+def test_manifest_paths_are_relative_to_the_experiment_file(quick_results):
+    """A published results folder holds no absolute path of the machine that ran it: configs
+    are stored as the experiment file writes them, and still resolve to the files."""
+    import json
+
+    from simxh.report.brief import scenario_config_files
+
+    manifest = json.loads((quick_results / "manifest.json").read_text(encoding="utf-8"))
+    history = manifest.pop("history")
+    assert not Path(history[0]["argv"][0]).is_absolute()  # the program's name only
+    assert str(ROOT) not in json.dumps(manifest)
+    assert manifest["configs"]["combined"]["file"] == "../configs/combined.toml"
+    assert manifest["experiment"]["spec"]["scenarios"][2]["config"] == "../configs/combined.toml"
+    files = scenario_config_files(manifest)
+    assert files["baseline"] is None
+    assert Path(files["combined"]).resolve() == (ROOT / "configs" / "combined.toml").resolve()

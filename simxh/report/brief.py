@@ -601,12 +601,15 @@ def audit_dir(directory: str | Path, scenario: str) -> Path:
 def scenario_config_files(manifest: Mapping[str, Any]) -> dict[str, str | None]:
     """Scenario → the config file it ran (``manifest["configs"][name]["file"]``; None for the
     built-in defaults)."""
+    from simxh.store import manifest_path_on_disk
+
     table = manifest.get("configs")
     out: dict[str, str | None] = {}
     if isinstance(table, Mapping):
         for name, entry in table.items():
             file = entry.get("file") if isinstance(entry, Mapping) else None
-            out[str(name)] = str(file) if file else None
+            # stored relative to the experiment file (absolute in older manifests)
+            out[str(name)] = manifest_path_on_disk(str(file), dict(manifest)) if file else None
     return out
 
 
