@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from simxh.config import load_config
+from simxh.errors import UserError
 from simxh.region import Region, build_region
 
 SAMPLE_TRIPS = (("huicheng", "jiangmen_core"), ("huicheng", "guangzhou"), ("huicheng", "shenzhen"),
@@ -21,10 +22,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "derived or assumed. With CONFIG, the network is built with that config's settings. "
         "With --params, list every config parameter instead: its value in CONFIG (with --set "
         "applied; * marks a value that differs from the built-in default), unit, valid range, "
-        "provenance status and source.",
+        "provenance status and source, cut to the terminal's width; --csv FILE writes the "
+        "full table.",
     )
     p.add_argument("--params", action="store_true",
-                   help="list every config parameter: value, unit, range, status, source")
+                   help="list every config parameter: value, range, status, unit, source "
+                   "(as wide as the terminal)")
+    p.add_argument("--csv", metavar="FILE",
+                   help="with --params: write the full table (key, value, default, unit, range, "
+                   "status, source, meaning) to FILE as CSV")
     p.add_argument("config", nargs="?", metavar="CONFIG", help="config file (default: baseline)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value (dotted key)")
@@ -115,7 +121,10 @@ def _show(value: Any) -> str:
 
 
 def _num(x: float) -> str:
-    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+    """1e6 → '1,000,000', 2015 → '2015' (no separator below 10,000: years stay years)."""
+    if float(x).is_integer():
+        return f"{int(x):,}" if abs(x) >= 10_000 else f"{int(x)}"
+    return f"{x:g}"
 
 
 def describe_range(row: dict[str, Any]) -> str:
@@ -150,29 +159,100 @@ def parameter_rows(config: Any) -> list[dict[str, str]]:
     return rows
 
 
-def format_params(config: Any, path: str | None) -> str:
+# Terminal columns in order of priority, with their widest: the key always; then the value,
+# range, status and unit while they fit; the source gets what is left (or is left out).
+PARAM_COLUMNS = (("key", 0), ("value", 11), ("range", 14), ("status", 9), ("unit", 10),
+                 ("source", 0))
+MIN_SOURCE = 12
+WIDE = 160
+
+
+def _width(text: str) -> int:
+    """Terminal columns of ``text`` (Chinese characters take two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` columns (with '…' where cut) and padded to it."""
+    if _width(text) > width:
+        while text and _width(text) > width - 1:
+            text = text[:-1]
+        text += "…"
+    return text + " " * (width - _width(text))
+
+
+def format_params(config: Any, path: str | None, width: int | None = None) -> str:
+    """The parameter table cut to ``width`` columns (default: the terminal's, 100 when not a
+    terminal): no line is wider."""
+    import shutil
+
+    width = width or shutil.get_terminal_size((100, 24)).columns
     rows = parameter_rows(config)
-    head = ("key", "value", "unit", "range", "status", "source")
-    width = {h: max(len(h), *(len(r[h]) + (1 if h == "value" else 0) for r in rows))
-             for h in head[:-1]}
-    width["value"] = min(width["value"], 28)
-    width["range"] = min(width["range"], 30)
-    width["unit"] = min(width["unit"], 12)
-    lines = [f"{len(rows)} parameters of {path or 'the built-in baseline'} "
-             f"(* = differs from the built-in default; docs/ODD.md explains each)"]
-    lines.append("  ".join(h.ljust(width[h]) if h in width else h for h in head))
     for r in rows:
-        value = (r["value"] + r["changed"])
-        cells = [r["key"].ljust(width["key"]), value.ljust(width["value"]),
-                 r["unit"].ljust(width["unit"]), r["range"].ljust(width["range"]),
-                 r["status"].ljust(width["status"]), r["source"]]
-        lines.append("  ".join(cells).rstrip())
+        r["value"] += r["changed"]
+    cols: list[tuple[str, int]] = []
+    used = 0
+    for name, cap in PARAM_COLUMNS:
+        natural = max(_width(name), *(_width(r[name]) for r in rows))
+        if cap and width >= WIDE:  # a wide terminal: whole values and ranges
+            cap = 3 * cap
+        want = min(natural, cap) if cap else natural
+        room = width - used - (2 if cols else 0)
+        if name == "source":
+            want = room if room >= MIN_SOURCE else 0
+        elif cols and want > room:
+            continue
+        if want <= 0:
+            continue
+        want = min(want, room)
+        cols.append((name, want))
+        used += want + (2 if len(cols) > 1 else 0)
+    lines = [_fit(f"{len(rows)} parameters of {path or 'the built-in baseline'} "
+                  "(* = not the default)", width).rstrip()]
+    lines.append("  ".join(_fit(name, w) for name, w in cols).rstrip())
+    for r in rows:
+        lines.append("  ".join(_fit(r[name], w) for name, w in cols).rstrip())
+    lines.append(_fit("full table with units and sources: simxh info --params --csv FILE",
+                      width).rstrip())
     return "\n".join(lines)
+
+
+def write_params_csv(config: Any, path: str) -> int:
+    """The full parameter table as CSV (UTF-8 with BOM, for Excel); returns the row count."""
+    import csv
+
+    from simxh.config import parameters
+
+    meta = {p["key"]: p for p in parameters()}
+    rows = parameter_rows(config)
+    with open(path, "w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["key", "value", "changed", "default", "unit", "range", "status",
+                         "source", "meaning"])
+        for r in rows:
+            m = meta[r["key"]]
+            writer.writerow([r["key"], r["value"], bool(r["changed"]), _show(m["default"]),
+                             r["unit"], r["range"], r["status"], m["source"] or "",
+                             m["doc"] or ""])
+    return len(rows)
 
 
 def handle(args: argparse.Namespace) -> int:
     config = load_config(args.config, args.overrides)
+    if args.csv and not args.params:
+        raise UserError("--csv writes the parameter table", key="--csv", value=args.csv,
+                        expected="--params --csv FILE")
     if args.params:
+        if args.csv:
+            try:
+                n = write_params_csv(config, args.csv)
+            except OSError as exc:
+                raise UserError(f"cannot write the file ({exc.strerror})", file=args.csv,
+                                expected="a writable path") from None
+            print(f"{n} parameters → {args.csv}")
+            return 0
         print(format_params(config, args.config))
         return 0
     print(format_info(build_region(config)))
