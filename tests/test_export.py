@@ -69,6 +69,22 @@ def test_export_xlsx_has_every_table_and_figure(quick_copy: Path, capsys):
     assert len(rows) == len(csv) + 1
     labels = list(book["fig target scorecard"].iter_rows(min_row=2, values_only=True))
     assert any("亿元" in str(cell) for row in labels for cell in row)
+    # town ids keep a Chinese name beside them
+    header = next(book["fig town trajectories"].iter_rows(max_row=1, values_only=True))
+    assert header[header.index("town") + 1] == "town_zh"
+    assert "会城街道" in {r[header.index("town_zh")] for r in rows[1:]}
+    # the villages: a sheet per village, scenario and year, and the village figures' data
+    for wanted in ("villages", "fig village targets", "fig village income by town"):
+        assert wanted in names, names
+    village = list(book["villages"].iter_rows(values_only=True))
+    head = village[0]
+    for col in ("scenario", "town", "town_zh", "village", "year",
+                "population_wan [万人 10,000 people]", "collective_income_wan_p50",
+                "beautiful_share"):
+        assert any(str(h).startswith(col) for h in head), (col, head)
+    years = {r[head.index("year")] for r in village[1:]}
+    assert years == {2025, 2030}  # the experiment's years
+    assert len(village) - 1 == 3 * 2 * 236  # scenarios × years × villages
 
 
 def test_export_of_a_folder_without_summary_is_one_line_exit_2(tmp_path: Path, capsys):
