@@ -153,10 +153,10 @@ SCENARIO_KINDS: dict[str, tuple[str, str]] = {
 
 SCENARIO_DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "baseline": ("2023年校准，无新增政策", "2023 calibration, no new policy"),
-    "integration": ("区镇一体、园镇融合：每个发展区统一招商、统筹用地、共享税收、加快审批",
+    "integration": ("每个发展区统一招商、统筹用地、共享税收、加快审批",
                     "town–park integration: one attraction pipeline per zone, pooled land, "
                     "revenue sharing, faster approval"),
-    "pairing": ("结对帮扶：强镇与弱镇结对，资金、能力帮扶与项目推介",
+    "pairing": ("强镇与弱镇结对，资金、能力帮扶与项目推介",
                 "pairing assistance: strong → weak town pairs with transfers, capacity and "
                 "project referral"),
     "infrastructure": ("在年度预算内建设交通项目组合（国道G240、深江/珠肇铁路站点、园区组团环线、高速公路连接线）",
