@@ -36,11 +36,32 @@ from scipy import stats
 from simxh.errors import UserError
 
 ID_COLUMNS = ("scenario", "point", "replication", "seed", "year", "town", "zone")
-PAIR_KEYS = ("point", "replication")
+POINT = "point"
+PAIR_KEYS = (POINT, "replication")
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 EQUITY_COLUMNS = ("theil_gdp_per_capita", "gini_gdp_per_capita", "weakest_town_growth_pct")
 _COMPARATORS = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less,
                 "==": np.isclose, "=": np.isclose}
+
+
+UNSWEPT_POINT = -1
+"""``point`` of an unswept scenario's rows (:data:`simxh.design.UNSWEPT_POINT`)."""
+
+
+def expand_unswept(frame: pd.DataFrame) -> pd.DataFrame:
+    """Pair every design point with the scenarios the design does not sweep: their rows (``point``
+    −1, run once per replication) are repeated at each design point of the table, so that pairing
+    by (point, replication) compares each point's runs with the same unswept runs. A table
+    without such rows, or without other points, is returned as it is."""
+    if POINT not in frame.columns:
+        return frame
+    unswept = frame[POINT] == UNSWEPT_POINT
+    points = sorted(int(p) for p in pd.unique(frame.loc[~unswept, POINT]))
+    if not unswept.any() or not points:
+        return frame
+    rows = frame[unswept]
+    parts = [frame[~unswept]] + [rows.assign(**{POINT: p}) for p in points]
+    return pd.concat(parts, ignore_index=True)
 
 
 def metric_columns(frame: pd.DataFrame, design_columns: Sequence[str] = ()) -> list[str]:
@@ -127,7 +148,7 @@ def paired_differences(frame: pd.DataFrame, reference: str,
     Columns: scenario, reference, metric, year, mean, ci_low, ci_high, n. Runs missing in
     either scenario (failed, pending) drop out of the pairs.
     """
-    frame, metrics = _select(frame, metrics, years)
+    frame, metrics = _select(expand_unswept(frame), metrics, years)
     scenarios = list(dict.fromkeys(frame["scenario"]))
     if reference not in scenarios:
         raise UserError("unknown reference scenario", value=reference,
@@ -507,6 +528,7 @@ def cost_effectiveness(frame: pd.DataFrame, reference: str,
 
     if COST_COLUMN not in frame.columns:
         return pd.DataFrame(columns=CE_COLUMNS)
+    frame = expand_unswept(frame)
     all_years = sorted(int(y) for y in frame["year"].unique())
     base = int(base_year if base_year is not None else all_years[0])
     sel, metrics = _select(frame, metrics, years)
@@ -586,7 +608,7 @@ def rank_probabilities(frame: pd.DataFrame, metrics: Sequence[str] | None = None
 
     Columns: :data:`RANK_COLUMNS`.
     """
-    frame, metrics = _select(frame, metrics, years)
+    frame, metrics = _select(expand_unswept(frame), metrics, years)
     scenarios = list(dict.fromkeys(frame["scenario"]))
     keys = [k for k in PAIR_KEYS if k in frame.columns]
     s = len(scenarios)
@@ -622,6 +644,32 @@ def rank_probabilities(frame: pd.DataFrame, metrics: Sequence[str] | None = None
 # --------------------------------------------------------------------------------------------
 # The whole comparison
 # --------------------------------------------------------------------------------------------
+
+
+def per_design_point(frame: pd.DataFrame, points: pd.DataFrame, pooled: pd.DataFrame,
+                     make: Any) -> pd.DataFrame:
+    """A table read per design point: the ``pooled`` rows (over every point; ``point`` empty)
+    followed by ``make(rows)`` for the rows of each design point together with the unswept
+    scenarios' rows (``point`` −1), with the point's id and factor values as columns after the
+    scenario columns. The unswept scenarios' rows are left out of the per-point parts (they
+    would repeat their pooled rows). Without a design (no factor columns), ``pooled`` as is."""
+    factors = [c for c in points.columns if c != POINT]
+    if POINT not in frame.columns or not factors:
+        return pooled
+    unswept = set(frame.loc[frame[POINT] == UNSWEPT_POINT, "scenario"])
+    ids = sorted(int(p) for p in pd.unique(frame[POINT]) if p != UNSWEPT_POINT)
+    parts = [pooled.assign(**{POINT: pd.NA})]
+    for p in ids:
+        part = make(frame[frame[POINT].isin([p, UNSWEPT_POINT])])
+        parts.append(part[~part["scenario"].isin(unswept)].assign(**{POINT: p}))
+    out = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
+    out[POINT] = out[POINT].astype("Int64")
+    table = points.set_index(POINT) if POINT in points.columns else points
+    for factor in factors:
+        out[factor] = out[POINT].map(table[factor].to_dict())
+    lead = [c for c in ("scenario", "reference") if c in out.columns]
+    rest = [c for c in out.columns if c not in {*lead, POINT, *factors}]
+    return out[[*lead, POINT, *factors, *rest]]
 
 
 def load_targets(selection: Sequence[str] | str = "all") -> pd.DataFrame | None:
@@ -687,15 +735,23 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
 
     tables: dict[str, pd.DataFrame] = {}
     tables["summary"] = summary_stats(district, metrics, years)
-    tables["paired_differences"] = paired_differences(
-        district, reference, metrics, years, confidence) if district["scenario"].nunique() > 1 \
-        else pd.DataFrame(columns=["scenario", "reference", "metric", "year", "mean",
-                                   "ci_low", "ci_high", "n"])
+    if district["scenario"].nunique() > 1:
+        # a design is read per point (point, factor columns), after the pooled rows
+        tables["paired_differences"] = per_design_point(
+            district, points, paired_differences(district, reference, metrics, years,
+                                                 confidence),
+            lambda rows: paired_differences(rows, reference, metrics, years, confidence))
+    else:
+        tables["paired_differences"] = pd.DataFrame(
+            columns=["scenario", "reference", "metric", "year", "mean", "ci_low", "ci_high", "n"])
     if isinstance(targets, str):
         targets = load_targets(experiment.targets)
     if targets is not None:
-        tables["targets"] = score_targets(district, targets, reference=reference,
-                                          confidence=confidence)
+        tables["targets"] = per_design_point(
+            district, points, score_targets(district, targets, reference=reference,
+                                            confidence=confidence),
+            lambda rows: score_targets(rows, targets, reference=reference,
+                                       confidence=confidence))
     tables["equity"] = equity_table(district, years, confidence)
     if district["scenario"].nunique() > 1:
         table_targets = targets if isinstance(targets, pd.DataFrame) else None
@@ -726,6 +782,15 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
                 "uncertainty_sources": uncertainty_sources(manifest),
                 "metrics": metrics, "years": [int(y) for y in years],
                 "tables": sorted(f"{name}.csv" for name in tables)}
+        if design_cols:
+            meta["design"] = {
+                "points": int(len(points)), "factors": design_cols,
+                "unswept": sorted(set(district.loc[district[POINT] == UNSWEPT_POINT,
+                                                   "scenario"])),
+                "rows": "paired_differences.csv and targets.csv: the rows with an empty point "
+                        "pool every design point, then one row per design point (its id and "
+                        "factor values as columns); an unswept scenario runs once per "
+                        "replication and is paired with every point"}
         if "cost_effectiveness" in tables:
             meta["cost_effectiveness"] = {
                 "discount_rate": discount_rate, "discount_rate_source": DISCOUNT_RATE_SOURCE,
