@@ -217,6 +217,30 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
+NOMINAL, REAL = "nominal", "real"
+MONEY_UNIT = "亿元"
+PRICE_COLUMN = "price_index"
+"""The run's GDP deflator relative to the base year (its own macro path): nominal = real × it."""
+NOMINAL_SUFFIX, REAL_SUFFIX = "_nominal_yi", "_yi"
+
+
+def target_basis(target: pd.Series) -> str:
+    """``nominal`` for a plan's money figure (unit 亿元: the plan states current prices, so a
+    column ``basis`` of the targets table may say ``real`` instead), ``real`` for that, else
+    '' (counts, shares, growth rates)."""
+    stated = str(target.get("basis", "") or "").strip()
+    if stated in (NOMINAL, REAL):
+        return stated
+    kind = str(target.get("kind", "") or "")
+    return NOMINAL if str(target.get("unit", "")) == MONEY_UNIT and kind != "mean_growth" else ""
+
+
+COUNT_UNITS = frozenset({"villages", "firms"})
+"""Target units that count things (villages, firms over a threshold): their implied growth is
+not a rate (6 → 10 villages is not '+14 % a year'), so it is left empty; compare ``base_value``
+with ``value`` instead."""
+
+
 def score_targets(frame: pd.DataFrame, targets: pd.DataFrame, *, base_year: int = 2023,
                   reference: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
     """The probability that each scenario meets each plan target, over its runs.
@@ -235,7 +259,7 @@ def score_targets(frame: pd.DataFrame, targets: pd.DataFrame, *, base_year: int 
     draws of the same scenario). ``implied_growth_pct`` is the annual growth from
     the base-year mean of the ``reference`` scenario (default: the first) to the target value
     (for growth targets, the target itself): a property of the target, the same for every
-    scenario.
+    scenario; empty for counts (:data:`COUNT_UNITS`: compare ``base_value`` with ``value``).
     """
     if "id" in targets.columns:
         targets = targets.set_index("id")
@@ -243,6 +267,7 @@ def score_targets(frame: pd.DataFrame, targets: pd.DataFrame, *, base_year: int 
     available = sorted(frame["year"].unique().tolist())
     run_keys = ["scenario"] + [k for k in PAIR_KEYS if k in frame.columns]
     rows: list[dict[str, Any]] = []
+    source = frame
     for target_id, t in targets.iterrows():
         metric = str(t["metric"])
         comparator = str(t.get("comparator", ">=")).strip()
@@ -250,6 +275,17 @@ def score_targets(frame: pd.DataFrame, targets: pd.DataFrame, *, base_year: int 
         kind = str(t.get("kind", "") or "")
         years = _target_years(t, available)
         info = ""
+        basis = target_basis(t)
+        frame = source
+        if basis == NOMINAL and metric in frame.columns and not metric.endswith(NOMINAL_SUFFIX):
+            # a plan's money figure is nominal: a real (base-year price) metric is scored at
+            # each run's own prices, real × that run's GDP deflator in that year
+            if PRICE_COLUMN in frame.columns:
+                nominal = metric.removesuffix(REAL_SUFFIX) + NOMINAL_SUFFIX
+                frame = frame.assign(**{nominal: frame[metric] * frame[PRICE_COLUMN]})
+                metric = nominal
+            else:
+                info = f"nominal target scored on real {metric}: no {PRICE_COLUMN} column"
         if kind != "mean_growth" and len(years) > 1 and years[0] <= base_year < years[-1]:
             # the base year is observed (calibrated), not simulated: a flow target that spans it
             # is scored on the simulated years only, where policy can make a difference
@@ -268,12 +304,22 @@ def score_targets(frame: pd.DataFrame, targets: pd.DataFrame, *, base_year: int 
             base = frame[(frame["year"] == base_year)
                          & (frame["scenario"] == (reference or scenarios[0]))]
         is_growth = kind == "mean_growth" or metric.endswith("growth_pct")
+        value_real = math.nan
+        if basis == NOMINAL and not problem and PRICE_COLUMN in frame.columns:
+            # the target in base-year prices at the reference's median deflator of its year
+            deflator = frame.loc[(frame["year"] == report_year) & (
+                frame["scenario"] == (reference or scenarios[0])), PRICE_COLUMN].median()
+            value_real = value / float(deflator) if deflator and deflator > 0 else math.nan
+        elif basis == REAL:
+            value_real = value
         for scenario in scenarios:
             row = {"scenario": scenario, "target": target_id, "metric": metric,
                    "year": report_year, "comparator": comparator, "value": value,
+                   "basis": basis, "value_real": value_real,
                    "probability": math.nan, "probability_low": math.nan,
                    "probability_high": math.nan, "n": 0, "base_value": math.nan,
-                   "implied_growth_pct": math.nan, "note": problem or info}
+                   "implied_growth_pct": math.nan, "implied_growth_real_pct": math.nan,
+                   "note": problem or info}
             if problem:
                 rows.append(row)
                 continue
@@ -304,14 +350,22 @@ def score_targets(frame: pd.DataFrame, targets: pd.DataFrame, *, base_year: int 
                 row["base_value"] = float(base_values.mean())
             if is_growth:
                 row["implied_growth_pct"] = value
+            elif str(t.get("unit", "") or "") in COUNT_UNITS:
+                pass  # a count of villages or firms: base_value → value, not a growth rate
             elif report_year is not None:
                 row["implied_growth_pct"] = implied_growth_pct(row["base_value"], value,
                                                                base_year, report_year)
+                # the base year's prices are the real basis: its nominal value is its real one
+                row["implied_growth_real_pct"] = implied_growth_pct(
+                    row["base_value"], value_real, base_year, report_year)
             rows.append(row)
-    return pd.DataFrame(rows, columns=["scenario", "target", "metric", "year", "comparator",
-                                       "value", "probability", "probability_low",
-                                       "probability_high", "n", "base_value",
-                                       "implied_growth_pct", "note"])
+    return pd.DataFrame(rows, columns=TARGET_COLUMNS)
+
+
+TARGET_COLUMNS = ["scenario", "target", "metric", "year", "comparator", "value", "basis",
+                  "value_real", "probability", "probability_low", "probability_high", "n",
+                  "base_value", "implied_growth_pct", "implied_growth_real_pct", "note"]
+"""The columns of :func:`score_targets` (``targets.csv``)."""
 
 
 # --------------------------------------------------------------------------------------------
