@@ -36,11 +36,32 @@ from scipy import stats
 from simxh.errors import UserError
 
 ID_COLUMNS = ("scenario", "point", "replication", "seed", "year", "town", "zone")
-PAIR_KEYS = ("point", "replication")
+POINT = "point"
+PAIR_KEYS = (POINT, "replication")
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 EQUITY_COLUMNS = ("theil_gdp_per_capita", "gini_gdp_per_capita", "weakest_town_growth_pct")
 _COMPARATORS = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less,
                 "==": np.isclose, "=": np.isclose}
+
+
+UNSWEPT_POINT = -1
+"""``point`` of an unswept scenario's rows (:data:`simxh.design.UNSWEPT_POINT`)."""
+
+
+def expand_unswept(frame: pd.DataFrame) -> pd.DataFrame:
+    """Pair every design point with the scenarios the design does not sweep: their rows (``point``
+    −1, run once per replication) are repeated at each design point of the table, so that pairing
+    by (point, replication) compares each point's runs with the same unswept runs. A table
+    without such rows, or without other points, is returned as it is."""
+    if POINT not in frame.columns:
+        return frame
+    unswept = frame[POINT] == UNSWEPT_POINT
+    points = sorted(int(p) for p in pd.unique(frame.loc[~unswept, POINT]))
+    if not unswept.any() or not points:
+        return frame
+    rows = frame[unswept]
+    parts = [frame[~unswept]] + [rows.assign(**{POINT: p}) for p in points]
+    return pd.concat(parts, ignore_index=True)
 
 
 def metric_columns(frame: pd.DataFrame, design_columns: Sequence[str] = ()) -> list[str]:
@@ -127,7 +148,7 @@ def paired_differences(frame: pd.DataFrame, reference: str,
     Columns: scenario, reference, metric, year, mean, ci_low, ci_high, n. Runs missing in
     either scenario (failed, pending) drop out of the pairs.
     """
-    frame, metrics = _select(frame, metrics, years)
+    frame, metrics = _select(expand_unswept(frame), metrics, years)
     scenarios = list(dict.fromkeys(frame["scenario"]))
     if reference not in scenarios:
         raise UserError("unknown reference scenario", value=reference,
@@ -196,6 +217,30 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
+NOMINAL, REAL = "nominal", "real"
+MONEY_UNIT = "亿元"
+PRICE_COLUMN = "price_index"
+"""The run's GDP deflator relative to the base year (its own macro path): nominal = real × it."""
+NOMINAL_SUFFIX, REAL_SUFFIX = "_nominal_yi", "_yi"
+
+
+def target_basis(target: pd.Series) -> str:
+    """``nominal`` for a plan's money figure (unit 亿元: the plan states current prices, so a
+    column ``basis`` of the targets table may say ``real`` instead), ``real`` for that, else
+    '' (counts, shares, growth rates)."""
+    stated = str(target.get("basis", "") or "").strip()
+    if stated in (NOMINAL, REAL):
+        return stated
+    kind = str(target.get("kind", "") or "")
+    return NOMINAL if str(target.get("unit", "")) == MONEY_UNIT and kind != "mean_growth" else ""
+
+
+COUNT_UNITS = frozenset({"villages", "firms"})
+"""Target units that count things (villages, firms over a threshold): their implied growth is
+not a rate (6 → 10 villages is not '+14 % a year'), so it is left empty; compare ``base_value``
+with ``value`` instead."""
+
+
 def score_targets(frame: pd.DataFrame, targets: pd.DataFrame, *, base_year: int = 2023,
                   reference: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
     """The probability that each scenario meets each plan target, over its runs.
@@ -214,7 +259,7 @@ def score_targets(frame: pd.DataFrame, targets: pd.DataFrame, *, base_year: int 
     draws of the same scenario). ``implied_growth_pct`` is the annual growth from
     the base-year mean of the ``reference`` scenario (default: the first) to the target value
     (for growth targets, the target itself): a property of the target, the same for every
-    scenario.
+    scenario; empty for counts (:data:`COUNT_UNITS`: compare ``base_value`` with ``value``).
     """
     if "id" in targets.columns:
         targets = targets.set_index("id")
@@ -222,6 +267,7 @@ def score_targets(frame: pd.DataFrame, targets: pd.DataFrame, *, base_year: int 
     available = sorted(frame["year"].unique().tolist())
     run_keys = ["scenario"] + [k for k in PAIR_KEYS if k in frame.columns]
     rows: list[dict[str, Any]] = []
+    source = frame
     for target_id, t in targets.iterrows():
         metric = str(t["metric"])
         comparator = str(t.get("comparator", ">=")).strip()
@@ -229,6 +275,17 @@ def score_targets(frame: pd.DataFrame, targets: pd.DataFrame, *, base_year: int 
         kind = str(t.get("kind", "") or "")
         years = _target_years(t, available)
         info = ""
+        basis = target_basis(t)
+        frame = source
+        if basis == NOMINAL and metric in frame.columns and not metric.endswith(NOMINAL_SUFFIX):
+            # a plan's money figure is nominal: a real (base-year price) metric is scored at
+            # each run's own prices, real × that run's GDP deflator in that year
+            if PRICE_COLUMN in frame.columns:
+                nominal = metric.removesuffix(REAL_SUFFIX) + NOMINAL_SUFFIX
+                frame = frame.assign(**{nominal: frame[metric] * frame[PRICE_COLUMN]})
+                metric = nominal
+            else:
+                info = f"nominal target scored on real {metric}: no {PRICE_COLUMN} column"
         if kind != "mean_growth" and len(years) > 1 and years[0] <= base_year < years[-1]:
             # the base year is observed (calibrated), not simulated: a flow target that spans it
             # is scored on the simulated years only, where policy can make a difference
@@ -247,12 +304,22 @@ def score_targets(frame: pd.DataFrame, targets: pd.DataFrame, *, base_year: int 
             base = frame[(frame["year"] == base_year)
                          & (frame["scenario"] == (reference or scenarios[0]))]
         is_growth = kind == "mean_growth" or metric.endswith("growth_pct")
+        value_real = math.nan
+        if basis == NOMINAL and not problem and PRICE_COLUMN in frame.columns:
+            # the target in base-year prices at the reference's median deflator of its year
+            deflator = frame.loc[(frame["year"] == report_year) & (
+                frame["scenario"] == (reference or scenarios[0])), PRICE_COLUMN].median()
+            value_real = value / float(deflator) if deflator and deflator > 0 else math.nan
+        elif basis == REAL:
+            value_real = value
         for scenario in scenarios:
             row = {"scenario": scenario, "target": target_id, "metric": metric,
                    "year": report_year, "comparator": comparator, "value": value,
+                   "basis": basis, "value_real": value_real,
                    "probability": math.nan, "probability_low": math.nan,
                    "probability_high": math.nan, "n": 0, "base_value": math.nan,
-                   "implied_growth_pct": math.nan, "note": problem or info}
+                   "implied_growth_pct": math.nan, "implied_growth_real_pct": math.nan,
+                   "note": problem or info}
             if problem:
                 rows.append(row)
                 continue
@@ -283,14 +350,22 @@ def score_targets(frame: pd.DataFrame, targets: pd.DataFrame, *, base_year: int 
                 row["base_value"] = float(base_values.mean())
             if is_growth:
                 row["implied_growth_pct"] = value
+            elif str(t.get("unit", "") or "") in COUNT_UNITS:
+                pass  # a count of villages or firms: base_value → value, not a growth rate
             elif report_year is not None:
                 row["implied_growth_pct"] = implied_growth_pct(row["base_value"], value,
                                                                base_year, report_year)
+                # the base year's prices are the real basis: its nominal value is its real one
+                row["implied_growth_real_pct"] = implied_growth_pct(
+                    row["base_value"], value_real, base_year, report_year)
             rows.append(row)
-    return pd.DataFrame(rows, columns=["scenario", "target", "metric", "year", "comparator",
-                                       "value", "probability", "probability_low",
-                                       "probability_high", "n", "base_value",
-                                       "implied_growth_pct", "note"])
+    return pd.DataFrame(rows, columns=TARGET_COLUMNS)
+
+
+TARGET_COLUMNS = ["scenario", "target", "metric", "year", "comparator", "value", "basis",
+                  "value_real", "probability", "probability_low", "probability_high", "n",
+                  "base_value", "implied_growth_pct", "implied_growth_real_pct", "note"]
+"""The columns of :func:`score_targets` (``targets.csv``)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -507,6 +582,7 @@ def cost_effectiveness(frame: pd.DataFrame, reference: str,
 
     if COST_COLUMN not in frame.columns:
         return pd.DataFrame(columns=CE_COLUMNS)
+    frame = expand_unswept(frame)
     all_years = sorted(int(y) for y in frame["year"].unique())
     base = int(base_year if base_year is not None else all_years[0])
     sel, metrics = _select(frame, metrics, years)
@@ -586,7 +662,7 @@ def rank_probabilities(frame: pd.DataFrame, metrics: Sequence[str] | None = None
 
     Columns: :data:`RANK_COLUMNS`.
     """
-    frame, metrics = _select(frame, metrics, years)
+    frame, metrics = _select(expand_unswept(frame), metrics, years)
     scenarios = list(dict.fromkeys(frame["scenario"]))
     keys = [k for k in PAIR_KEYS if k in frame.columns]
     s = len(scenarios)
@@ -622,6 +698,32 @@ def rank_probabilities(frame: pd.DataFrame, metrics: Sequence[str] | None = None
 # --------------------------------------------------------------------------------------------
 # The whole comparison
 # --------------------------------------------------------------------------------------------
+
+
+def per_design_point(frame: pd.DataFrame, points: pd.DataFrame, pooled: pd.DataFrame,
+                     make: Any) -> pd.DataFrame:
+    """A table read per design point: the ``pooled`` rows (over every point; ``point`` empty)
+    followed by ``make(rows)`` for the rows of each design point together with the unswept
+    scenarios' rows (``point`` −1), with the point's id and factor values as columns after the
+    scenario columns. The unswept scenarios' rows are left out of the per-point parts (they
+    would repeat their pooled rows). Without a design (no factor columns), ``pooled`` as is."""
+    factors = [c for c in points.columns if c != POINT]
+    if POINT not in frame.columns or not factors:
+        return pooled
+    unswept = set(frame.loc[frame[POINT] == UNSWEPT_POINT, "scenario"])
+    ids = sorted(int(p) for p in pd.unique(frame[POINT]) if p != UNSWEPT_POINT)
+    parts = [pooled.assign(**{POINT: pd.NA})]
+    for p in ids:
+        part = make(frame[frame[POINT].isin([p, UNSWEPT_POINT])])
+        parts.append(part[~part["scenario"].isin(unswept)].assign(**{POINT: p}))
+    out = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
+    out[POINT] = out[POINT].astype("Int64")
+    table = points.set_index(POINT) if POINT in points.columns else points
+    for factor in factors:
+        out[factor] = out[POINT].map(table[factor].to_dict())
+    lead = [c for c in ("scenario", "reference") if c in out.columns]
+    rest = [c for c in out.columns if c not in {*lead, POINT, *factors}]
+    return out[[*lead, POINT, *factors, *rest]]
 
 
 def load_targets(selection: Sequence[str] | str = "all") -> pd.DataFrame | None:
@@ -687,15 +789,23 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
 
     tables: dict[str, pd.DataFrame] = {}
     tables["summary"] = summary_stats(district, metrics, years)
-    tables["paired_differences"] = paired_differences(
-        district, reference, metrics, years, confidence) if district["scenario"].nunique() > 1 \
-        else pd.DataFrame(columns=["scenario", "reference", "metric", "year", "mean",
-                                   "ci_low", "ci_high", "n"])
+    if district["scenario"].nunique() > 1:
+        # a design is read per point (point, factor columns), after the pooled rows
+        tables["paired_differences"] = per_design_point(
+            district, points, paired_differences(district, reference, metrics, years,
+                                                 confidence),
+            lambda rows: paired_differences(rows, reference, metrics, years, confidence))
+    else:
+        tables["paired_differences"] = pd.DataFrame(
+            columns=["scenario", "reference", "metric", "year", "mean", "ci_low", "ci_high", "n"])
     if isinstance(targets, str):
         targets = load_targets(experiment.targets)
     if targets is not None:
-        tables["targets"] = score_targets(district, targets, reference=reference,
-                                          confidence=confidence)
+        tables["targets"] = per_design_point(
+            district, points, score_targets(district, targets, reference=reference,
+                                            confidence=confidence),
+            lambda rows: score_targets(rows, targets, reference=reference,
+                                       confidence=confidence))
     tables["equity"] = equity_table(district, years, confidence)
     if district["scenario"].nunique() > 1:
         table_targets = targets if isinstance(targets, pd.DataFrame) else None
@@ -726,6 +836,15 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
                 "uncertainty_sources": uncertainty_sources(manifest),
                 "metrics": metrics, "years": [int(y) for y in years],
                 "tables": sorted(f"{name}.csv" for name in tables)}
+        if design_cols:
+            meta["design"] = {
+                "points": int(len(points)), "factors": design_cols,
+                "unswept": sorted(set(district.loc[district[POINT] == UNSWEPT_POINT,
+                                                   "scenario"])),
+                "rows": "paired_differences.csv and targets.csv: the rows with an empty point "
+                        "pool every design point, then one row per design point (its id and "
+                        "factor values as columns); an unswept scenario runs once per "
+                        "replication and is paired with every point"}
         if "cost_effectiveness" in tables:
             meta["cost_effectiveness"] = {
                 "discount_rate": discount_rate, "discount_rate_source": DISCOUNT_RATE_SOURCE,

@@ -25,6 +25,9 @@ from simxh.errors import UserError
 from simxh.experiment import Design, Experiment, Uncertainty
 
 POINT = "point"
+UNSWEPT_POINT = -1
+"""The ``point`` of the rows of a scenario the design does not sweep (by default the reference:
+it runs once per replication without design values, and every design point is paired with it)."""
 
 
 def require_salib() -> Any:
@@ -126,6 +129,21 @@ def point_overrides(points: pd.DataFrame, point: int) -> dict[str, Any]:
     """The overrides of design point ``point`` as plain Python values."""
     row = points.loc[point]
     return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+
+
+def blank_dtypes(points: pd.DataFrame) -> dict[str, str]:
+    """For an unswept scenario's rows: each design column's dtype for empty values (``float64``,
+    ``boolean`` or ``string``), so that its empty values have the type of the swept runs'."""
+    out: dict[str, str] = {}
+    for key in points.columns:
+        dtype = points[key].dtype
+        if pd.api.types.is_bool_dtype(dtype):
+            out[key] = "boolean"
+        elif pd.api.types.is_numeric_dtype(dtype):
+            out[key] = "float64"
+        else:
+            out[key] = "string"
+    return out
 
 
 def n_points(design: Design, k: int) -> int:

@@ -43,7 +43,8 @@ _TOP_KEYS = ("experiment", "scenarios", "design", "uncertainties", "adaptive")
 _EXPERIMENT_KEYS = ("name", "description", "description_zh", "seed", "replications", "end_year", "outputs",
                     "years", "targets", "reference", "tables")
 _TABLES = ("district", "towns", "villages")
-_SCENARIO_KEYS = ("name", "config", "reference", "set", "description", "description_zh")
+_SCENARIO_KEYS = ("name", "config", "reference", "set", "description", "description_zh",
+                  "sweep")
 _DESIGN_KEYS = ("kind", "samples", "levels", "second_order", "seed")
 _UNCERTAINTY_KEYS = ("key", "low", "high", "values", "distribution", "mean", "sd", "mode",
                      "integer", "name", "per", "source")
@@ -62,6 +63,9 @@ class Scenario:
     description: str = ""
     description_zh: str = ""
     """The Chinese description for the zh brief (the label catalogue's is the fallback)."""
+    sweep: bool | None = None
+    """Whether the design's points apply to this scenario (None: every scenario but the
+    reference, which stays the unswept baseline it is compared against)."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,14 @@ class Experiment:
         """The uncertainties drawn once per replication (``per = "replication"``)."""
         return tuple(u for u in self.uncertainties if u.per_replication)
 
+    def swept(self, scenario: Scenario) -> bool:
+        """Whether the design's points apply to ``scenario``: its ``sweep`` if given, else
+        every scenario but the reference (the reference stays the baseline). False when the
+        design samples nothing (a single point, no design values)."""
+        if not self.point_uncertainties:
+            return False
+        return (not scenario.reference) if scenario.sweep is None else scenario.sweep
+
     def scenario_overrides(self, scenario: Scenario) -> dict[str, Any]:
         """The overrides a scenario's runs get before the design point's (end year first)."""
         out: dict[str, Any] = {}
@@ -185,6 +197,12 @@ class Experiment:
             if unc.get("per") == "point":
                 unc.pop("per")
             unc.pop("source", None)
+        for scenario, spec in zip(self.scenarios, data["scenarios"], strict=True):
+            # a swept scenario hashes as before the option (a store whose every scenario was
+            # swept can still be resumed); an unswept one under a design runs differently
+            spec.pop("sweep", None)
+            if self.point_uncertainties and not self.swept(scenario):
+                spec["sweep"] = False
         for scenario in data["scenarios"]:
             # where a config file lives does not matter (its resolved content is hashed by
             # the runner), so a moved checkout can still resume
@@ -414,7 +432,9 @@ def _scenarios(data: dict[str, Any], exp: dict[str, Any], ck: _Checker,
                             reference=ck.boolean(item.get("reference", False), f"{key}.reference"),
                             description=str(item.get("description", "")),
                             description_zh=ck.string(item["description_zh"], f"{key}.description_zh")
-                            if "description_zh" in item else ""))
+                            if "description_zh" in item else "",
+                            sweep=(None if "sweep" not in item
+                                   else ck.boolean(item["sweep"], f"{key}.sweep"))))
     ref_name = exp.get("reference")
     if ref_name is not None:
         names = [s.name for s in out]

@@ -26,10 +26,17 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
-from simxh.design import POINT, design_points, point_overrides, replication_draws
+from simxh.design import (
+    POINT,
+    UNSWEPT_POINT,
+    blank_dtypes,
+    design_points,
+    point_overrides,
+    replication_draws,
+)
 from simxh.errors import ModelFailure, UserError, one_line
 from simxh.executors import Executor, WorkerFailure, check_executor_options, make_executor
-from simxh.experiment import Experiment, validate_experiment_configs
+from simxh.experiment import Experiment, Scenario, validate_experiment_configs
 from simxh.guards import check_tables
 from simxh.progress import Progress
 from simxh.store import (
@@ -124,10 +131,12 @@ class SizeEstimate:
     measured_in_store: bool
     free_bytes: int | None
     target: Path
+    unswept: int = 0
+    """Scenarios the design does not sweep: run once per replication, not at every point."""
 
     @property
     def runs(self) -> int:
-        return self.scenarios * self.points * self.replications
+        return ((self.scenarios - self.unswept) * self.points + self.unswept) * self.replications
 
     @property
     def bytes_needed(self) -> int:
@@ -150,8 +159,9 @@ class SizeEstimate:
     def describe(self) -> str:
         how = "measured on the runs already in the folder" if self.measured_in_store else \
             "estimated from a measured run of the model"
-        return (f"{self.runs} runs planned ({self.scenarios} scenarios × {self.points} design "
-                f"points × {self.replications} replications), about "
+        unswept = f", {self.unswept} of them unswept" if self.unswept and self.points > 1 else ""
+        return (f"{self.runs} runs planned ({self.scenarios} scenarios{unswept} × {self.points} "
+                f"design points × {self.replications} replications), about "
                 f"{human_bytes(self.bytes_needed)} of results to write "
                 f"({human_bytes(self.bytes_per_run)} per run, {how})")
 
@@ -216,7 +226,10 @@ def estimate_size(experiment: Experiment, out: str | Path, configs: dict[str, An
     return SizeEstimate(scenarios=len(experiment.scenarios),
                         points=count_design_points(experiment), replications=reps,
                         done=done, bytes_per_run=per_run, measured_in_store=bool(sizes),
-                        free_bytes=free, target=anchor.absolute())
+                        free_bytes=free, target=anchor.absolute(),
+                        unswept=sum(1 for s in experiment.scenarios
+                                    if experiment.point_uncertainties
+                                    and not experiment.swept(s)))
 
 
 Confirm = bool | Callable[[str], bool] | None
@@ -252,7 +265,9 @@ class RunTask:
     drawn: dict[str, Any] = field(default_factory=dict)
     tables: tuple[str, ...] = ("district", "towns", "villages")
     """The tables the run writes (``[experiment] tables``)."""
-    """The per-replication uncertainties' values this run used (recorded as columns)."""
+    blank: dict[str, str] = field(default_factory=dict)
+    """An unswept scenario's design columns: key → dtype of its missing value (the columns
+    exist in every run's table, empty where the design does not apply)."""
 
     @property
     def run_id(self) -> str:
@@ -283,9 +298,12 @@ def _decorate(frame: pd.DataFrame, task: RunTask) -> pd.DataFrame:
     frame["scenario"] = task.scenario
     frame["replication"] = task.key.replication
     frame["seed"] = task.seed
-    frame[POINT] = task.key.point
+    frame[POINT] = UNSWEPT_POINT if task.blank else task.key.point
     for key, value in {**task.drawn, **task.design}.items():
         frame[key] = value
+    for key, dtype in task.blank.items():
+        frame[key] = (np.full(len(frame), np.nan) if dtype == "float64"
+                      else pd.array([None] * len(frame), dtype=dtype))
     lead = ["scenario", POINT, "replication", "seed"]
     frame = frame[lead + [c for c in frame.columns if c not in lead]]
     if "year" in frame.columns:
@@ -387,14 +405,20 @@ class Runner:
     def planned_keys(self, replications: int | None = None) -> Iterator[RunKey]:
         """Every run of the experiment, in table order (scenario, point, replication)."""
         reps = self.experiment.replications if replications is None else replications
-        for s in range(len(self.experiment.scenarios)):
-            for p in range(len(self.points)):
+        for s, scenario in enumerate(self.experiment.scenarios):
+            # a scenario the design does not sweep runs once per replication (at point 0's id)
+            points = len(self.points) if self._swept(scenario) else 1
+            for p in range(points):
                 for r in range(reps):
                     yield RunKey(s, p, r)
 
+    def _swept(self, scenario: Scenario) -> bool:
+        return not self.experiment.point_uncertainties or self.experiment.swept(scenario)
+
     def task(self, key: RunKey) -> RunTask:
         scenario = self.experiment.scenarios[key.scenario]
-        design = point_overrides(self.points, key.point)
+        swept = self._swept(scenario)
+        design = point_overrides(self.points, key.point) if swept else {}
         seed = replication_seed(self.experiment.seed, key.replication)
         own = self.experiment.scenario_overrides(scenario)
         # per-replication draws: the same in every scenario of the replication; a key the
@@ -405,7 +429,8 @@ class Runner:
         used = {k: overrides.get(k, v) for k, v in drawn.items()}
         return RunTask(key=key, scenario=scenario.name, config=scenario.config,
                        overrides=overrides, design=design, seed=seed, run_fn=self.run_fn,
-                       drawn=used, tables=self.experiment.tables)
+                       drawn=used, tables=self.experiment.tables,
+                       blank={} if swept else blank_dtypes(self.points))
 
     def todo(self, keys: list[RunKey]) -> list[RunKey]:
         """The runs to execute: not done and not failed; with ``retry_failed`` only the failed
@@ -441,7 +466,8 @@ class Runner:
         m["replications"] = exp.replications
         m["replication_seeds"] = [replication_seed(exp.seed, r) for r in range(exp.replications)]
         m["design"] = {"kind": exp.design.kind, "points": len(self.points),
-                       "columns": list(self.points.columns)}
+                       "columns": list(self.points.columns),
+                       "unswept": [s.name for s in exp.scenarios if not self._swept(s)]}
         drawn = [u.key for u in exp.replication_uncertainties]
         m["replication_uncertainties"] = drawn
         m["uncertainty_sources"] = uncertainty_sources(list(self.configs.values()),

@@ -35,6 +35,7 @@ years = [2028]
 [[scenarios]]
 name = "baseline"
 reference = true
+sweep = true   # swept at every design point like the others (the default leaves it unswept)
 
 [[scenarios]]
 name = "faster"

@@ -29,11 +29,13 @@ def status(root: str | Path, *, check_files: bool = True) -> dict:
     A run whose files are not whole Parquet files (``damaged``) counts as pending."""
     store = Store(Path(root))
     manifest = store.read_manifest()
-    n_scen = len(manifest.get("scenarios", [])) or 1
+    scenarios = manifest.get("scenarios", []) or [None]
     n_points = int(manifest.get("design", {}).get("points", 1) or 1)
+    # a scenario the design does not sweep (by default the reference) runs at one point
+    unswept = set(manifest.get("design", {}).get("unswept", []) or [])
     reps = int(manifest.get("replications", 1))
-    planned = {RunKey(s, p, r).run_id for s in range(n_scen) for p in range(n_points)
-               for r in range(reps)}
+    planned = {RunKey(s, p, r).run_id for s, name in enumerate(scenarios)
+               for p in range(1 if name in unswept else n_points) for r in range(reps)}
     done = store.done_ids() & planned
     # a damaged run counts as pending: --resume runs it again
     damaged = store.damaged_runs(done) if check_files else []

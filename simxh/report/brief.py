@@ -102,8 +102,9 @@ _B: dict[str, tuple[str, str]] = {
     "scorecard_none": ("未找到目标表（summary/targets.csv）。", "No target table (summary/targets.csv)."),
     "target": ("目标", "Target"),
     "implied": ("隐含年均增速", "Implied growth a year"),
-    "tension": ("注意：{label}隐含年均增长{g:.1f}%，高于{base:.0f}%的增长目标，两个目标之间存在张力。",
-                "Note: {label} implies {g:.1f}% growth a year, above the {base:.0f}% growth "
+    "implied_both": ("名义{g:.1f}%（实际{r:.1f}%）", "{g:.1f}% nominal ({r:.1f}% real)"),
+    "tension": ("注意：{label}隐含年均实际增长{g:.1f}%，高于{base:.0f}%的增长目标，两个目标之间存在张力。",
+                "Note: {label} implies {g:.1f}% real growth a year, above the {base:.0f}% growth "
                 "target; the two targets are in tension."),
     "equity": ("区域协调：镇街之间的差距", "Equity between towns"),
     "equity_text": ("{year}年镇街人均GDP泰尔指数（越低越均衡）与最弱镇街GDP增速的中位数：",
@@ -128,9 +129,12 @@ _B: dict[str, tuple[str, str]] = {
                         "Sources of uncertainty: the bands and intervals reflect {sources}."),
     "only": ("（仅此一项）", " only"),
     "and": ("、", ", "),
-    "cav_prices": ("金额为2023年不变价；名义目标按物价假设换算。",
-                   "Money is in real 2023 prices; nominal targets are converted with the price "
-                   "assumption."),
+    "cav_prices": ("金额为2023年不变价；规划的金额目标为名义值，每次模拟按其自身的GDP平减指数路径换算后评分；"
+                   "目标表的隐含增速同时给出名义与实际（按参照情景目标年平减指数中位数折算）。",
+                   "Money is in real 2023 prices; the plan's money targets are nominal and are "
+                   "scored against each run's nominal values (real × the run's own GDP-deflator "
+                   "path); the scorecard gives their implied growth nominal and real (at the "
+                   "reference's median deflator in the target year)."),
     "cav_design": ("图中分位数合并了{k}个参数设计点。", "Quantiles pool {k} design points."),
     "cav_model": ("结果是情景比较，不是预测：看差异与概率，而非单一数值。",
                   "These are scenario comparisons, not forecasts: read the differences and "
@@ -338,8 +342,10 @@ def write_brief(ctx: Context, figures: Sequence[Figure], formats: Sequence[str],
             lows = part.set_index("scenario")["probability_low"]
             highs = part.set_index("scenario")["probability_high"]
             rows.append([ctx.names.target_label(str(target), lang),
-                         "–" if pd.isna(g) else (f"{g:.1f}%" if g > 0
-                                                  else L.text("met_at_base", lang)),
+                         _implied(g, part.iloc[0], ctx.names.target_rows.get(str(target), {}))
+                         if pd.isna(g) else (
+                             _growth(g, part.iloc[0], lang) if g > 0
+                             else L.text("met_at_base", lang)),
                          *[_probability(probs.get(s), lows.get(s), highs.get(s)) for s in scen]])
         out.append(_md_table(header, rows))
         if score["probability_low"].notna().any():
@@ -412,6 +418,29 @@ def experiment_description(experiment: Mapping[str, Any], lang: str) -> str:
     return own or (plain if L.is_chinese(plain) else "")
 
 
+COUNT_UNITS = ("villages", "firms")
+"""Units of count targets (``simxh.analysis.COUNT_UNITS``): no implied growth rate."""
+
+
+def _implied(growth: Any, row: pd.Series, target: Mapping[str, Any]) -> str:
+    """The implied-growth cell of a target without a growth rate: a count target (villages,
+    firms) shows its base-year value and the target ('6 → 10'); anything else '–'."""
+    base, value = row.get("base_value"), row.get("value")
+    if pd.isna(growth) and pd.notna(base) and pd.notna(value) and \
+            str(target.get("unit", "")) in COUNT_UNITS:
+        return f"{float(base):.0f} → {float(value):.0f}"
+    return "–"
+
+
+def _growth(growth: float, row: pd.Series, lang: str) -> str:
+    """'12.6%', or for a nominal target both bases: '名义12.6%（实际11.7%）' / '12.6% nominal
+    (11.7% real)' (real: the target at the reference's median deflator of its year)."""
+    real = row.get("implied_growth_real_pct")
+    if row.get("basis") != "nominal" or real is None or pd.isna(real):
+        return f"{growth:.1f}%"
+    return b("implied_both", lang, g=growth, r=float(real))
+
+
 def _probability(p: Any, low: Any, high: Any) -> str:
     """'62% [45–77%]' (the Wilson interval in brackets when there is one)."""
     if p is None or pd.isna(p):
@@ -453,9 +482,11 @@ def _tension(ctx: Context, score: pd.DataFrame) -> str:
     implied = score.dropna(subset=["implied_growth_pct"]).groupby("target", sort=False).first()
     for target, row in implied.iterrows():
         metric = ctx.names.target_rows.get(str(target), {}).get("metric")
-        if metric in ("gdp_yi", "gdp_nominal_yi") and float(row["implied_growth_pct"]) > growth + 0.5:
-            return b("tension", ctx.lang, label=row["target_label"],
-                     g=float(row["implied_growth_pct"]), base=growth)
+        # the growth target is real: set it beside the real implied growth where there is one
+        g = row.get("implied_growth_real_pct")
+        g = float(row["implied_growth_pct"]) if g is None or pd.isna(g) else float(g)
+        if metric in ("gdp_yi", "gdp_nominal_yi") and g > growth + 0.5:
+            return b("tension", ctx.lang, label=row["target_label"], g=g, base=growth)
     return ""
 
 

@@ -711,13 +711,16 @@ def scorecard_table(ctx: Context) -> pd.DataFrame:
     """The rows of ``targets.csv`` for the selected scenarios, in the targets file's order."""
     targets = ctx.results.targets
     cols = ["scenario", "target", "target_label", "year", "probability", "probability_low",
-            "probability_high", "confidence", "n", "implied_growth_pct", "note"]
+            "probability_high", "confidence", "n", "value", "basis", "value_real", "base_value",
+            "implied_growth_pct", "implied_growth_real_pct", "note"]
     if targets is None or targets.empty:
         return pd.DataFrame(columns=cols)
     rows = targets[targets["scenario"].isin(ctx.scenarios)].copy()
     rows["confidence"] = ctx.results.confidence
     for col, empty in (("implied_growth_pct", np.nan), ("note", ""), ("probability_low", np.nan),
-                       ("probability_high", np.nan)):
+                       ("probability_high", np.nan), ("value", np.nan), ("basis", ""),
+                       ("value_real", np.nan), ("base_value", np.nan),
+                       ("implied_growth_real_pct", np.nan)):
         if col not in rows:
             rows[col] = empty
     order = [t for t in ctx.names.target_rows if t in set(rows["target"])] + [

@@ -154,6 +154,8 @@ class Results:
         cols = self.point_columns
         if not cols:
             return 1
+        if cols == ["point"]:  # an unswept scenario's rows (point -1) are not a design point
+            return max(int(self.district.loc[self.district["point"] >= 0, "point"].nunique()), 1)
         return int(self.district[cols].drop_duplicates().shape[0])
 
     @property
@@ -232,7 +234,10 @@ def _read_csv(path: Path) -> pd.DataFrame | None:
     if not path.is_file():
         return None
     try:
-        return pd.read_csv(path, encoding="utf-8-sig")
+        table = pd.read_csv(path, encoding="utf-8-sig")
+        # a design's tables hold pooled rows (empty point), then one row per design point:
+        # the brief and the charts read the pooled ones (the per-point rows are for filtering)
+        return table[table["point"].isna()].reset_index(drop=True) if "point" in table else table
     except (ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError/EmptyDataError too
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserError(f"not a readable CSV table ({reason[:160]})", file=path,
