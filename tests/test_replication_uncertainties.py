@@ -248,5 +248,8 @@ def test_brief_lists_the_drawn_parameters_with_their_sources() -> None:
             experiment={"uncertainties": uncs}))
         lines = _drawn_lines(ctx)
         assert len(lines) == 2  # the design uncertainty is not a per-replication draw
-        assert word in lines[0] and "0–0.085" in lines[0] and "Liu & Mao 2019" in lines[0]
-        assert "triangular 0–0.15, mode 0.08" in lines[1]
+        assert word in lines[0] and "0–0.085" in lines[0]
+        # the English brief cites the source; the Chinese one leaves English text out (issue 20)
+        assert ("Liu & Mao 2019" in lines[0]) == (lang == "en")
+        assert ("triangular 0–0.15, mode 0.08" if lang == "en" else "三角分布 0–0.15，众数0.08") \
+            in lines[1]
