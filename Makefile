@@ -28,10 +28,10 @@ run: setup
 	@echo "==> run: 280 runs of experiments/policy_comparison.toml on $(WORKERS) workers" \
 	      "(about 1 min; a rerun reuses finished runs)"
 	@$(BIN)/simxh run experiments/policy_comparison.toml --out $(OUT) --workers $(WORKERS) --resume
-	@echo "==> compare: paired differences, targets, equity (about 10 s)"
+	@echo "==> compare: paired differences, targets, equity (about 5-10 s)"
 	@$(BIN)/simxh compare $(OUT)
 	@echo "==> report + audit: audit each scenario's config, then the figures and the brief" \
-	      "(about 1 min a config audited, then 1 min)"
+	      "(about 1-2 min a config audited, 7 by default; then about 2 min)"
 	@$(BIN)/simxh report $(OUT) --lang zh --formats png,svg,pdf --audit $(AUDIT) --audit-seeds $(AUDIT_SEEDS)
 	@echo "brief: $(OUT)/brief.md   figures: $(OUT)/figures/   audits: $(OUT)/audit/"
 
