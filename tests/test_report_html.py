@@ -57,7 +57,7 @@ def assert_self_contained(page: str) -> _Refs:
 
 BRIEF = """# 政策简报：demo
 
-场景比较，见 [audit.md](audit/baseline/audit.md)。
+场景比较，见 [audit.md](audit/baseline/audit.md)与[审计](audit/x.md)。
 
 ## 关键差异
 
@@ -98,7 +98,7 @@ def test_markdown_becomes_one_self_contained_page(tmp_path: Path) -> None:
     assert all(ord(c) in cmap for c in "政策简报场景比较关键差异扇形图")
     assert '<html lang="zh-CN">' in page and "Noto Sans CJK SC" in page
     # a link to a file becomes text naming it; lists nest
-    assert "audit.md (<code>audit/baseline/audit.md</code>)" in page
+    assert "见 <code>audit/baseline/audit.md</code>与审计 (<code>audit/x.md</code>)" in page
     assert "<ul>\n<li>子项 <em>斜体</em></li>\n</ul>" in page
     assert len(list(tmp_path.iterdir())) == 3  # brief.md, brief.html, figures/: no temp file
 

@@ -197,9 +197,10 @@ def _inline(text: str) -> str:
             out.append(f"<em>{_inline(m['em'])}</em>")
         else:  # a link: the page references nothing outside itself, so it names the target
             label, href = m["text"], m["href"]
-            out.append(_inline(label))
-            if href != label:
-                out.append(f" (<code>{html.escape(href, quote=False)}</code>)")
+            if href.endswith(label):  # [audit.md](audit/x/audit.md): the path says it all
+                out.append(f"<code>{html.escape(href, quote=False)}</code>")
+            else:
+                out.append(_inline(label) + f" (<code>{html.escape(href, quote=False)}</code>)")
         pos = m.end()
     out.append(html.escape(text[pos:], quote=False))
     return "".join(out)
