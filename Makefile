@@ -10,22 +10,29 @@ WORKERS ?= 2
 .PHONY: setup run test test-fast lint clean
 setup: $(VENV)/.installed
 
+# The times below were measured on the project's 2-core VM (shared and busy: "about").
 $(VENV)/.installed: pyproject.toml
 	@PY=$$(bash .ci/find-python) || exit 1; \
-	  echo "using $$PY"; \
+	  echo "==> installing simxh and its dependencies into $(VENV) with $$PY" \
+	       "(first time only; about 1-3 min on 2 cores)..."; \
 	  "$$PY" -m venv $(VENV) && $(BIN)/pip install --quiet --upgrade pip && \
 	  $(BIN)/pip install --quiet -e '.[test]'
 	@touch $@
 
 OUT ?= results/policy_comparison
 # scenarios whose configs are audited before the brief (empty: all); a failed check does not
-# stop the run, the brief's Audit section lists it. About 10 s a config at 8 seeds on 2 cores.
+# stop the run, the brief's Audit section lists it. About 1 min a config at 8 seeds on 2 cores.
 AUDIT ?=
 AUDIT_SEEDS ?= 8
 run: setup
-	$(BIN)/simxh run experiments/policy_comparison.toml --out $(OUT) --workers $(WORKERS) --resume
-	$(BIN)/simxh compare $(OUT)
-	$(BIN)/simxh report $(OUT) --lang zh --formats png,svg,pdf --audit $(AUDIT) --audit-seeds $(AUDIT_SEEDS)
+	@echo "==> run: 280 runs of experiments/policy_comparison.toml on $(WORKERS) workers" \
+	      "(about 1 min; a rerun reuses finished runs)"
+	@$(BIN)/simxh run experiments/policy_comparison.toml --out $(OUT) --workers $(WORKERS) --resume
+	@echo "==> compare: paired differences, targets, equity (about 5-10 s)"
+	@$(BIN)/simxh compare $(OUT)
+	@echo "==> report + audit: audit each scenario's config, then the figures and the brief" \
+	      "(about 1-2 min a config audited, 7 by default; then about 2 min)"
+	@$(BIN)/simxh report $(OUT) --lang zh --formats png,svg,pdf --audit $(AUDIT) --audit-seeds $(AUDIT_SEEDS)
 	@echo "brief: $(OUT)/brief.md   figures: $(OUT)/figures/   audits: $(OUT)/audit/"
 
 lint: setup

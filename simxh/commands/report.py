@@ -39,6 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "always included)")
     p.add_argument("--year", type=int, metavar="YEAR",
                    help="key year of the comparisons (default 2033, else the last year)")
+    p.add_argument("--html", action="store_true",
+                   help="also write DIR/brief.html: one self-contained file (figures, tables "
+                   "and the Chinese font embedded, no external references) that opens offline "
+                   "and pastes into a word processor")
     p.add_argument("--audit", nargs="*", metavar="SCENARIO",
                    help="first audit these scenarios' config files into DIR/audit/<scenario>/ "
                    "(no names: every scenario shown); a failed check does not stop the report, "
@@ -60,7 +64,7 @@ def handle(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FontFallbackWarning)
         report = write_report(args.dir, lang=args.lang, formats=args.formats.split(","),
-                              scenarios=args.scenarios, year=args.year)
+                              scenarios=args.scenarios, year=args.year, html=args.html)
     for w in caught:
         if issubclass(w.category, FontFallbackWarning):
             print(f"simxh report: warning: {w.message}", file=sys.stderr)
@@ -71,6 +75,8 @@ def handle(args: argparse.Namespace) -> int:
     if report.skipped:
         print("skipped (no data for them): " + ", ".join(report.skipped))
     print(f"brief: {report.brief}  ({report.lang}, {report.seconds:.1f} s)")
+    if report.html is not None:
+        print(f"html:  {report.html}  (self-contained, {report.html.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 

@@ -40,6 +40,7 @@ class Report:
     lang: str
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    html: Path | None = None
 
 
 def _check_formats(formats: Iterable[str]) -> list[str]:
@@ -136,13 +137,16 @@ def prepare(directory: str | Path, *, lang: str = "zh", scenarios: Sequence[str]
 
 def write_report(directory: str | Path, *, lang: str = "zh", formats: Iterable[str] = ("png",),
                  scenarios: Sequence[str] | None = None, year: int | None = None,
-                 data: Any | None = None, region: Any | None = None) -> Report:
+                 data: Any | None = None, region: Any | None = None,
+                 html: bool = False) -> Report:
     """Write ``DIR/figures/*`` and ``DIR/brief.md`` for a results directory.
 
     ``lang`` is ``zh`` or ``en`` (``zh`` falls back to English, with one warning, when no CJK
     font can draw the labels); ``scenarios`` selects and orders scenarios (the reference is
     always included); ``year`` is the key year of the comparisons (default 2033, or the last).
     ``data``/``region`` default to the packaged region data (for names, targets, the map).
+    ``html`` also writes ``DIR/brief.html``, one self-contained file (figures, tables and the
+    Chinese font embedded; see :mod:`simxh.report.html`); it embeds PNG, so PNG is drawn too.
     """
     from simxh.report import figures as F
     from simxh.report import labels as L
@@ -151,6 +155,8 @@ def write_report(directory: str | Path, *, lang: str = "zh", formats: Iterable[s
 
     start = time.perf_counter()
     fmts = _check_formats(formats)
+    if html and "png" not in fmts:
+        fmts.append("png")
     ctx, prov = prepare(directory, lang=lang, scenarios=scenarios, year=year, data=data,
                         region=region)
     out_dir = ctx.results.path / "figures"
@@ -175,8 +181,13 @@ def write_report(directory: str | Path, *, lang: str = "zh", formats: Iterable[s
             drawn.append(fig)
     brief = write_brief(ctx, drawn, fmts, prov, ctx.results.path / "brief.md",
                         font_fallback=(lang == "zh" and ctx.lang != "zh"))
+    page = None
+    if html:
+        from simxh.report.html import write_html
+
+        page = write_html(brief, lang=ctx.lang)
     return Report(brief=brief, figures=written, tables=tables, lang=ctx.lang, skipped=skipped,
-                  seconds=time.perf_counter() - start)
+                  seconds=time.perf_counter() - start, html=page)
 
 
 def _notes(ctx: Any, prov: Any) -> str:
