@@ -114,7 +114,7 @@ class LocalExecutor(Executor):
         flight are run one at a time (:meth:`_isolate`) before the pool fills again."""
         source = iter(tasks)
         retry: list[tuple[Any, int]] = []
-        suspects: list[tuple[Any, int]] = []
+        suspects: list[tuple[Any, int, int]] = []  # (task, attempt, crashes alone)
         self._pool = self._pool or self._new_pool()
         finished = False
         while not finished:
@@ -122,15 +122,19 @@ class LocalExecutor(Executor):
             finished = yield from self._run_crowded(fn, source, retry, suspects)
 
     def _run_crowded(self, fn: Callable[[Any], Any], source: Iterator[Any],
-                     retry: list[tuple[Any, int]], suspects: list[tuple[Any, int]]
+                     retry: list[tuple[Any, int]], suspects: list[tuple[Any, int, int]]
                      ) -> Generator[tuple[Any, Any], None, bool]:
         """Run tasks ``max_in_flight`` at a time until every task is done (returns True), or
         until a worker dies: then every task in flight (each may have killed it) goes to
-        ``suspects``, uncharged, the pool is rebuilt, and this returns False."""
+        ``suspects``, uncharged (unless it was alone in flight: then it is the culprit), the
+        pool is rebuilt, and this returns False."""
         pending: dict[Future[Any], tuple[Any, int]] = {}
+        lost: list[tuple[Any, int]] = []
 
         def crashed() -> None:
-            suspects.extend(pending.values())
+            lost.extend(pending.values())
+            alone = 1 if len(lost) == 1 else 0
+            suspects.extend((task, attempt, alone) for task, attempt in lost)
             pending.clear()
             self._rebuild_pool()
 
@@ -159,7 +163,7 @@ class LocalExecutor(Executor):
                 try:
                     result = fut.result()
                 except BrokenProcessPool:
-                    suspects.append((task, attempt))
+                    lost.append((task, attempt))
                     broken = True
                     continue
                 except Exception as exc:  # infrastructure error (e.g. unpicklable result)
@@ -169,31 +173,29 @@ class LocalExecutor(Executor):
                     continue
                 yield task, result
             if broken:
+                for fut in [f for f in pending if f.done() and not f.cancelled()
+                            and f.exception() is None]:  # finished just before the crash
+                    yield pending.pop(fut)[0], fut.result()
                 crashed()
                 return False
 
-    def _isolate(self, fn: Callable[[Any], Any], suspects: list[tuple[Any, int]],
+    def _isolate(self, fn: Callable[[Any], Any], suspects: list[tuple[Any, int, int]],
                  retry: list[tuple[Any, int]]) -> Iterator[tuple[Any, Any]]:
         """Run the suspects of a crash one at a time. A suspect that finishes was innocent
         (nothing charged). One that kills the worker while alone is the culprit: it is
         charged a crash and run alone again, and after ``retries + 1`` crashes it is yielded
         as a :class:`WorkerFailure`; the other suspects then go on."""
         while suspects:
-            task, attempt = suspects.pop(0)
-            crashes = 0
-            while True:
+            task, attempt, crashes = suspects.pop(0)
+            last: BaseException | None = None
+            while crashes <= self.retries:
                 assert self._pool is not None
                 try:
                     result = self._pool.submit(fn, task).result()
                 except BrokenProcessPool as exc:
                     self._rebuild_pool()
-                    crashes += 1
-                    if crashes <= self.retries:
-                        continue
-                    yield task, WorkerFailure(
-                        error=f"WorkerCrash: the worker process died while running this run "
-                              f"alone, {crashes} times ({type(exc).__name__}: {exc})",
-                        traceback="".join(traceback.format_exception(exc)), attempts=crashes)
+                    crashes, last = crashes + 1, exc
+                    continue
                 except Exception as exc:  # infrastructure error (e.g. unpicklable result)
                     outcome = self._retry_or_fail(task, attempt, exc, retry)
                     if outcome is not None:
@@ -201,6 +203,18 @@ class LocalExecutor(Executor):
                 else:
                     yield task, result
                 break
+            else:
+                yield task, self._crash_failure(last, crashes)
+
+    @staticmethod
+    def _crash_failure(exc: BaseException | None, crashes: int) -> WorkerFailure:
+        """The record of a run that killed its worker process ``crashes`` times alone."""
+        cause = f" ({type(exc).__name__}: {exc})" if exc is not None else ""
+        return WorkerFailure(
+            error=f"WorkerCrash: the worker process died while running this run alone, "
+                  f"{crashes} times{cause}",
+            traceback="".join(traceback.format_exception(exc)) if exc is not None else "",
+            attempts=crashes)
 
     def _rebuild_pool(self) -> None:
         """A worker died: the pool is broken; replace it (the old one is not waited for)."""
