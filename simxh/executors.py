@@ -69,9 +69,9 @@ class Executor:
 
 
 class InlineExecutor(Executor):
-    """Runs tasks one after another in this process (the API's choice for tests and quick
-    scripts; the CLI's ``--workers 1`` uses a one-process :class:`LocalExecutor` instead, so
-    that a run that crashes its process cannot end the CLI)."""
+    """Runs tasks one after another in this process (``run_experiment(workers=1)``, for tests
+    and quick scripts; the CLI's ``--workers 1`` uses a one-process :class:`LocalExecutor`
+    instead, so that a run that crashes its process cannot end the CLI)."""
 
     name = "inline"
 
@@ -378,12 +378,17 @@ def check_executor_options(workers: int | None = None, scheduler: str | None = N
 
 
 def make_executor(workers: int | None = None, scheduler: str | None = None,
-                  dask_local: bool = False, max_in_flight: int | None = None) -> Executor:
-    """The executor for the CLI options: Dask if asked, else local processes (a pool of one
-    child process for ``workers=1``: a run that crashes its process must not end the CLI)."""
+                  dask_local: bool = False, max_in_flight: int | None = None,
+                  isolate: bool = False) -> Executor:
+    """The executor for the CLI options: Dask if asked, else local processes. One worker runs
+    in this process, unless ``isolate`` (the CLI's choice): then in a pool of one child process,
+    so that a run that crashes its process, or the time limit's last resort, cannot end it."""
     check_executor_options(workers, scheduler, dask_local, max_in_flight)
     if scheduler:
         return DaskExecutor(scheduler, max_in_flight=max_in_flight)
     if dask_local:
         return DaskExecutor(local=True, workers=workers, max_in_flight=max_in_flight)
-    return LocalExecutor(workers or default_workers(), max_in_flight=max_in_flight)
+    n = workers or default_workers()
+    if n == 1 and not isolate:
+        return InlineExecutor()
+    return LocalExecutor(n, max_in_flight=max_in_flight)

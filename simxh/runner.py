@@ -660,11 +660,13 @@ def run_experiment(experiment: Experiment, out: str | Path, *, workers: int | No
                    run_fn: RunFn = simulate_run, progress: str = "auto",
                    executor: Executor | None = None, stream: TextIO | None = None,
                    max_in_flight: int | None = None, confirm: Confirm = None,
-                   run_timeout: float | None = None) -> RunReport:
+                   run_timeout: float | None = None, isolate: bool = False) -> RunReport:
     """Run (or resume) an experiment into the store at ``out`` and consolidate its tables.
 
     ``run_timeout``: each run's time limit in seconds (None: :func:`default_run_timeout`; 0:
     none); a run that exceeds it is recorded as failed (``kind: timeout``) and the sweep goes on.
+    ``isolate``: with one worker, run in a child process rather than in this one (the CLI does;
+    a crashing run then cannot end the caller).
 
     An experiment of more than :data:`MAX_RUNS_UNCONFIRMED` runs, or needing more disk than is
     free, is refused unless ``confirm`` (see :data:`Confirm`) says yes."""
@@ -676,5 +678,5 @@ def run_experiment(experiment: Experiment, out: str | Path, *, workers: int | No
                     run_timeout=run_timeout)
     if executor is not None:
         return runner.run(executor)
-    with make_executor(workers, scheduler, dask_local, max_in_flight) as ex:
+    with make_executor(workers, scheduler, dask_local, max_in_flight, isolate=isolate) as ex:
         return runner.run(ex)

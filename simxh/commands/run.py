@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR", help="results directory (default: "
                    "results/<experiment name>/)")
     p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all "
-                   "cores; 1 runs in this process)")
+                   "cores; 1 runs one child process, so a crashing run cannot end simxh)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster "
                    "(tcp://HOST:PORT)")
     p.add_argument("--dask-local", action="store_true", help="start a local Dask cluster "
@@ -138,7 +138,7 @@ def handle(args: argparse.Namespace) -> int:
                             dask_local=args.dask_local, resume=args.resume,
                             retry_failed=args.retry_failed, force=args.force,
                             progress=args.progress, max_in_flight=args.max_in_flight,
-                            confirm=confirm, run_timeout=args.run_timeout)
+                            confirm=confirm, run_timeout=args.run_timeout, isolate=True)
     if report.damaged:
         print(f"{len(report.damaged)} damaged run file(s) were set aside as *.damaged in "
               f"{report.out / 'runs'} and run again", file=sys.stderr)
