@@ -5,7 +5,10 @@ iterable of tasks and yields ``(task, result)`` pairs *as they finish* (in no fi
 store sorts). The function is expected to catch the model's own exceptions and return them as
 a result (see :func:`simxh.runner.execute_run`); an exception seen here is therefore the
 infrastructure's (a worker process killed, a lost connection), and the task is resubmitted up
-to ``retries`` times before being yielded as a :class:`WorkerFailure`.
+to ``retries`` times before being yielded as a :class:`WorkerFailure`. On the local pool a
+worker's death is charged only to the run that caused it: the runs in flight are rerun one at a
+time to find it (:meth:`LocalExecutor._isolate`). A run's time limit is enforced inside the
+worker (:mod:`simxh.watchdog`), so a timed-out run is an ordinary failed result.
 
 At most ``max_in_flight`` tasks are submitted at any time (default: twice the workers), so
 a 100k-run sweep neither floods the scheduler nor holds many results in memory.
@@ -17,7 +20,7 @@ import contextlib
 import os
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -66,7 +69,9 @@ class Executor:
 
 
 class InlineExecutor(Executor):
-    """Runs tasks one after another in this process (``--workers 1``)."""
+    """Runs tasks one after another in this process (``run_experiment(workers=1)``, for tests
+    and quick scripts; the CLI's ``--workers 1`` uses a one-process :class:`LocalExecutor`
+    instead, so that a run that crashes its process cannot end the CLI)."""
 
     name = "inline"
 
@@ -79,8 +84,13 @@ class LocalExecutor(Executor):
     """A pool of local worker processes (``concurrent.futures.ProcessPoolExecutor``).
 
     Uses the ``spawn`` start method: workers start clean (no inherited threads or locks),
-    which is safe whatever the parent is doing. If a worker dies (killed, out of memory) the
-    pool is rebuilt and the tasks in flight are resubmitted.
+    which is safe whatever the parent is doing. If a worker dies (killed, out of memory, a run
+    that calls ``os._exit`` or segfaults) the pool breaks and every task in flight fails with
+    it, but none of them is charged: the pool is rebuilt and those tasks are rerun one at a
+    time, so the one that kills its worker alone is found and charged, and the innocent ones
+    finish. A run that kills its worker ``retries + 1`` times alone is yielded as a
+    :class:`WorkerFailure`, and the pool then fills again. ``--workers 1`` uses a pool of one
+    process too, so that a crashing run never takes the main program with it.
     """
 
     name = "local"
@@ -100,58 +110,61 @@ class LocalExecutor(Executor):
                                    mp_context=multiprocessing.get_context(self.mp_context))
 
     def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
+        """Up to ``max_in_flight`` tasks at once; after a worker died, the tasks that were in
+        flight are run one at a time (:meth:`_isolate`) before the pool fills again."""
         source = iter(tasks)
-        pending: dict[Future[Any], tuple[Any, int]] = {}
         retry: list[tuple[Any, int]] = []
-        failed: list[tuple[Any, WorkerFailure]] = []
+        suspects: list[tuple[Any, int, int]] = []  # (task, attempt, crashes alone)
         self._pool = self._pool or self._new_pool()
+        finished = False
+        while not finished:
+            yield from self._isolate(fn, suspects, retry)
+            finished = yield from self._run_crowded(fn, source, retry, suspects)
 
-        def requeue_all(exc: BaseException) -> None:
-            """The pool is broken: every task in flight goes back to the queue (or fails)."""
-            for fut, (task, attempt) in list(pending.items()):
-                fut.cancel()
-                outcome = self._retry_or_fail(task, attempt, exc, retry)
-                if outcome is not None:
-                    failed.append((task, outcome))
+    def _run_crowded(self, fn: Callable[[Any], Any], source: Iterator[Any],
+                     retry: list[tuple[Any, int]], suspects: list[tuple[Any, int, int]]
+                     ) -> Generator[tuple[Any, Any], None, bool]:
+        """Run tasks ``max_in_flight`` at a time until every task is done (returns True), or
+        until a worker dies: then every task in flight (each may have killed it) goes to
+        ``suspects``, uncharged (unless it was alone in flight: then it is the culprit), the
+        pool is rebuilt, and this returns False."""
+        pending: dict[Future[Any], tuple[Any, int]] = {}
+        lost: list[tuple[Any, int]] = []
+
+        def crashed() -> None:
+            lost.extend(pending.values())
+            alone = 1 if len(lost) == 1 else 0
+            suspects.extend((task, attempt, alone) for task, attempt in lost)
             pending.clear()
-            assert self._pool is not None
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = self._new_pool()
+            self._rebuild_pool()
 
-        def submit_more() -> None:
+        while True:
             while len(pending) < self.max_in_flight:
                 if retry:
                     task, attempt = retry.pop(0)
                 else:
                     task = next(source, _END)
                     if task is _END:
-                        return
+                        break
                     attempt = 1
                 assert self._pool is not None
                 try:
                     pending[self._pool.submit(fn, task)] = (task, attempt)
-                except BrokenProcessPool as exc:
-                    retry.insert(0, (task, attempt))
-                    requeue_all(exc)
-
-        submit_more()
-        while pending or failed:
-            while failed:
-                yield failed.pop(0)
+                except BrokenProcessPool:
+                    retry.insert(0, (task, attempt))  # never ran: not a suspect
+                    crashed()
+                    return False
             if not pending:
-                submit_more()
-                continue
+                return True
             finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-            broken: BaseException | None = None
+            broken = False
             for fut in finished:
                 task, attempt = pending.pop(fut)
                 try:
                     result = fut.result()
-                except BrokenProcessPool as exc:
-                    broken = exc
-                    outcome = self._retry_or_fail(task, attempt, exc, retry)
-                    if outcome is not None:
-                        yield task, outcome
+                except BrokenProcessPool:
+                    lost.append((task, attempt))
+                    broken = True
                     continue
                 except Exception as exc:  # infrastructure error (e.g. unpicklable result)
                     outcome = self._retry_or_fail(task, attempt, exc, retry)
@@ -159,9 +172,55 @@ class LocalExecutor(Executor):
                         yield task, outcome
                     continue
                 yield task, result
-            if broken is not None:
-                requeue_all(broken)
-            submit_more()
+            if broken:
+                for fut in [f for f in pending if f.done() and not f.cancelled()
+                            and f.exception() is None]:  # finished just before the crash
+                    yield pending.pop(fut)[0], fut.result()
+                crashed()
+                return False
+
+    def _isolate(self, fn: Callable[[Any], Any], suspects: list[tuple[Any, int, int]],
+                 retry: list[tuple[Any, int]]) -> Iterator[tuple[Any, Any]]:
+        """Run the suspects of a crash one at a time. A suspect that finishes was innocent
+        (nothing charged). One that kills the worker while alone is the culprit: it is
+        charged a crash and run alone again, and after ``retries + 1`` crashes it is yielded
+        as a :class:`WorkerFailure`; the other suspects then go on."""
+        while suspects:
+            task, attempt, crashes = suspects.pop(0)
+            last: BaseException | None = None
+            while crashes <= self.retries:
+                assert self._pool is not None
+                try:
+                    result = self._pool.submit(fn, task).result()
+                except BrokenProcessPool as exc:
+                    self._rebuild_pool()
+                    crashes, last = crashes + 1, exc
+                    continue
+                except Exception as exc:  # infrastructure error (e.g. unpicklable result)
+                    outcome = self._retry_or_fail(task, attempt, exc, retry)
+                    if outcome is not None:
+                        yield task, outcome
+                else:
+                    yield task, result
+                break
+            else:
+                yield task, self._crash_failure(last, crashes)
+
+    @staticmethod
+    def _crash_failure(exc: BaseException | None, crashes: int) -> WorkerFailure:
+        """The record of a run that killed its worker process ``crashes`` times alone."""
+        cause = f" ({type(exc).__name__}: {exc})" if exc is not None else ""
+        return WorkerFailure(
+            error=f"WorkerCrash: the worker process died while running this run alone, "
+                  f"{crashes} times{cause}",
+            traceback="".join(traceback.format_exception(exc)) if exc is not None else "",
+            attempts=crashes)
+
+    def _rebuild_pool(self) -> None:
+        """A worker died: the pool is broken; replace it (the old one is not waited for)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._new_pool()
 
     def _retry_or_fail(self, task: Any, attempt: int, exc: BaseException,
                        retry: list[tuple[Any, int]]) -> WorkerFailure | None:
@@ -319,14 +378,17 @@ def check_executor_options(workers: int | None = None, scheduler: str | None = N
 
 
 def make_executor(workers: int | None = None, scheduler: str | None = None,
-                  dask_local: bool = False, max_in_flight: int | None = None) -> Executor:
-    """The executor for the CLI options: Dask if asked, else local processes (inline for 1)."""
+                  dask_local: bool = False, max_in_flight: int | None = None,
+                  isolate: bool = False) -> Executor:
+    """The executor for the CLI options: Dask if asked, else local processes. One worker runs
+    in this process, unless ``isolate`` (the CLI's choice): then in a pool of one child process,
+    so that a run that crashes its process, or the time limit's last resort, cannot end it."""
     check_executor_options(workers, scheduler, dask_local, max_in_flight)
     if scheduler:
         return DaskExecutor(scheduler, max_in_flight=max_in_flight)
     if dask_local:
         return DaskExecutor(local=True, workers=workers, max_in_flight=max_in_flight)
     n = workers or default_workers()
-    if n == 1:
+    if n == 1 and not isolate:
         return InlineExecutor()
     return LocalExecutor(n, max_in_flight=max_in_flight)

@@ -50,6 +50,7 @@ from simxh.store import (
     package_versions,
     shareable_path,
 )
+from simxh.watchdog import RunTimeout, call_with_time_limit
 
 RunFn = Callable[..., Any]
 
@@ -84,6 +85,15 @@ MEASURED_RUN_BYTES = 52_800
 13 simulated years (2023–2035), measured on ``experiments/policy_comparison.toml`` (mean of
 280 runs, 2026-11-28). Used, scaled by the years simulated, when the store holds no run yet."""
 MEASURED_RUN_YEARS = 13
+RUN_SECONDS_PER_YEAR = 0.1
+"""An upper bound of the real model's time per simulated year: measured 0.02–0.07 s a year
+(``configs/baseline.toml`` and ``combined.toml``, 2023–2035 and 2023–2060, on the project's
+2-core VM under load, 2026-12-07)."""
+RUN_TIMEOUT_MARGIN = 20
+"""The default time limit allows this many times :data:`RUN_SECONDS_PER_YEAR` a year..."""
+RUN_TIMEOUT_START_SECONDS = 60.0
+"""...plus this for a worker's first run (imports and the region build, about 1 s) on a busy
+machine. 13 years (2023–2035) → 86 s; 38 years (to 2060) → 136 s."""
 SHOWN_ERRORS = 3
 """A run report carries the errors of this many failed runs (``simxh run`` prints them)."""
 CONSOLIDATED_SHARE = 0.3
@@ -251,6 +261,22 @@ def check_size(estimate: SizeEstimate, confirm: Confirm, out: str | Path) -> Non
                     "start anyway")
 
 
+def default_run_timeout(configs: dict[str, Any]) -> float:
+    """The default time limit of a run: :data:`RUN_TIMEOUT_START_SECONDS` plus
+    :data:`RUN_TIMEOUT_MARGIN` × :data:`RUN_SECONDS_PER_YEAR` for each year of the longest
+    horizon among ``configs`` (86 s for 2023–2035)."""
+    years = max((cfg.run.end_year - cfg.run.start_year + 1 for cfg in configs.values()),
+                default=MEASURED_RUN_YEARS)
+    return RUN_TIMEOUT_START_SECONDS + RUN_TIMEOUT_MARGIN * RUN_SECONDS_PER_YEAR * max(years, 1)
+
+
+def check_run_timeout(seconds: float | None) -> None:
+    """Refuse a negative or non-finite ``--run-timeout`` (0 means no limit)."""
+    if seconds is not None and not (math.isfinite(seconds) and seconds >= 0):
+        raise UserError("invalid time limit", key="--run-timeout", value=seconds,
+                        expected="seconds >= 0 (0: no limit)")
+
+
 @dataclass(frozen=True)
 class RunTask:
     """Everything a worker needs to execute one run (picklable)."""
@@ -263,11 +289,14 @@ class RunTask:
     seed: int
     run_fn: RunFn = simulate_run
     drawn: dict[str, Any] = field(default_factory=dict)
+    """The per-replication uncertainties' values this run used (recorded as columns)."""
     tables: tuple[str, ...] = ("district", "towns", "villages")
     """The tables the run writes (``[experiment] tables``)."""
     blank: dict[str, str] = field(default_factory=dict)
     """An unswept scenario's design columns: key → dtype of its missing value (the columns
     exist in every run's table, empty where the design does not apply)."""
+    timeout: float | None = None
+    """The run's time limit in seconds (None: none), enforced in the worker."""
 
     @property
     def run_id(self) -> str:
@@ -287,8 +316,10 @@ class RunOutcome:
     traceback: str = ""
     seconds: float = 0.0
     deterministic: bool = False
-    """The error is a :class:`~simxh.errors.ModelFailure` (a NaN output...): the same run fails
-    the same way, so only ``--retry-failed`` (after a fix) runs it again."""
+    """The error is a :class:`~simxh.errors.ModelFailure` (a NaN output...) or a timeout: the
+    same run fails the same way, so only ``--retry-failed`` (after a fix) runs it again."""
+    timed_out: bool = False
+    """The run exceeded its time limit (``--run-timeout``) and was stopped."""
 
 
 def _decorate(frame: pd.DataFrame, task: RunTask) -> pd.DataFrame:
@@ -312,13 +343,16 @@ def _decorate(frame: pd.DataFrame, task: RunTask) -> pd.DataFrame:
 
 
 def execute_run(task: RunTask) -> RunOutcome:
-    """Run one task, catching the model's exceptions (a failure is a result, not a crash)."""
+    """Run one task, catching the model's exceptions (a failure is a result, not a crash),
+    within the task's time limit (:func:`simxh.watchdog.call_with_time_limit`)."""
     start = time.perf_counter()
     try:
         want_villages = "villages" in task.tables
         extra = {} if want_villages else {"villages": False}
-        result = task.run_fn(task.config, seed=task.seed, overrides=task.overrides,
-                             scenario=task.scenario, replication=task.key.replication, **extra)
+        result = call_with_time_limit(
+            lambda: task.run_fn(task.config, seed=task.seed, overrides=task.overrides,
+                                scenario=task.scenario, replication=task.key.replication,
+                                **extra), task.timeout)
         district, towns = result[0], result[1]
         villages = getattr(result, "villages", None) if want_villages else None
         # whatever run_fn is: a NaN or infinite value is a failed run, never a stored result
@@ -331,6 +365,11 @@ def execute_run(task: RunTask) -> RunOutcome:
                           traceback=traceback.format_exc(),
                           seconds=time.perf_counter() - start,
                           deterministic=isinstance(exc, ModelFailure))
+    except RunTimeout as exc:  # a BaseException: a model's `except Exception` cannot eat it
+        return RunOutcome(task.run_id, False, error=f"RunTimeout: {exc}",
+                          traceback=traceback.format_exc(),
+                          seconds=time.perf_counter() - start, deterministic=True,
+                          timed_out=True)
 
 
 @dataclass
@@ -364,7 +403,8 @@ class Runner:
     def __init__(self, experiment: Experiment, out: str | Path, *, run_fn: RunFn = simulate_run,
                  resume: bool = False, retry_failed: bool = False, force: bool = False,
                  progress: str = "auto", stream: TextIO | None = None,
-                 argv: list[str] | None = None, confirm: Confirm = None) -> None:
+                 argv: list[str] | None = None, confirm: Confirm = None,
+                 run_timeout: float | None = None) -> None:
         self.experiment = experiment
         self.run_fn = run_fn
         self.retry_failed = retry_failed
@@ -376,6 +416,8 @@ class Runner:
         # before sampling the design or touching the folder: an absurd size is refused (or
         # confirmed) with nothing written
         self.size = estimate_size(experiment, out, self.configs)
+        self.run_timeout = default_run_timeout(self.configs) if run_timeout is None else \
+            (run_timeout or None)
         check_size(self.size, confirm, out)
         self.points = design_points(experiment)
         self.identity = self._identity()
@@ -430,7 +472,8 @@ class Runner:
         return RunTask(key=key, scenario=scenario.name, config=scenario.config,
                        overrides=overrides, design=design, seed=seed, run_fn=self.run_fn,
                        drawn=used, tables=self.experiment.tables,
-                       blank={} if swept else blank_dtypes(self.points))
+                       blank={} if swept else blank_dtypes(self.points),
+                       timeout=self.run_timeout)
 
     def todo(self, keys: list[RunKey]) -> list[RunKey]:
         """The runs to execute: not done and not failed; with ``retry_failed`` only the failed
@@ -526,7 +569,8 @@ class Runner:
         if isinstance(outcome, WorkerFailure):
             error, tb, kind = outcome.error, outcome.traceback, "worker"
         else:
-            error, tb, kind = outcome.error, outcome.traceback, "model"
+            error, tb = outcome.error, outcome.traceback
+            kind = "timeout" if getattr(outcome, "timed_out", False) else "model"
         self.store.write_failure(task.run_id, {
             "run_id": task.run_id, "scenario": task.scenario, "point": task.key.point,
             "replication": task.key.replication, "seed": task.seed,
@@ -562,7 +606,8 @@ class Runner:
         entry: dict[str, Any] = {"started": start_wall, "finished": None,
                                  "executor": executor.describe(),
                                  "mode": "retry-failed" if self.retry_failed else "run",
-                                 "argv": _shareable_argv(self.argv), "todo": len(todo)}
+                                 "argv": _shareable_argv(self.argv), "todo": len(todo),
+                                 "run_timeout": self.run_timeout}
         self.manifest["history"].append(entry)  # a killed process leaves finished = None
         self.store.write_manifest(self.manifest)
         executed = failed_now = 0
@@ -651,18 +696,26 @@ def run_experiment(experiment: Experiment, out: str | Path, *, workers: int | No
                    resume: bool = False, retry_failed: bool = False, force: bool = False,
                    run_fn: RunFn = simulate_run, progress: str = "auto",
                    executor: Executor | None = None, stream: TextIO | None = None,
-                   max_in_flight: int | None = None, confirm: Confirm = None) -> RunReport:
+                   max_in_flight: int | None = None, confirm: Confirm = None,
+                   run_timeout: float | None = None, isolate: bool = False) -> RunReport:
     """Run (or resume) an experiment into the store at ``out`` and consolidate its tables.
+
+    ``run_timeout``: each run's time limit in seconds (None: :func:`default_run_timeout`; 0:
+    none); a run that exceeds it is recorded as failed (``kind: timeout``) and the sweep goes on.
+    ``isolate``: with one worker, run in a child process rather than in this one (the CLI does;
+    a crashing run then cannot end the caller).
 
     An experiment of more than :data:`MAX_RUNS_UNCONFIRMED` runs, or needing more disk than is
     free, is refused unless ``confirm`` (see :data:`Confirm`) says yes."""
     if executor is None:
         check_executor_options(workers, scheduler, dask_local, max_in_flight)
+    check_run_timeout(run_timeout)
     runner = Runner(experiment, out, run_fn=run_fn, resume=resume, retry_failed=retry_failed,
-                    force=force, progress=progress, stream=stream, confirm=confirm)
+                    force=force, progress=progress, stream=stream, confirm=confirm,
+                    run_timeout=run_timeout)
     if executor is not None:
         return runner.run(executor)
-    with make_executor(workers, scheduler, dask_local, max_in_flight) as ex:
+    with make_executor(workers, scheduler, dask_local, max_in_flight, isolate=isolate) as ex:
         return runner.run(ex)
 
 

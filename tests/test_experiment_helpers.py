@@ -7,7 +7,11 @@ runner's config validation is exercised), and fails on demand:
 - ``network.rail_access_min = 99`` makes a run raise (failure isolation);
 - if the file named by ``SIMXH_FAKE_FAIL_FILE`` exists, runs of replication 1 raise
   (so that ``--retry-failed`` can succeed once the file is removed);
-- ``SIMXH_FAKE_SLEEP`` seconds of sleep per run (for the kill test).
+- ``SIMXH_FAKE_SLEEP`` seconds of sleep per run (for the kill test);
+- ``network.rail_access_min = 97`` makes replication 2 kill its process (``os._exit``: a
+  crashing run, every time), and ``= 98`` makes replication 1 hang (a Python loop, as a model
+  stuck in a loop; it gives up after :data:`HANG_SECONDS` so a broken time limit fails a test
+  instead of hanging it).
 
 :func:`die_once` kills its worker process the first time replication 2 runs (a lost worker).
 """
@@ -24,6 +28,9 @@ from simxh.config import coerce_config
 from simxh.rng import stream
 
 TOWNS = ("huicheng", "daze", "siqian")
+CRASH_RAIL = 97
+HANG_RAIL = 98
+HANG_SECONDS = 60.0
 
 
 class FakeResult(NamedTuple):
@@ -36,6 +43,12 @@ def fake_simulate(config: Any = None, seed: int = 0, overrides: Any = None, *,
     cfg = coerce_config(config, overrides)
     if cfg.network.rail_access_min == 99:
         raise RuntimeError("fake model failure (rail_access_min = 99)")
+    if cfg.network.rail_access_min == CRASH_RAIL and replication == 2:
+        os._exit(1)
+    if cfg.network.rail_access_min == HANG_RAIL and replication == 1:
+        deadline = time.monotonic() + HANG_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(0.01)
     fail_file = os.environ.get("SIMXH_FAKE_FAIL_FILE")
     if fail_file and os.path.exists(fail_file) and replication == 1:
         raise ValueError("fake transient failure")

@@ -169,8 +169,14 @@ def test_sweep_records_a_non_finite_run_as_failed_and_writes_no_row(tmp_path: Pa
     assert report.errors == {"s0-p0-r1": record["error"]}
 
 
-def test_cli_run_shows_the_failure_in_one_line(tmp_path: Path, capsys, nan_revenue) -> None:
-    """The real model in-process (one worker runs inline, so the patched process applies)."""
+def test_cli_run_shows_the_failure_in_one_line(tmp_path: Path, capsys, nan_revenue,
+                                               monkeypatch) -> None:
+    """The real model in-process (the CLI's one worker is made inline, so that the patched
+    process applies)."""
+    import simxh.runner
+    from simxh.executors import InlineExecutor
+
+    monkeypatch.setattr(simxh.runner, "make_executor", lambda *_a, **_k: InlineExecutor())
     cfg = tmp_path / "cfg.toml"
     cfg.write_text("[run]\nend_year = 2026\n")
     out = tmp_path / "out"

@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR", help="results directory (default: "
                    "results/<experiment name>/)")
     p.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all "
-                   "cores; 1 runs in this process)")
+                   "cores; 1 runs one child process, so a crashing run cannot end simxh)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster "
                    "(tcp://HOST:PORT)")
     p.add_argument("--dask-local", action="store_true", help="start a local Dask cluster "
@@ -55,6 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "(default: 10 × the initial replications)")
     p.add_argument("--max-in-flight", type=int, metavar="N", help="runs submitted at once "
                    "(default: 2 × workers)")
+    p.add_argument("--run-timeout", type=float, metavar="S", help="stop a run after S "
+                   "seconds and record it as failed (timed out); the sweep goes on. Default: "
+                   "60 s + 2 s per simulated year (86 s to 2035); 0: no limit")
     p.add_argument("--yes", action="store_true", help="start even if the experiment is "
                    "huge (more than 100,000 runs) or its estimated results exceed the free disk "
                    "space (without it: asked on a terminal, refused otherwise)")
@@ -135,7 +138,7 @@ def handle(args: argparse.Namespace) -> int:
                             dask_local=args.dask_local, resume=args.resume,
                             retry_failed=args.retry_failed, force=args.force,
                             progress=args.progress, max_in_flight=args.max_in_flight,
-                            confirm=confirm)
+                            confirm=confirm, run_timeout=args.run_timeout, isolate=True)
     if report.damaged:
         print(f"{len(report.damaged)} damaged run file(s) were set aside as *.damaged in "
               f"{report.out / 'runs'} and run again", file=sys.stderr)
