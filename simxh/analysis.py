@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simxh.errors import UserError
+from simxh.errors import UserError, close_match
 
 ID_COLUMNS = ("scenario", "point", "replication", "seed", "year", "town", "zone")
 PAIR_KEYS = ("point", "replication")
@@ -56,8 +56,9 @@ def _select(frame: pd.DataFrame, metrics: Sequence[str] | None,
     metrics = list(metrics) if metrics else metric_columns(frame)
     missing = [m for m in metrics if m not in frame.columns]
     if missing:
-        raise UserError("unknown metric", value=missing[0],
-                        expected="one of " + ", ".join(metric_columns(frame)))
+        names = metric_columns(frame)
+        raise UserError(f"unknown metric{close_match(missing[0], names)}", value=missing[0],
+                        expected="one of " + ", ".join(names))
     if years:
         frame = frame[frame["year"].isin(list(years))]
     return frame, metrics
@@ -642,6 +643,51 @@ def load_targets(selection: Sequence[str] | str = "all") -> pd.DataFrame | None:
     return targets.loc[list(selection)]
 
 
+def consolidated_runs(root: str | Path) -> int:
+    """How many runs ``district.parquet`` holds (distinct scenario, point, replication)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from simxh.store import read_table, unreadable_table
+
+    path = Path(root) / "district.parquet"
+    try:
+        names = set(pq.read_schema(path).names)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise unreadable_table(path, exc) from None
+    keys = [k for k in ("scenario", *PAIR_KEYS) if k in names]
+    return int(len(read_table(path, columns=keys).drop_duplicates()))
+
+
+def check_arguments(district: pd.DataFrame, all_metrics: Sequence[str], *,
+                    metrics: Sequence[str] | None, years: Sequence[int] | None,
+                    reference: str | None, outputs: Sequence[str] = (),
+                    file: str | Path | None = None) -> None:
+    """Refuse a ``--reference``, ``--year`` or ``--metric`` (or an experiment output) that is
+    not in the results, naming it and listing the valid ones (with a did-you-mean), before
+    any table is computed."""
+    scenarios = [str(s) for s in dict.fromkeys(district["scenario"])]
+    if reference is not None and reference not in scenarios:
+        raise UserError(f"no such scenario in the results{close_match(reference, scenarios)}",
+                        key="--reference", value=reference,
+                        expected="one of " + ", ".join(scenarios))
+    available = sorted(int(y) for y in district["year"].unique())
+    for year in years or ():
+        if year not in available:
+            raise UserError("year not in the results", key="--year", value=year,
+                            expected="one of " + ", ".join(map(str, available)))
+    for metric in metrics or ():
+        if metric not in all_metrics:
+            raise UserError(f"unknown metric{close_match(metric, all_metrics)}", key="--metric",
+                            value=metric, expected="one of " + ", ".join(all_metrics))
+    if not metrics:
+        for i, metric in enumerate(outputs):
+            if metric not in all_metrics:
+                raise UserError(f"unknown output{close_match(metric, all_metrics)}", file=file,
+                                key=f"experiment.outputs[{i}]", value=metric,
+                                expected="one of " + ", ".join(all_metrics))
+
+
 def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
             years: Sequence[int] | None = None, reference: str | None = None,
             confidence: float = 0.95, targets: pd.DataFrame | None | str = "auto",
@@ -681,6 +727,8 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
     design_cols = [c for c in points.columns if c != "point"]
     drawn_cols = [u.key for u in experiment.replication_uncertainties]
     all_metrics = metric_columns(district, design_cols + drawn_cols)
+    check_arguments(district, all_metrics, metrics=metrics, years=years, reference=reference,
+                    outputs=experiment.outputs, file=experiment.file or store.manifest_path)
     metrics = list(metrics or experiment.outputs or all_metrics)
     years = list(years or experiment.years or sorted(district["year"].unique().tolist()))
     reference = reference or manifest.get("reference") or experiment.reference.name

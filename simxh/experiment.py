@@ -30,7 +30,7 @@ from simxh.config import (
     read_toml,
     resolve_config_path,
 )
-from simxh.errors import ConfigError
+from simxh.errors import ConfigError, close_match, similar_file
 
 DESIGN_KINDS = ("none", "factorial", "lhs", "sobol", "morris", "saltelli")
 DISTRIBUTIONS = ("uniform", "loguniform", "normal", "triangular")
@@ -41,7 +41,10 @@ scenario and design point of that replication: common random numbers)."""
 
 _TOP_KEYS = ("experiment", "scenarios", "design", "uncertainties", "adaptive")
 _EXPERIMENT_KEYS = ("name", "description", "seed", "replications", "end_year", "outputs",
-                    "years", "targets", "reference", "tables")
+                    "years", "targets", "reference", "tables", "fail_fast")
+FAIL_FAST = 3
+"""A sweep stops when its first this many runs all fail with the same error (``fail_fast`` in
+``[experiment]``, ``simxh run --fail-fast N``; 0 never stops)."""
 _TABLES = ("district", "towns", "villages")
 _SCENARIO_KEYS = ("name", "config", "reference", "set", "description")
 _DESIGN_KEYS = ("kind", "samples", "levels", "second_order", "seed")
@@ -140,6 +143,8 @@ class Experiment:
     file_sha256: str = ""
     tables: tuple[str, ...] = ("district", "towns", "villages")
     """The tables each run writes: district and towns always, villages unless left out."""
+    fail_fast: int = FAIL_FAST
+    """Stop the sweep when its first ``fail_fast`` runs all fail with the same error (0: never)."""
 
     @property
     def reference(self) -> Scenario:
@@ -174,7 +179,7 @@ class Experiment:
         a store can be extended with more replications) and the adaptive rule."""
         data = self.spec()
         for key in ("replications", "adaptive", "file", "file_sha256", "description",
-                    "outputs", "years", "targets", "tables"):
+                    "outputs", "years", "targets", "tables", "fail_fast"):
             data.pop(key, None)
         for unc in data.get("uncertainties", []):
             # added with per-replication draws: an older store (every uncertainty a design
@@ -346,10 +351,15 @@ def load_experiment(path: str | Path, *, seed: int | None = None,
     if not {"district", "towns"} <= set(tables):
         raise ck.fail("missing table", "experiment.tables", list(tables),
                       "a list with 'district' and 'towns' (and 'villages' unless left out)")
+    fail_fast = ck.integer(exp.get("fail_fast", FAIL_FAST), "experiment.fail_fast", 0, 100_000)
     scenarios = _scenarios(data, exp, ck, p)
     uncertainties = _uncertainties(data, ck, p)
     design = _design(data, ck, uncertainties)
     adaptive = _adaptive(data, ck, end_year)
+    for i, output in enumerate(outputs):
+        check_output(output, ck.file, f"experiment.outputs[{i}]")
+    if adaptive is not None:
+        check_output(adaptive.metric, ck.file, "adaptive.metric")
 
     experiment = Experiment(
         name=name, file=str(p), seed=file_seed if seed is None else seed,
@@ -357,12 +367,25 @@ def load_experiment(path: str | Path, *, seed: int | None = None,
         scenarios=scenarios, description=str(exp.get("description", "")), end_year=end_year,
         outputs=outputs, years=years, targets=targets, design=design,
         uncertainties=uncertainties, adaptive=adaptive, file_sha256=_sha256(p),
-        tables=tables)
+        tables=tables, fail_fast=fail_fast)
     if overrides:
         experiment = _apply_global_overrides(experiment, overrides)
     if validate_configs:
         validate_experiment_configs(experiment)
     return experiment
+
+
+def check_output(name: str, file: str | Path | None, key: str) -> None:
+    """Refuse a name that is not a district output (a column ``compare`` can analyse), with a
+    did-you-mean, or with the list of outputs when none is close."""
+    from simxh.reporters import DISTRICT_REPORTERS
+
+    if name in DISTRICT_REPORTERS:
+        return
+    hint = close_match(name, DISTRICT_REPORTERS)
+    raise ConfigError(f"unknown output{hint}", file=file, key=key, value=name,
+                      expected="a district output column" if hint else
+                      "one of " + ", ".join(DISTRICT_REPORTERS))
 
 
 def _scenarios(data: dict[str, Any], exp: dict[str, Any], ck: _Checker,
@@ -390,7 +413,8 @@ def _scenarios(data: dict[str, Any], exp: dict[str, Any], ck: _Checker,
             config_path = resolve_config_path(ck.string(config, f"{key}.config"),
                                               file=path, key=f"{key}.config")
             if not config_path.is_file():
-                raise ck.fail("config file not found", f"{key}.config", config,
+                raise ck.fail(f"config file not found{similar_file(config_path)}",
+                              f"{key}.config", config,
                               f"an existing file (looked for {config_path})")
             config = str(config_path.resolve())
         sets = ck.table(item.get("set", {}), f"{key}.set")
@@ -616,11 +640,8 @@ def validate_experiment_configs(experiment: Experiment) -> dict[str, Any]:
                               key=exc.key, value=exc.value, expected=exc.expected,
                               has_value=exc.has_value) from None
         resolved[scenario.name] = cfg
-        for u in experiment.uncertainties:
-            probes = u.values if u.values is not None else (u.low, u.high)
+        for u, probes in _probe_values(experiment).items():
             for value in probes:
-                if u.integer and value is not None:
-                    value = round(value)
                 try:
                     probe = cfg.with_overrides({u.key: value})
                     _check_references(probe, regions, {u.key: value}, where)
@@ -629,6 +650,29 @@ def validate_experiment_configs(experiment: Experiment) -> dict[str, Any]:
                                       key=exc.key, value=exc.value, expected=exc.expected,
                                       has_value=exc.has_value) from None
     return resolved
+
+
+def _probe_values(experiment: Experiment) -> dict[Uncertainty, list[Any]]:
+    """Each uncertainty's extreme values as a run receives them: a range mapped by the design's
+    own quantile function (rounded and typed for ``integer``) and, for the design's factors,
+    passed through the design-point table and :func:`simxh.design.point_overrides`, as the
+    runner does (a typed factor that a run would refuse is refused here)."""
+    import pandas as pd
+
+    from simxh.design import from_unit, point_overrides
+
+    out: dict[Uncertainty, list[Any]] = {}
+    ranged = [u for u in experiment.uncertainties if u.values is None]
+    edges = {u: list(from_unit(u, [0.0, 1.0])) for u in ranged}
+    table = pd.DataFrame({u.key: edges[u] for u in ranged if not u.per_replication})
+    for u in experiment.uncertainties:
+        if u.values is not None:
+            out[u] = list(u.values)
+        elif u.per_replication:
+            out[u] = edges[u]
+        else:
+            out[u] = [point_overrides(table, i)[u.key] for i in range(len(table))]
+    return out
 
 
 def _check_references(cfg: Any, regions: dict[str, Any], overrides: Mapping[str, Any],
@@ -669,7 +713,7 @@ def experiment_for_config(config: str | Path | None, *, seed: int = 0, replicati
     path = Path(config) if config is not None else None
     stem = path.stem if path is not None else "baseline"
     if path is not None and not path.is_file():
-        raise ConfigError("file not found", file=path)
+        raise ConfigError(f"file not found{similar_file(path)}", file=path)
     end_year = pairs.get("run.end_year")
     experiment = Experiment(
         name=name or stem, file=None, seed=seed, replications=replications,

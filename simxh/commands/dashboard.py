@@ -8,7 +8,8 @@ import os
 import socket
 import sys
 
-from simxh.errors import UserError
+from simxh.config import override_argument
+from simxh.errors import UserError, similar_file
 
 HOST = "127.0.0.1"  # never another interface: the dashboard has no authentication
 DEFAULT_PORT = 8765
@@ -29,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"port on 127.0.0.1 (default {DEFAULT_PORT})")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="label language")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="the model's seed")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+    p.add_argument("--set", type=override_argument, dest="overrides", action="append",
+                   default=[], metavar="KEY=VALUE",
                    help="override a config value (dotted key)")
     p.set_defaults(func=handle)
 
@@ -73,8 +75,8 @@ def handle(args: argparse.Namespace) -> int:
     from simxh.config import load_config
 
     if args.config is not None and not os.path.isfile(args.config):
-        raise UserError("config file not found", file=args.config, expected="a config file "
-                        "(configs/*.toml)")
+        raise UserError(f"config file not found{similar_file(args.config)}", file=args.config,
+                        expected="a config file (configs/*.toml)")
     load_config(args.config, args.overrides)  # a bad config stops here, with one line
     port = check_port(args.port)
     try:

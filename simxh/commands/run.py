@@ -8,7 +8,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from simxh.errors import UserError
+from simxh.config import override_argument
+from simxh.errors import UserError, similar_file
 
 DEFAULT_RESULTS = Path("results")
 
@@ -46,7 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, metavar="S", help="experiment seed (replaces the file's)")
     p.add_argument("--replications", type=int, metavar="N", help="replications per scenario "
                    "and design point (replaces the file's)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+    p.add_argument("--set", type=override_argument, dest="overrides", action="append",
+                   default=[], metavar="KEY=VALUE",
                    help="override a config value in every scenario (dotted key)")
     p.add_argument("--until-width", metavar="METRIC:YEAR:WIDTH", help="add replications until "
                    "the paired-difference interval of METRIC at YEAR is narrower than WIDTH for "
@@ -88,7 +90,8 @@ def load(args: argparse.Namespace):
 
     path = Path(args.file)
     if not path.is_file():
-        raise UserError("file not found", file=path, expected="an experiment or config file")
+        raise UserError(f"file not found{similar_file(path)}", file=path,
+                        expected="an experiment or config file")
     limits = {"replications": (1, 100_000), "seed": (0, 2**63 - 1)}
     for name, (lo, hi) in limits.items():
         value = getattr(args, name)
