@@ -199,6 +199,67 @@ class Experiment:
         return _replace(self, replications=replications)
 
 
+def describe_changes(old: Mapping[str, Any], experiment: Experiment,
+                     configs: Mapping[str, Any]) -> str:
+    """What makes the runs of ``experiment`` (with its resolved ``configs``) differ from those
+    a results folder's manifest ``old`` records, for the "holds results of another setup"
+    message: the first few changed settings, e.g. ``attraction.effort 1.0 → 2 (every
+    scenario)``; '' when the experiments' names differ or nothing is found."""
+    spec = experiment.spec()
+    before = old.get("experiment") if isinstance(old.get("experiment"), Mapping) else {}
+    old_spec = before.get("spec") if isinstance(before.get("spec"), Mapping) else {}
+    if not old_spec or old_spec.get("name") != spec["name"]:
+        return ""
+    changes: list[str] = []
+    if old_spec.get("seed") != spec["seed"]:
+        changes.append(f"seed {old_spec.get('seed')} → {spec['seed']}")
+    names = [s["name"] for s in spec["scenarios"]]
+    old_names = [s.get("name") for s in old_spec.get("scenarios") or [] if isinstance(s, Mapping)]
+    if old_names != names:
+        changes.append(f"scenarios {', '.join(map(str, old_names))} → {', '.join(names)}")
+    for key in ("design", "uncertainties"):
+        if json.dumps(old_spec.get(key), sort_keys=True) != json.dumps(spec.get(key),
+                                                                       sort_keys=True):
+            changes.append(f"the {key}")
+    old_configs = old.get("configs") if isinstance(old.get("configs"), Mapping) else {}
+    changed: dict[str, list[tuple[str, str, str]]] = {}  # key → (scenario, was, now)
+    for name, cfg in configs.items():
+        was = (old_configs.get(name) or {}).get("resolved")
+        if not isinstance(was, Mapping):
+            continue
+        a = _flatten(was)
+        b = _flatten(json.loads(json.dumps(cfg.to_dict(), default=str)))
+        for key in sorted(set(a) | set(b)):
+            if a.get(key, _UNSET) != b.get(key, _UNSET):
+                changed.setdefault(key, []).append(
+                    (name, _shown(a.get(key, _UNSET)), _shown(b.get(key, _UNSET))))
+    for key, rows in changed.items():
+        nows = list(dict.fromkeys(now for _, _, now in rows))
+        wases = " or ".join(dict.fromkeys(was for _, was, _ in rows))
+        scope = "every scenario" if len(rows) == len(configs) > 1 else \
+            "scenario " + ", ".join(name for name, _, _ in rows)
+        if len(nows) == 1:
+            changes.append(f"{key} {wases} → {nows[0]} ({scope})")
+        else:
+            changes += [f"{key} {was} → {now} (scenario {name})" for name, was, now in rows]
+    if not changes:
+        return ""
+    shown = "; ".join(changes[:3])
+    return shown + (f"; and {len(changes) - 3} more" if len(changes) > 3 else "")
+
+
+_UNSET = object()
+
+
+def _shown(value: Any) -> str:
+    return "unset" if value is _UNSET else _short(value)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _replace(obj: Any, **changes: Any) -> Any:
     from dataclasses import replace
 
