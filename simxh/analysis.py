@@ -773,7 +773,8 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
         meta = {"confidence": confidence, "reference": reference,
                 "uncertainty_sources": uncertainty_sources(manifest),
                 "metrics": metrics, "years": [int(y) for y in years],
-                "tables": sorted(f"{name}.csv" for name in tables)}
+                "tables": sorted(f"{name}.csv" for name in tables),
+                "built_from": _built_from(district, manifest)}
         if "cost_effectiveness" in tables:
             meta["cost_effectiveness"] = {
                 "discount_rate": discount_rate, "discount_rate_source": DISCOUNT_RATE_SOURCE,
@@ -794,6 +795,71 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
 
 
 SUMMARY_METADATA = "metadata.json"
+
+
+def _built_from(district: pd.DataFrame, manifest: dict[str, Any]) -> dict[str, Any]:
+    """What a summary is computed from: the runs in district.parquet and the replications."""
+    keys = [k for k in ("scenario", *PAIR_KEYS) if k in district.columns]
+    return {"runs": int(len(district[keys].drop_duplicates())),
+            "replications": manifest.get("replications")}
+
+
+def stale_summary(root: str | Path) -> str:
+    """Why ``DIR/summary`` no longer describes the runs, or '' (it does, or there is none):
+    the runs in district.parquet or the replications differ from those it was built from
+    (``built_from`` in its metadata), or district.parquet is newer than it. Raises a
+    UserError when finished runs are not consolidated yet (an interrupted run): a summary
+    rebuilt from district.parquet would still leave them out."""
+    from simxh.commands.status import status
+
+    root = Path(root)
+    summary, district = root / "summary", root / "district.parquet"
+    tables = sorted(summary.glob("*.csv")) if summary.is_dir() else []
+    if not tables or not district.is_file():
+        return ""
+    info = status(root, check_files=False)
+    runs = consolidated_runs(root)
+    if runs != info["done"]:
+        file = (info["manifest"].get("experiment") or {}).get("file") or "FILE"
+        raise UserError(f"{info['done']} runs are finished but district.parquet holds {runs} "
+                        f"(an interrupted or running 'simxh run'?)", file=root,
+                        expected=f"consolidated tables: finish with simxh run {file} --out "
+                        f"{root} --resume")
+    meta_path = summary / SUMMARY_METADATA
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = {}
+    built = meta.get("built_from") if isinstance(meta, dict) else None
+    reps = info["manifest"].get("replications")
+    if isinstance(built, dict) and (built.get("runs"), built.get("replications")) != (runs, reps):
+        return (f"summary/ was built from {built.get('runs')} runs "
+                f"({built.get('replications')} replications); the results now hold {runs} "
+                f"runs ({reps} replications)")
+    made = meta_path.stat().st_mtime_ns if meta_path.is_file() else \
+        min(p.stat().st_mtime_ns for p in tables)
+    if district.stat().st_mtime_ns > made:
+        return "the runs (district.parquet) are newer than summary/"
+    return ""
+
+
+def refresh_summary(root: str | Path) -> str:
+    """Rebuild a stale ``DIR/summary`` (:func:`stale_summary`) with the options it was made
+    with (confidence, reference, metrics, years, discount rate); returns why, or ''."""
+    reason = stale_summary(root)
+    if not reason:
+        return ""
+    try:
+        meta = json.loads((Path(root) / "summary" / SUMMARY_METADATA).read_text(
+            encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = {}
+    meta = meta if isinstance(meta, dict) else {}
+    rate = (meta.get("cost_effectiveness") or {}).get("discount_rate", DEFAULT_DISCOUNT_RATE)
+    compare(root, metrics=meta.get("metrics") or None, years=meta.get("years") or None,
+            reference=meta.get("reference") or None,
+            confidence=float(meta.get("confidence", 0.95)), discount_rate=float(rate))
+    return reason
 CSV_ENCODING = "utf-8-sig"
 """CSV files simxh writes: UTF-8 with a byte-order mark, so Excel reads the Chinese text."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from simxh.errors import UserError
 
@@ -26,8 +27,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     if not args.xlsx:
         raise UserError("no export format chosen", expected="--xlsx")
+    from simxh.analysis import refresh_summary
     from simxh.report.export import export_xlsx
 
+    reason = refresh_summary(args.dir) if (Path(args.dir) / "summary").is_dir() else ""
+    if reason:
+        print(f"summary/ rebuilt ({reason})", flush=True)
     path, sheets = export_xlsx(args.dir, args.out)
     print(f"{len(sheets)} sheets ({', '.join(sheets)}) → {path}")
     return 0

@@ -57,6 +57,11 @@ def handle(args: argparse.Namespace) -> int:
         run_audits(args.dir, names, seeds=args.audit_seeds,
                    keep_reference=bool(args.scenarios and not args.audit),
                    echo=lambda line: print(line, flush=True))
+    from simxh.analysis import refresh_summary
+
+    reason = refresh_summary(args.dir)
+    if reason:
+        print(f"summary/ rebuilt ({reason})", flush=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FontFallbackWarning)
         report = write_report(args.dir, lang=args.lang, formats=args.formats.split(","),
