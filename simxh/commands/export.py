@@ -16,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "differences, targets, equity, sensitivity), one per figure data CSV of DIR/figures, "
         "and an 'about' sheet (confidence level, uncertainty sources, units). Headers carry "
         "units. Needs openpyxl (pip install 'simxh[excel]'). Run 'simxh compare DIR' (and "
-        "'simxh report DIR' for the figure data) first.",
+        "'simxh report DIR' for the figure data) first; a summary older than the runs is "
+        "rebuilt.",
     )
     p.add_argument("dir", metavar="DIR", help="results directory written by 'simxh run'")
     p.add_argument("--xlsx", action="store_true", help="write an Excel workbook (.xlsx)")
