@@ -474,18 +474,6 @@ def parse_override(text: str) -> tuple[str, Any]:
     return key, value
 
 
-def override_argument(text: str) -> str:
-    """argparse ``type`` of ``--set``: ``KEY=VALUE`` in one argument. ``--set a.b 2`` (a space
-    for the ``=``) is named as such, instead of argparse's "unrecognized arguments: 2"."""
-    import argparse
-
-    if "=" not in text:
-        raise argparse.ArgumentTypeError(
-            f"no '=' in {text!r}; expected the form --set KEY=VALUE in one argument, e.g. "
-            f"--set {text or 'run.end_year'}=VALUE")
-    return text
-
-
 def overrides_to_tree(overrides: Mapping[str, Any] | Iterable[str] | None) -> dict[str, Any]:
     """Dotted overrides (a mapping or ``key=value`` strings) as a nested dict."""
     if not overrides:

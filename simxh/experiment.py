@@ -701,7 +701,7 @@ def validate_experiment_configs(experiment: Experiment) -> dict[str, Any]:
                               key=exc.key, value=exc.value, expected=exc.expected,
                               has_value=exc.has_value) from None
         resolved[scenario.name] = cfg
-        for u, probes in _probe_values(experiment).items():
+        for u, probes in _probe_values(experiment):
             for value in probes:
                 try:
                     probe = cfg.with_overrides({u.key: value})
@@ -713,7 +713,7 @@ def validate_experiment_configs(experiment: Experiment) -> dict[str, Any]:
     return resolved
 
 
-def _probe_values(experiment: Experiment) -> dict[Uncertainty, list[Any]]:
+def _probe_values(experiment: Experiment) -> list[tuple[Uncertainty, list[Any]]]:
     """Each uncertainty's extreme values as a run receives them: a range mapped by the design's
     own quantile function (rounded and typed for ``integer``) and, for the design's factors,
     passed through the design-point table and :func:`simxh.design.point_overrides`, as the
@@ -722,17 +722,17 @@ def _probe_values(experiment: Experiment) -> dict[Uncertainty, list[Any]]:
 
     from simxh.design import from_unit, point_overrides
 
-    out: dict[Uncertainty, list[Any]] = {}
+    out: list[tuple[Uncertainty, list[Any]]] = []
     ranged = [u for u in experiment.uncertainties if u.values is None]
-    edges = {u: list(from_unit(u, [0.0, 1.0])) for u in ranged}
-    table = pd.DataFrame({u.key: edges[u] for u in ranged if not u.per_replication})
+    edges = {u.key: list(from_unit(u, [0.0, 1.0])) for u in ranged}
+    table = pd.DataFrame({u.key: edges[u.key] for u in ranged if not u.per_replication})
     for u in experiment.uncertainties:
         if u.values is not None:
-            out[u] = list(u.values)
+            out.append((u, list(u.values)))
         elif u.per_replication:
-            out[u] = edges[u]
+            out.append((u, edges[u.key]))
         else:
-            out[u] = [point_overrides(table, i)[u.key] for i in range(len(table))]
+            out.append((u, [point_overrides(table, i)[u.key] for i in range(len(table))]))
     return out
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simxh.config import override_argument
 from simxh.errors import UserError
 
 
@@ -38,8 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--predictive", type=int, default=40, metavar="N",
                    help="posterior predictive runs for fit.csv (default 40)")
     p.add_argument("--seed", type=int, default=20151231, help="seed of the ABC proposals")
-    p.add_argument("--set", type=override_argument, action="append", default=[],
-                   metavar="KEY=VALUE",
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config key for every simulation")
     p.set_defaults(func=handle)
 

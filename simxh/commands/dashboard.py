@@ -8,7 +8,6 @@ import os
 import socket
 import sys
 
-from simxh.config import override_argument
 from simxh.errors import UserError, similar_file
 
 HOST = "127.0.0.1"  # never another interface: the dashboard has no authentication
@@ -30,8 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"port on 127.0.0.1 (default {DEFAULT_PORT})")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="label language")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="the model's seed")
-    p.add_argument("--set", type=override_argument, dest="overrides", action="append",
-                   default=[], metavar="KEY=VALUE",
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value (dotted key)")
     p.set_defaults(func=handle)
 

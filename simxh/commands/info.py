@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from simxh.config import load_config, override_argument
+from simxh.config import load_config
 from simxh.region import Region, build_region
 
 SAMPLE_TRIPS = (("huicheng", "jiangmen_core"), ("huicheng", "guangzhou"), ("huicheng", "shenzhen"),
@@ -26,8 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--params", action="store_true",
                    help="list every config parameter: value, unit, range, status, source")
     p.add_argument("config", nargs="?", metavar="CONFIG", help="config file (default: baseline)")
-    p.add_argument("--set", type=override_argument, dest="overrides", action="append",
-                   default=[], metavar="KEY=VALUE",
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value (dotted key)")
     p.set_defaults(func=handle)
 

@@ -8,7 +8,6 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from simxh.config import override_argument
 from simxh.errors import UserError, similar_file
 
 DEFAULT_RESULTS = Path("results")
@@ -47,8 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, metavar="S", help="experiment seed (replaces the file's)")
     p.add_argument("--replications", type=int, metavar="N", help="replications per scenario "
                    "and design point (replaces the file's)")
-    p.add_argument("--set", type=override_argument, dest="overrides", action="append",
-                   default=[], metavar="KEY=VALUE",
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value in every scenario (dotted key)")
     p.add_argument("--fail-fast", type=int, metavar="N", help="stop the sweep when its first N "
                    "runs all fail with the same error (default: the experiment's fail_fast, "
@@ -97,7 +95,7 @@ def load(args: argparse.Namespace):
                         expected="an experiment or config file")
     limits = {"replications": (1, 100_000), "seed": (0, 2**63 - 1), "fail_fast": (0, 100_000)}
     for name, (lo, hi) in limits.items():
-        value = getattr(args, name)
+        value = getattr(args, name, None)
         if value is not None and not lo <= value <= hi:
             raise UserError("out of range", key=f"--{name.replace('_', '-')}", value=value,
                             expected=f"an integer in [{lo}, {hi}]")
@@ -108,7 +106,7 @@ def load(args: argparse.Namespace):
         experiment = experiment_for_config(path, seed=args.seed or 0,
                                            replications=args.replications or 1,
                                            overrides=args.overrides)
-    if args.fail_fast is not None:
+    if getattr(args, "fail_fast", None) is not None:
         experiment = replace(experiment, fail_fast=args.fail_fast)
     if args.until_width:
         experiment = replace(experiment, adaptive=parse_until(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simxh.config import SET_SOURCE, load_config, override_argument, read_toml
+from simxh.config import SET_SOURCE, load_config, read_toml
 from simxh.errors import EXIT_USER_ERROR, ConfigError
 from simxh.region import build_region
 
@@ -20,8 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "first bad file with a message naming the file, key, value and what was expected.",
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="TOML config or experiment files")
-    p.add_argument("--set", type=override_argument, dest="overrides", action="append",
-                   default=[], metavar="KEY=VALUE",
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value (dotted key), validated the same way")
     p.set_defaults(func=handle)
 
