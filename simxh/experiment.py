@@ -224,7 +224,8 @@ def describe_changes(old: Mapping[str, Any], experiment: Experiment,
     old_configs = old.get("configs") if isinstance(old.get("configs"), Mapping) else {}
     changed: dict[str, list[tuple[str, str, str]]] = {}  # key → (scenario, was, now)
     for name, cfg in configs.items():
-        was = (old_configs.get(name) or {}).get("resolved")
+        entry = old_configs.get(name)
+        was = entry.get("resolved") if isinstance(entry, Mapping) else None
         if not isinstance(was, Mapping):
             continue
         a = _flatten(was)
