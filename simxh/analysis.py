@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simxh.errors import UserError
+from simxh.errors import UserError, close_match
 
 ID_COLUMNS = ("scenario", "point", "replication", "seed", "year", "town", "zone")
 POINT = "point"
@@ -77,8 +77,9 @@ def _select(frame: pd.DataFrame, metrics: Sequence[str] | None,
     metrics = list(metrics) if metrics else metric_columns(frame)
     missing = [m for m in metrics if m not in frame.columns]
     if missing:
-        raise UserError("unknown metric", value=missing[0],
-                        expected="one of " + ", ".join(metric_columns(frame)))
+        names = metric_columns(frame)
+        raise UserError(f"unknown metric{close_match(missing[0], names)}", value=missing[0],
+                        expected="one of " + ", ".join(names))
     if years:
         frame = frame[frame["year"].isin(list(years))]
     return frame, metrics
@@ -744,6 +745,51 @@ def load_targets(selection: Sequence[str] | str = "all") -> pd.DataFrame | None:
     return targets.loc[list(selection)]
 
 
+def consolidated_runs(root: str | Path) -> int:
+    """How many runs ``district.parquet`` holds (distinct scenario, point, replication)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from simxh.store import read_table, unreadable_table
+
+    path = Path(root) / "district.parquet"
+    try:
+        names = set(pq.read_schema(path).names)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise unreadable_table(path, exc) from None
+    keys = [k for k in ("scenario", *PAIR_KEYS) if k in names]
+    return int(len(read_table(path, columns=keys).drop_duplicates()))
+
+
+def check_arguments(district: pd.DataFrame, all_metrics: Sequence[str], *,
+                    metrics: Sequence[str] | None, years: Sequence[int] | None,
+                    reference: str | None, outputs: Sequence[str] = (),
+                    file: str | Path | None = None) -> None:
+    """Refuse a ``--reference``, ``--year`` or ``--metric`` (or an experiment output) that is
+    not in the results, naming it and listing the valid ones (with a did-you-mean), before
+    any table is computed."""
+    scenarios = [str(s) for s in dict.fromkeys(district["scenario"])]
+    if reference is not None and reference not in scenarios:
+        raise UserError(f"no such scenario in the results{close_match(reference, scenarios)}",
+                        key="--reference", value=reference,
+                        expected="one of " + ", ".join(scenarios))
+    available = sorted(int(y) for y in district["year"].unique())
+    for year in years or ():
+        if year not in available:
+            raise UserError("year not in the results", key="--year", value=year,
+                            expected="one of " + ", ".join(map(str, available)))
+    for metric in metrics or ():
+        if metric not in all_metrics:
+            raise UserError(f"unknown metric{close_match(metric, all_metrics)}", key="--metric",
+                            value=metric, expected="one of " + ", ".join(all_metrics))
+    if not metrics:
+        for i, metric in enumerate(outputs):
+            if metric not in all_metrics:
+                raise UserError(f"unknown output{close_match(metric, all_metrics)}", file=file,
+                                key=f"experiment.outputs[{i}]", value=metric,
+                                expected="one of " + ", ".join(all_metrics))
+
+
 def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
             years: Sequence[int] | None = None, reference: str | None = None,
             confidence: float = 0.95, targets: pd.DataFrame | None | str = "auto",
@@ -783,6 +829,8 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
     design_cols = [c for c in points.columns if c != "point"]
     drawn_cols = [u.key for u in experiment.replication_uncertainties]
     all_metrics = metric_columns(district, design_cols + drawn_cols)
+    check_arguments(district, all_metrics, metrics=metrics, years=years, reference=reference,
+                    outputs=experiment.outputs, file=experiment.file or store.manifest_path)
     metrics = list(metrics or experiment.outputs or all_metrics)
     years = list(years or experiment.years or sorted(district["year"].unique().tolist()))
     reference = reference or manifest.get("reference") or experiment.reference.name
@@ -835,7 +883,8 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
         meta = {"confidence": confidence, "reference": reference,
                 "uncertainty_sources": uncertainty_sources(manifest),
                 "metrics": metrics, "years": [int(y) for y in years],
-                "tables": sorted(f"{name}.csv" for name in tables)}
+                "tables": sorted(f"{name}.csv" for name in tables),
+                "built_from": _built_from(district, manifest)}
         if design_cols:
             meta["design"] = {
                 "points": int(len(points)), "factors": design_cols,
@@ -865,6 +914,71 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
 
 
 SUMMARY_METADATA = "metadata.json"
+
+
+def _built_from(district: pd.DataFrame, manifest: dict[str, Any]) -> dict[str, Any]:
+    """What a summary is computed from: the runs in district.parquet and the replications."""
+    keys = [k for k in ("scenario", *PAIR_KEYS) if k in district.columns]
+    return {"runs": int(len(district[keys].drop_duplicates())),
+            "replications": manifest.get("replications")}
+
+
+def stale_summary(root: str | Path) -> str:
+    """Why ``DIR/summary`` no longer describes the runs, or '' (it does, or there is none):
+    the runs in district.parquet or the replications differ from those it was built from
+    (``built_from`` in its metadata), or district.parquet is newer than it. Raises a
+    UserError when finished runs are not consolidated yet (an interrupted run): a summary
+    rebuilt from district.parquet would still leave them out."""
+    from simxh.commands.status import status
+
+    root = Path(root)
+    summary, district = root / "summary", root / "district.parquet"
+    tables = sorted(summary.glob("*.csv")) if summary.is_dir() else []
+    if not tables or not district.is_file():
+        return ""
+    info = status(root, check_files=False)
+    runs = consolidated_runs(root)
+    if runs != info["done"]:
+        file = (info["manifest"].get("experiment") or {}).get("file") or "FILE"
+        raise UserError(f"{info['done']} runs are finished but district.parquet holds {runs} "
+                        f"(an interrupted or running 'simxh run'?)", file=root,
+                        expected=f"consolidated tables: finish with simxh run {file} --out "
+                        f"{root} --resume")
+    meta_path = summary / SUMMARY_METADATA
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = {}
+    built = meta.get("built_from") if isinstance(meta, dict) else None
+    reps = info["manifest"].get("replications")
+    if isinstance(built, dict) and (built.get("runs"), built.get("replications")) != (runs, reps):
+        return (f"summary/ was built from {built.get('runs')} runs "
+                f"({built.get('replications')} replications); the results now hold {runs} "
+                f"runs ({reps} replications)")
+    made = meta_path.stat().st_mtime_ns if meta_path.is_file() else \
+        min(p.stat().st_mtime_ns for p in tables)
+    if district.stat().st_mtime_ns > made:
+        return "the runs (district.parquet) are newer than summary/"
+    return ""
+
+
+def refresh_summary(root: str | Path) -> str:
+    """Rebuild a stale ``DIR/summary`` (:func:`stale_summary`) with the options it was made
+    with (confidence, reference, metrics, years, discount rate); returns why, or ''."""
+    reason = stale_summary(root)
+    if not reason:
+        return ""
+    try:
+        meta = json.loads((Path(root) / "summary" / SUMMARY_METADATA).read_text(
+            encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = {}
+    meta = meta if isinstance(meta, dict) else {}
+    rate = (meta.get("cost_effectiveness") or {}).get("discount_rate", DEFAULT_DISCOUNT_RATE)
+    compare(root, metrics=meta.get("metrics") or None, years=meta.get("years") or None,
+            reference=meta.get("reference") or None,
+            confidence=float(meta.get("confidence", 0.95)), discount_rate=float(rate))
+    return reason
 CSV_ENCODING = "utf-8-sig"
 """CSV files simxh writes: UTF-8 with a byte-order mark, so Excel reads the Chinese text."""
 

@@ -84,8 +84,33 @@ def _stdout_to_devnull() -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
+def _check_set_options(argv: list[str]) -> None:
+    """``--set KEY=VALUE`` is one argument: ``--set a.b 2`` (a space for the ``=``) is refused
+    naming that form, before argparse would say only "unrecognized arguments: 2"."""
+    for i, token in enumerate(argv):
+        if token == "--":
+            return
+        if token == "--set" and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif token.startswith("--set="):
+            value = token[len("--set="):]
+        else:
+            continue
+        if "=" not in value:
+            raise UserError("no '=' in the override", key="--set", value=value,
+                            expected=f"the form --set KEY=VALUE in one argument, e.g. --set "
+                            f"{value or 'run.end_year'}=VALUE")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in argv if a in COMMANDS), "")
+    try:
+        _check_set_options(argv)
+    except UserError as exc:
+        print(f"simxh {command}: error: {exc}".replace("simxh : ", "simxh: "), file=sys.stderr)
+        return EXIT_USER_ERROR
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

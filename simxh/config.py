@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
-from simxh.errors import ConfigError
+from simxh.errors import ConfigError, similar_file
 
 SET_SOURCE = "--set"
 
@@ -322,7 +322,7 @@ def read_toml(path: Path) -> dict[str, Any]:
             raise ConfigError("file too large for a config or experiment file", file=path,
                               expected=f"at most {MAX_TOML_BYTES // 1_000_000} MB of TOML")
     except FileNotFoundError:
-        raise ConfigError("file not found", file=path) from None
+        raise ConfigError(f"file not found{similar_file(path)}", file=path) from None
     except IsADirectoryError:
         raise ConfigError("is a directory, not a TOML file", file=path) from None
     except OSError as exc:
@@ -451,7 +451,8 @@ def read_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict[s
                               expected="a file name relative to this file")
         parent_path = resolve_config_path(parent, file=path, key="extends")
         if not parent_path.is_file():
-            raise ConfigError("extended file not found", file=path, key="extends", value=parent,
+            raise ConfigError(f"extended file not found{similar_file(parent_path)}", file=path,
+                              key="extends", value=parent,
                               expected=f"an existing file ({parent_path})")
         merged, key_files = read_with_extends(parent_path, (*_chain, path))
     _record_files(data, str(path), key_files)

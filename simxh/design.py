@@ -127,8 +127,13 @@ def design_points(experiment: Experiment) -> pd.DataFrame:
 
 def point_overrides(points: pd.DataFrame, point: int) -> dict[str, Any]:
     """The overrides of design point ``point`` as plain Python values."""
-    row = points.loc[point]
-    return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+    # column by column: a row of a frame mixing an integer and a float factor is one float
+    # Series, which would hand the integer factor to the config as 69.0 (refused as a float)
+    out = {}
+    for key in points.columns:
+        value = points.at[point, key]
+        out[key] = value.item() if isinstance(value, np.generic) else value
+    return out
 
 
 def blank_dtypes(points: pd.DataFrame) -> dict[str, str]:

@@ -7,6 +7,8 @@ without a traceback. Everything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +106,24 @@ class NonFiniteOutput(ModelFailure):
 
     def __reduce__(self) -> tuple:  # picklable (a worker process may send it back)
         return (type(self), (self.table, self.variable, self.year, self.value, self.where))
+
+
+def close_match(word: Any, options: Iterable[Any]) -> str:
+    """' (did you mean 'x'?)' when one of ``options`` is close to ``word``, else ''."""
+    names = [str(o) for o in options]
+    close = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def similar_file(path: str | Path) -> str:
+    """' (did you mean 'dir/x.toml'?)' for a missing file when its folder holds a file of a
+    close name (the same suffix preferred), else ''."""
+    path = Path(path)
+    folder = path.parent
+    try:
+        names = sorted(p.name for p in folder.iterdir() if p.is_file())
+    except OSError:  # no such folder, or unreadable
+        return ""
+    same = [n for n in names if Path(n).suffix == path.suffix] or names
+    close = difflib.get_close_matches(path.name, same, n=1, cutoff=0.6)
+    return f" (did you mean '{folder / close[0]}'?)" if close else ""

@@ -30,7 +30,7 @@ from simxh.config import (
     read_toml,
     resolve_config_path,
 )
-from simxh.errors import ConfigError
+from simxh.errors import ConfigError, close_match, similar_file
 
 DESIGN_KINDS = ("none", "factorial", "lhs", "sobol", "morris", "saltelli")
 DISTRIBUTIONS = ("uniform", "loguniform", "normal", "triangular")
@@ -40,8 +40,11 @@ once per ``replication`` (from a named stream of the replication's seed, shared 
 scenario and design point of that replication: common random numbers)."""
 
 _TOP_KEYS = ("experiment", "scenarios", "design", "uncertainties", "adaptive")
-_EXPERIMENT_KEYS = ("name", "description", "description_zh", "seed", "replications", "end_year", "outputs",
-                    "years", "targets", "reference", "tables")
+_EXPERIMENT_KEYS = ("name", "description", "description_zh", "seed", "replications",
+                    "end_year", "outputs", "years", "targets", "reference", "tables", "fail_fast")
+FAIL_FAST = 3
+"""A sweep stops when its first this many runs all fail with the same error (``fail_fast`` in
+``[experiment]``, ``simxh run --fail-fast N``; 0 never stops)."""
 _TABLES = ("district", "towns", "villages")
 _SCENARIO_KEYS = ("name", "config", "reference", "set", "description", "description_zh",
                   "sweep")
@@ -147,6 +150,8 @@ class Experiment:
     tables: tuple[str, ...] = ("district", "towns", "villages")
     """The tables each run writes: district and towns always, villages unless left out."""
     description_zh: str = ""
+    fail_fast: int = FAIL_FAST
+    """Stop the sweep when its first ``fail_fast`` runs all fail with the same error (0: never)."""
 
     @property
     def reference(self) -> Scenario:
@@ -189,7 +194,7 @@ class Experiment:
         a store can be extended with more replications) and the adaptive rule."""
         data = self.spec()
         for key in ("replications", "adaptive", "file", "file_sha256", "description",
-                    "description_zh", "outputs", "years", "targets", "tables"):
+                    "description_zh", "outputs", "years", "targets", "tables", "fail_fast"):
             data.pop(key, None)
         for unc in data.get("uncertainties", []):
             # added with per-replication draws: an older store (every uncertainty a design
@@ -214,6 +219,68 @@ class Experiment:
 
     def with_replications(self, replications: int) -> Experiment:
         return _replace(self, replications=replications)
+
+
+def describe_changes(old: Mapping[str, Any], experiment: Experiment,
+                     configs: Mapping[str, Any]) -> str:
+    """What makes the runs of ``experiment`` (with its resolved ``configs``) differ from those
+    a results folder's manifest ``old`` records, for the "holds results of another setup"
+    message: the first few changed settings, e.g. ``attraction.effort 1.0 → 2 (every
+    scenario)``; '' when the experiments' names differ or nothing is found."""
+    spec = experiment.spec()
+    before = old.get("experiment") if isinstance(old.get("experiment"), Mapping) else {}
+    old_spec = before.get("spec") if isinstance(before.get("spec"), Mapping) else {}
+    if not old_spec or old_spec.get("name") != spec["name"]:
+        return ""
+    changes: list[str] = []
+    if old_spec.get("seed") != spec["seed"]:
+        changes.append(f"seed {old_spec.get('seed')} → {spec['seed']}")
+    names = [s["name"] for s in spec["scenarios"]]
+    old_names = [s.get("name") for s in old_spec.get("scenarios") or [] if isinstance(s, Mapping)]
+    if old_names != names:
+        changes.append(f"scenarios {', '.join(map(str, old_names))} → {', '.join(names)}")
+    for key in ("design", "uncertainties"):
+        if json.dumps(old_spec.get(key), sort_keys=True) != json.dumps(spec.get(key),
+                                                                       sort_keys=True):
+            changes.append(f"the {key}")
+    old_configs = old.get("configs") if isinstance(old.get("configs"), Mapping) else {}
+    changed: dict[str, list[tuple[str, str, str]]] = {}  # key → (scenario, was, now)
+    for name, cfg in configs.items():
+        entry = old_configs.get(name)
+        was = entry.get("resolved") if isinstance(entry, Mapping) else None
+        if not isinstance(was, Mapping):
+            continue
+        a = _flatten(was)
+        b = _flatten(json.loads(json.dumps(cfg.to_dict(), default=str)))
+        for key in sorted(set(a) | set(b)):
+            if a.get(key, _UNSET) != b.get(key, _UNSET):
+                changed.setdefault(key, []).append(
+                    (name, _shown(a.get(key, _UNSET)), _shown(b.get(key, _UNSET))))
+    for key, rows in changed.items():
+        nows = list(dict.fromkeys(now for _, _, now in rows))
+        wases = " or ".join(dict.fromkeys(was for _, was, _ in rows))
+        scope = "every scenario" if len(rows) == len(configs) > 1 else \
+            "scenario " + ", ".join(name for name, _, _ in rows)
+        if len(nows) == 1:
+            changes.append(f"{key} {wases} → {nows[0]} ({scope})")
+        else:
+            changes += [f"{key} {was} → {now} (scenario {name})" for name, was, now in rows]
+    if not changes:
+        return ""
+    shown = "; ".join(changes[:3])
+    return shown + (f"; and {len(changes) - 3} more" if len(changes) > 3 else "")
+
+
+_UNSET = object()
+
+
+def _shown(value: Any) -> str:
+    return "unset" if value is _UNSET else _short(value)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _replace(obj: Any, **changes: Any) -> Any:
@@ -368,10 +435,15 @@ def load_experiment(path: str | Path, *, seed: int | None = None,
     if not {"district", "towns"} <= set(tables):
         raise ck.fail("missing table", "experiment.tables", list(tables),
                       "a list with 'district' and 'towns' (and 'villages' unless left out)")
+    fail_fast = ck.integer(exp.get("fail_fast", FAIL_FAST), "experiment.fail_fast", 0, 100_000)
     scenarios = _scenarios(data, exp, ck, p)
     uncertainties = _uncertainties(data, ck, p)
     design = _design(data, ck, uncertainties)
     adaptive = _adaptive(data, ck, end_year)
+    for i, output in enumerate(outputs):
+        check_output(output, ck.file, f"experiment.outputs[{i}]")
+    if adaptive is not None:
+        check_output(adaptive.metric, ck.file, "adaptive.metric")
 
     experiment = Experiment(
         name=name, file=str(p), seed=file_seed if seed is None else seed,
@@ -380,12 +452,25 @@ def load_experiment(path: str | Path, *, seed: int | None = None,
         outputs=outputs, years=years, targets=targets, design=design,
         uncertainties=uncertainties, adaptive=adaptive, file_sha256=_sha256(p),
         tables=tables, description_zh=ck.string(exp["description_zh"], "experiment.description_zh")
-        if "description_zh" in exp else "")
+        if "description_zh" in exp else "", fail_fast=fail_fast)
     if overrides:
         experiment = _apply_global_overrides(experiment, overrides)
     if validate_configs:
         validate_experiment_configs(experiment)
     return experiment
+
+
+def check_output(name: str, file: str | Path | None, key: str) -> None:
+    """Refuse a name that is not a district output (a column ``compare`` can analyse), with a
+    did-you-mean, or with the list of outputs when none is close."""
+    from simxh.reporters import DISTRICT_REPORTERS
+
+    if name in DISTRICT_REPORTERS:
+        return
+    hint = close_match(name, DISTRICT_REPORTERS)
+    raise ConfigError(f"unknown output{hint}", file=file, key=key, value=name,
+                      expected="a district output column" if hint else
+                      "one of " + ", ".join(DISTRICT_REPORTERS))
 
 
 def _scenarios(data: dict[str, Any], exp: dict[str, Any], ck: _Checker,
@@ -413,7 +498,8 @@ def _scenarios(data: dict[str, Any], exp: dict[str, Any], ck: _Checker,
             config_path = resolve_config_path(ck.string(config, f"{key}.config"),
                                               file=path, key=f"{key}.config")
             if not config_path.is_file():
-                raise ck.fail("config file not found", f"{key}.config", config,
+                raise ck.fail(f"config file not found{similar_file(config_path)}",
+                              f"{key}.config", config,
                               f"an existing file (looked for {config_path})")
             config = str(config_path.resolve())
         sets = ck.table(item.get("set", {}), f"{key}.set")
@@ -643,11 +729,8 @@ def validate_experiment_configs(experiment: Experiment) -> dict[str, Any]:
                               key=exc.key, value=exc.value, expected=exc.expected,
                               has_value=exc.has_value) from None
         resolved[scenario.name] = cfg
-        for u in experiment.uncertainties:
-            probes = u.values if u.values is not None else (u.low, u.high)
+        for u, probes in _probe_values(experiment):
             for value in probes:
-                if u.integer and value is not None:
-                    value = round(value)
                 try:
                     probe = cfg.with_overrides({u.key: value})
                     _check_references(probe, regions, {u.key: value}, where)
@@ -656,6 +739,29 @@ def validate_experiment_configs(experiment: Experiment) -> dict[str, Any]:
                                       key=exc.key, value=exc.value, expected=exc.expected,
                                       has_value=exc.has_value) from None
     return resolved
+
+
+def _probe_values(experiment: Experiment) -> list[tuple[Uncertainty, list[Any]]]:
+    """Each uncertainty's extreme values as a run receives them: a range mapped by the design's
+    own quantile function (rounded and typed for ``integer``) and, for the design's factors,
+    passed through the design-point table and :func:`simxh.design.point_overrides`, as the
+    runner does (a typed factor that a run would refuse is refused here)."""
+    import pandas as pd
+
+    from simxh.design import from_unit, point_overrides
+
+    out: list[tuple[Uncertainty, list[Any]]] = []
+    ranged = [u for u in experiment.uncertainties if u.values is None]
+    edges = {u.key: list(from_unit(u, [0.0, 1.0])) for u in ranged}
+    table = pd.DataFrame({u.key: edges[u.key] for u in ranged if not u.per_replication})
+    for u in experiment.uncertainties:
+        if u.values is not None:
+            out.append((u, list(u.values)))
+        elif u.per_replication:
+            out.append((u, edges[u.key]))
+        else:
+            out.append((u, [point_overrides(table, i)[u.key] for i in range(len(table))]))
+    return out
 
 
 def _check_references(cfg: Any, regions: dict[str, Any], overrides: Mapping[str, Any],
@@ -696,7 +802,7 @@ def experiment_for_config(config: str | Path | None, *, seed: int = 0, replicati
     path = Path(config) if config is not None else None
     stem = path.stem if path is not None else "baseline"
     if path is not None and not path.is_file():
-        raise ConfigError("file not found", file=path)
+        raise ConfigError(f"file not found{similar_file(path)}", file=path)
     end_year = pairs.get("run.end_year")
     experiment = Experiment(
         name=name or stem, file=None, seed=seed, replications=replications,

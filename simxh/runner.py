@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import re
 import shutil
 import sys
 import time
@@ -36,7 +37,7 @@ from simxh.design import (
 )
 from simxh.errors import ModelFailure, UserError, one_line
 from simxh.executors import Executor, WorkerFailure, check_executor_options, make_executor
-from simxh.experiment import Experiment, Scenario, validate_experiment_configs
+from simxh.experiment import Experiment, Scenario, describe_changes, validate_experiment_configs
 from simxh.guards import check_tables
 from simxh.progress import Progress
 from simxh.store import (
@@ -322,6 +323,20 @@ class RunOutcome:
     """The run exceeded its time limit (``--run-timeout``) and was stopped."""
 
 
+def fail_fast_reason(errors: list[str], limit: int, not_started: int) -> str:
+    """Why to stop a sweep whose first runs all failed (``errors``, in the order they came
+    back): once ``limit`` of them failed with the same error, a line saying so; else ''. Errors
+    that differ only in numbers (the value of a design factor, a year) count as the same."""
+    if limit <= 0 or len(errors) < limit:
+        return ""
+    kinds = {re.sub(r"\d+(\.\d+)?(e[+-]?\d+)?", "#", e) for e in errors}
+    if len(kinds) > 1:
+        return ""
+    return (f"stopped early: the first {len(errors)} runs all failed with the same error "
+            f"({errors[0]}); {not_started} runs left undone (--fail-fast {limit}; 0 never "
+            f"stops)")
+
+
 def _decorate(frame: pd.DataFrame, task: RunTask) -> pd.DataFrame:
     """Stamp a run's identity on its table: scenario, replication, point, seed, design values,
     and sort its rows by year (stable, keeping the model's town order)."""
@@ -391,6 +406,8 @@ class RunReport:
     damaged: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     """The first failed runs' errors (run id → one line; at most :data:`SHOWN_ERRORS`)."""
+    stopped: str = ""
+    """Why the sweep stopped early (its first runs all failed the same way), or ''."""
 
     @property
     def runs_per_minute(self) -> float:
@@ -424,8 +441,10 @@ class Runner:
         if retry_failed and not (Path(out) / "manifest.json").exists():
             raise UserError("nothing to retry: no earlier results", file=out,
                             expected="a results directory of this experiment")
-        self.store, manifest = open_store(out, self.identity, experiment.name,
-                                          resume=resume or retry_failed, force=force)
+        self.stopped = ""
+        self.store, manifest = open_store(
+            out, self.identity, experiment.name, resume=resume or retry_failed, force=force,
+            explain=lambda old: describe_changes(old, experiment, self.configs))
         self.manifest = manifest or {}
         # a run file damaged since it was written (a bad copy, a hand edit) is not done: its
         # files are set aside as *.damaged and the run is executed again
@@ -547,18 +566,30 @@ class Runner:
         done = failed = 0
         last_manifest = time.monotonic()
         tasks = (self.task(k) for k in keys)
+        first_errors: list[str] | None = [] if self.experiment.fail_fast else None
         with Progress(len(keys), desc=desc, mode=self.progress_mode,
                       stream=self.stream) as progress:
-            for task, outcome in executor.map(execute_run, tasks):
+            results = executor.map(execute_run, tasks)
+            for task, outcome in results:
                 if isinstance(outcome, RunOutcome) and outcome.ok:
                     self.store.write_run(task.run_id, outcome.district, outcome.towns,
                                          outcome.villages)
                     done += 1
                     progress.update(True)
+                    first_errors = None  # a run succeeded: no early stop in this sweep
                 else:
                     self._record_failure(task, outcome)
                     failed += 1
                     progress.update(False)
+                    if first_errors is not None:
+                        first_errors.append(one_line(str(outcome.error)))
+                        self.stopped = fail_fast_reason(first_errors, self.experiment.fail_fast,
+                                                        len(keys) - done - failed)
+                        if self.stopped:
+                            results.close()  # stop submitting; runs in flight are dropped
+                            break
+                        if len(first_errors) >= self.experiment.fail_fast:
+                            first_errors = None  # the first runs failed in different ways
                 if time.monotonic() - last_manifest > 30:
                     self.manifest["counts"] = self._counts(list(self.planned_keys()))
                     self.store.write_manifest(self.manifest)
@@ -617,7 +648,9 @@ class Runner:
             d, f = self.execute(executor, todo)
             executed, failed_now = d + f, f
             rows = self.consolidate()
-            if self.experiment.adaptive is not None and not self.retry_failed:
+            if self.stopped:
+                entry["stopped"] = self.stopped
+            elif self.experiment.adaptive is not None and not self.retry_failed:
                 more, adaptive_log = self._adaptive(executor)
                 executed += more
                 rows = self.consolidate()
@@ -648,7 +681,7 @@ class Runner:
                          seconds=seconds, executor=executor.describe(),
                          replications=self.experiment.replications, failures=failures,
                          adaptive=adaptive_log, rows=rows, damaged=list(self.damaged),
-                         errors=errors)
+                         errors=errors, stopped=self.stopped)
 
     def _adaptive(self, executor: Executor) -> tuple[int, list[dict[str, Any]]]:
         """Add replications until every paired interval of the adaptive metric is narrow

@@ -31,7 +31,7 @@ import os
 import platform
 import shutil
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -459,13 +459,15 @@ def clear_owned(root: Path) -> None:
 
 
 def open_store(root: str | Path, identity: str, name: str, *, resume: bool = False,
-               force: bool = False) -> tuple[Store, dict[str, Any] | None]:
+               force: bool = False, explain: Callable[[dict[str, Any]], str] | None = None
+               ) -> tuple[Store, dict[str, Any] | None]:
     """Open ``root`` for the experiment with ``identity``.
 
     Returns the store and the existing manifest (None for a fresh store). Refuses a directory
     that holds another experiment, or unrelated files, unless ``force`` (which deletes only the
     store's own files); refuses to add to existing runs of the same experiment unless
-    ``resume``.
+    ``resume``. ``explain(old manifest)`` says what differs from the other experiment's runs
+    (the refusal names it).
     """
     root = Path(root)
     if root.exists() and not root.is_dir():
@@ -481,6 +483,12 @@ def open_store(root: str | Path, identity: str, name: str, *, resume: bool = Fal
             manifest = {"experiment": {}}  # damaged: --force deletes it like any other store
         other = manifest.get("experiment", {})
         if other.get("identity") != identity:
+            why = explain(manifest) if explain is not None and not force else ""
+            if why:
+                raise UserError(
+                    f"holds results of '{name}' run with other settings ({why})", file=root,
+                    expected="the same settings to --resume, a new --out directory, or --force "
+                    "to delete those results")
             if not force:
                 raise UserError(
                     f"holds results of another experiment ('{other.get('name')}', "

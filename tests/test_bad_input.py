@@ -256,7 +256,8 @@ def test_bad_key_in_extended_parent_names_the_parent(tmp_path, capsys):
 
 
 SET_CASES: list[tuple[str, str, list[str]]] = [
-    ("malformed", "run.end_year", ["--set", "malformed override", "dotted.key=value"]),
+    ("malformed", "run.end_year", ["key '--set'", "no '='", "(got 'run.end_year')",
+                                   "--set KEY=VALUE"]),
     ("bad-key-syntax", "run..end_year=2030", ["--set", "malformed override"]),
     ("unknown-key", "run.end_yr=2030", ["--set", "key 'run.end_yr'", "unknown key"]),
     ("out-of-range", "land.town_free_land_mu=-5", ["--set", "out of range", "-5"]),

@@ -156,7 +156,8 @@ def test_refuses_to_mix_experiments(exp_path: Path, tmp_path: Path) -> None:
     with pytest.raises(UserError, match="already holds 16 finished runs"):
         run(exp_path, out)
     exp_path.write_text(EXPERIMENT.replace("seed = 2024", "seed = 1"))
-    with pytest.raises(UserError, match="another experiment"):
+    with pytest.raises(UserError, match=r"holds results of 'fake' run with other settings "
+                       r"\(seed 2024 → 1\)"):
         run(exp_path, out, resume=True)
     report = run(exp_path, out, force=True)
     assert report.done == 16

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from simxh.errors import UserError
+from simxh.errors import UserError, similar_file
 
 EXIT_FAILED_CHECKS = 1
 """Exit status when the audit ran and some check failed (0: all pass; 2: bad input)."""
@@ -48,7 +48,8 @@ def handle(args: argparse.Namespace) -> int:
 
     path = Path(args.config)
     if not path.is_file():
-        raise UserError("file not found", file=path, expected="a config file (configs/*.toml)")
+        raise UserError(f"file not found{similar_file(path)}", file=path,
+                        expected="a config file (configs/*.toml)")
     cfg = load_config(path)  # a bad config is one line, exit 2
     start = int(cfg.run.start_year)
     if not start + 4 <= args.end_year <= 2060:

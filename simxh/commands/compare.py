@@ -47,6 +47,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=handle)
 
 
+def check_consolidated(directory: str, info: dict) -> None:
+    """On a folder whose runs are not all finished: refuse when none is consolidated yet, else
+    say which runs the tables cover (one consistent count: those in district.parquet)."""
+    from pathlib import Path
+
+    from simxh.analysis import consolidated_runs
+    from simxh.errors import UserError
+
+    file = (info["manifest"].get("experiment") or {}).get("file") or "FILE"
+    finish = f"simxh run {file} --out {directory} --resume"
+    counts = (f"{info['done']} finished, {info['failed']} failed and {info['pending']} "
+              f"pending runs of {info['planned']}")
+    if not (Path(directory) / "district.parquet").is_file():
+        raise UserError(f"no consolidated results yet ({counts}; none in district.parquet)",
+                        file=directory, expected=f"a finished run: finish it with {finish}")
+    covered = consolidated_runs(directory)
+    if info["failed"] or info["pending"] or covered != info["done"]:
+        print(f"note: {counts}; the tables cover the {covered} runs in district.parquet "
+              f"(finish with: {finish})")
+
+
 def handle(args: argparse.Namespace) -> int:
     from simxh.analysis import compare
     from simxh.errors import UserError
@@ -63,10 +84,7 @@ def handle(args: argparse.Namespace) -> int:
     from simxh.commands.status import status
 
     info = status(args.dir, check_files=False)
-    if info["failed"] or info["pending"]:
-        print(f"note: {info['failed']} failed and {info['pending']} pending runs of "
-              f"{info['planned']}; the tables cover the {info['done']} finished runs "
-              f"consolidated so far (finish with: simxh run ... --resume)")
+    check_consolidated(args.dir, info)
     tables = compare(args.dir, metrics=args.metrics, years=args.years,
                      reference=args.reference, confidence=args.confidence,
                      discount_rate=rate)

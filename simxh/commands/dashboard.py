@@ -8,7 +8,7 @@ import os
 import socket
 import sys
 
-from simxh.errors import UserError
+from simxh.errors import UserError, similar_file
 
 HOST = "127.0.0.1"  # never another interface: the dashboard has no authentication
 DEFAULT_PORT = 8765
@@ -73,8 +73,8 @@ def handle(args: argparse.Namespace) -> int:
     from simxh.config import load_config
 
     if args.config is not None and not os.path.isfile(args.config):
-        raise UserError("config file not found", file=args.config, expected="a config file "
-                        "(configs/*.toml)")
+        raise UserError(f"config file not found{similar_file(args.config)}", file=args.config,
+                        expected="a config file (configs/*.toml)")
     load_config(args.config, args.overrides)  # a bad config stops here, with one line
     port = check_port(args.port)
     try:

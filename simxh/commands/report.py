@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Write DIR/figures/ (fan chart, paired differences, town trajectories, "
         "network map, target scorecard, equity and, for designs, sensitivity; each with a CSV "
         "of exactly what it plots) and DIR/brief.md. Runs 'simxh compare' first if DIR/summary "
-        "is missing. Headless (Agg); no network. With --audit it first audits the scenarios' "
+        "is missing, and rebuilds it when the runs changed since (a --resume). Headless (Agg); no network. With --audit it first audits the scenarios' "
         "config files (simxh audit, docs/audit.md) into DIR/audit/<scenario>/; the brief's "
         "Audit section reads them.",
     )
@@ -61,6 +61,11 @@ def handle(args: argparse.Namespace) -> int:
         run_audits(args.dir, names, seeds=args.audit_seeds,
                    keep_reference=bool(args.scenarios and not args.audit),
                    echo=lambda line: print(line, flush=True))
+    from simxh.analysis import refresh_summary
+
+    reason = refresh_summary(args.dir)
+    if reason:
+        print(f"summary/ rebuilt ({reason})", flush=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FontFallbackWarning)
         report = write_report(args.dir, lang=args.lang, formats=args.formats.split(","),

@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from simxh.errors import UserError
+from simxh.errors import UserError, similar_file
 
 DEFAULT_RESULTS = Path("results")
 
@@ -48,6 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "and design point (replaces the file's)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value in every scenario (dotted key)")
+    p.add_argument("--fail-fast", type=int, metavar="N", help="stop the sweep when its first N "
+                   "runs all fail with the same error (default: the experiment's fail_fast, "
+                   "3; 0 never stops)")
     p.add_argument("--until-width", metavar="METRIC:YEAR:WIDTH", help="add replications until "
                    "the paired-difference interval of METRIC at YEAR is narrower than WIDTH for "
                    "every scenario (see --max-replications)")
@@ -91,12 +94,13 @@ def load(args: argparse.Namespace):
 
     path = Path(args.file)
     if not path.is_file():
-        raise UserError("file not found", file=path, expected="an experiment or config file")
-    limits = {"replications": (1, 100_000), "seed": (0, 2**63 - 1)}
+        raise UserError(f"file not found{similar_file(path)}", file=path,
+                        expected="an experiment or config file")
+    limits = {"replications": (1, 100_000), "seed": (0, 2**63 - 1), "fail_fast": (0, 100_000)}
     for name, (lo, hi) in limits.items():
-        value = getattr(args, name)
+        value = getattr(args, name, None)
         if value is not None and not lo <= value <= hi:
-            raise UserError("out of range", key=f"--{name}", value=value,
+            raise UserError("out of range", key=f"--{name.replace('_', '-')}", value=value,
                             expected=f"an integer in [{lo}, {hi}]")
     if is_experiment_file(path):
         experiment = load_experiment(path, seed=args.seed, replications=args.replications,
@@ -105,6 +109,8 @@ def load(args: argparse.Namespace):
         experiment = experiment_for_config(path, seed=args.seed or 0,
                                            replications=args.replications or 1,
                                            overrides=args.overrides)
+    if getattr(args, "fail_fast", None) is not None:
+        experiment = replace(experiment, fail_fast=args.fail_fast)
     if args.until_width:
         experiment = replace(experiment, adaptive=parse_until(
             args.until_width, args.max_replications, experiment.replications))
@@ -154,6 +160,11 @@ def handle(args: argparse.Namespace) -> int:
               f"{step['widest_interval']:.4g} (target {step['target']:.4g})")
     for run_id, error in report.errors.items():
         print(f"simxh run: run {run_id} failed: {error}", file=sys.stderr)
+    if report.stopped:
+        print(f"simxh run: {report.stopped}; fix the cause, then run the failed and the "
+              f"remaining runs with: simxh run {args.file} --out {report.out} --resume "
+              f"--retry-failed", file=sys.stderr)
+        return 1
     if report.failed:
         print(f"{report.failed} runs failed (see {report.out / 'failures'}); rerun them with: "
               f"simxh run {args.file} --out {report.out} --retry-failed", file=sys.stderr)

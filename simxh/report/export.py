@@ -204,9 +204,18 @@ def export_xlsx(directory: str | Path, out: str | Path | None = None) -> tuple[P
     except ImportError:
         raise UserError("writing .xlsx needs openpyxl", key="--xlsx",
                         expected="pip install 'simxh[excel]'") from None
+    from simxh.analysis import refresh_summary
+
+    refresh_summary(root)  # a summary older than the runs is rebuilt first
     figures = root / "figures"
+    district = root / "district.parquet"
+    runs_time = district.stat().st_mtime_ns if district.is_file() else 0
     for stem, sheet in FIGURE_SHEETS.items():
         if (figures / f"{stem}.csv").is_file():
+            if (figures / f"{stem}.csv").stat().st_mtime_ns < runs_time:
+                raise UserError("the figure data predate the runs (district.parquet is newer)",
+                                file=figures / f"{stem}.csv",
+                                expected=f"figures drawn from these runs: simxh report {root}")
             found.append((figures / f"{stem}.csv", sheet))
     path = Path(out) if out else root / f"{root.resolve().name}.xlsx"
     if path.suffix.lower() != ".xlsx":

@@ -303,13 +303,15 @@ def ensure_summaries(results: Results) -> Results:
     summary written before cost-effectiveness and ranks existed is left as it is: the brief
     then asks for ``simxh compare`` again rather than rewriting tables made with other
     options.)"""
-    if results.paired is not None and results.targets is not None:
-        return results
     try:
-        from simxh.analysis import compare
+        from simxh.analysis import compare, refresh_summary
     except ImportError:
         return results
-    compare(results.path)
+    if results.paired is not None and results.targets is not None:
+        if not refresh_summary(results.path):  # a stale summary is rebuilt as it was made
+            return results
+    else:
+        compare(results.path)
     summary = results.path / "summary"
     results.paired = _read_csv(summary / "paired_differences.csv")
     results.targets = _read_csv(summary / "targets.csv")
