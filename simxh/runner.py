@@ -362,12 +362,26 @@ class Runner:
         if retry_failed and not (Path(out) / "manifest.json").exists():
             raise UserError("nothing to retry: no earlier results", file=out,
                             expected="a results directory of this experiment")
+        # takes the folder's one-writer lock (simxh.store.StoreLock), held until run() ends
         self.store, manifest = open_store(out, self.identity, experiment.name,
                                           resume=resume or retry_failed, force=force)
-        self.manifest = manifest or {}
-        # a run file damaged since it was written (a bad copy, a hand edit) is not done: its
-        # files are set aside as *.damaged and the run is executed again
-        self.damaged = self.store.set_aside_damaged_runs() if manifest else []
+        try:
+            self.manifest = manifest or {}
+            # a run file damaged since it was written (a bad copy, a hand edit, a file copied
+            # over another run's) is not done: its files are set aside as *.damaged and the
+            # run is executed again; runs written after the last manifest update get their
+            # checksums now
+            checksums = self.manifest.get("checksums")
+            checksums = dict(checksums) if isinstance(checksums, dict) else {}
+            self.damaged, found = self.store.set_aside_damaged_runs(checksums) \
+                if manifest else ([], {})
+            for run_id in self.damaged:
+                checksums.pop(run_id, None)
+            checksums.update(found)
+            self.manifest["checksums"] = checksums
+        except BaseException:
+            self.store.release()
+            raise
         stored_reps = int(self.manifest.get("replications", 0) or 0)
         if experiment.adaptive is not None and stored_reps > experiment.replications:
             # an adaptive run already extended this store: keep its replications
@@ -440,6 +454,7 @@ class Runner:
         m["versions"] = package_versions()
         m["git"] = git_commit()
         m.setdefault("history", [])
+        m.setdefault("checksums", {})
         return m
 
     def _counts(self, keys: list[RunKey]) -> dict[str, int]:
@@ -473,8 +488,9 @@ class Runner:
                       stream=self.stream) as progress:
             for task, outcome in executor.map(execute_run, tasks):
                 if isinstance(outcome, RunOutcome) and outcome.ok:
-                    self.store.write_run(task.run_id, outcome.district, outcome.towns,
-                                         outcome.villages)
+                    sums = self.store.write_run(task.run_id, outcome.district, outcome.towns,
+                                                outcome.villages)
+                    self.manifest.setdefault("checksums", {})[task.run_id] = sums
                     done += 1
                     progress.update(True)
                 else:
@@ -560,7 +576,10 @@ class Runner:
                           "executed": executed, "failed": failed_now,
                           "adaptive": adaptive_log})
             self.manifest["finished"] = now()
-            self.store.write_manifest(self.manifest)
+            try:
+                self.store.write_manifest(self.manifest)
+            finally:
+                self.store.release()  # the next writer (a --resume) may start
         failures = sorted(self.store.failed_ids() & {k.run_id for k in keys})
         errors = self.failure_errors(failures, SHOWN_ERRORS)
         return RunReport(out=self.store.root, planned=counts["planned"], done=counts["done"],
@@ -604,6 +623,8 @@ class Runner:
             new_reps = min(rule.max_replications, max(reps + 1, reps + step))
             self.experiment = self.experiment.with_replications(new_reps)
             self.manifest["replications"] = new_reps
+            self.manifest["replication_seeds"] = [
+                replication_seed(self.experiment.seed, r) for r in range(new_reps)]
             keys = [k for k in self.planned_keys() if k.replication >= reps]
             d, f = self.execute(executor, self.todo(keys), desc=f"adaptive → {new_reps} reps")
             executed += d + f
@@ -623,9 +644,17 @@ def run_experiment(experiment: Experiment, out: str | Path, *, workers: int | No
     free, is refused unless ``confirm`` (see :data:`Confirm`) says yes."""
     if executor is None:
         check_executor_options(workers, scheduler, dask_local, max_in_flight)
-    runner = Runner(experiment, out, run_fn=run_fn, resume=resume, retry_failed=retry_failed,
-                    force=force, progress=progress, stream=stream, confirm=confirm)
-    if executor is not None:
-        return runner.run(executor)
-    with make_executor(workers, scheduler, dask_local, max_in_flight) as ex:
-        return runner.run(ex)
+    from simxh.stopping import stop_on_signals
+
+    # SIGTERM stops like Ctrl-C: workers killed, manifest "interrupted" (simxh.stopping)
+    with stop_on_signals():
+        runner = Runner(experiment, out, run_fn=run_fn, resume=resume,
+                        retry_failed=retry_failed, force=force, progress=progress,
+                        stream=stream, confirm=confirm)
+        try:
+            if executor is not None:
+                return runner.run(executor)
+            with make_executor(workers, scheduler, dask_local, max_in_flight) as ex:
+                return runner.run(ex)
+        finally:
+            runner.store.release()
