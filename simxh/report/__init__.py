@@ -134,6 +134,7 @@ def write_report(directory: str | Path, *, lang: str = "zh", formats: Iterable[s
     always included); ``year`` is the key year of the comparisons (default 2033, or the last).
     ``data``/``region`` default to the packaged region data (for names, targets, the map).
     """
+    from simxh.analysis import write_csv
     from simxh.report import figures as F
     from simxh.report import theme as T
     from simxh.report.brief import write_brief
@@ -155,7 +156,7 @@ def write_report(directory: str | Path, *, lang: str = "zh", formats: Iterable[s
                 skipped.append(name)
                 continue
             stem = out_dir / fig.name
-            fig.data.to_csv(stem.with_suffix(".csv"), index=False, encoding="utf-8-sig")
+            write_csv(fig.data, stem.with_suffix(".csv"))  # atomic
             tables[fig.name] = stem.with_suffix(".csv")
             fig.caption = fig.figure.get_suptitle() or fig.name
             written[fig.name] = T.save_figure(fig.figure, stem, fmts)
