@@ -347,6 +347,7 @@ class Runner:
                  argv: list[str] | None = None, confirm: Confirm = None) -> None:
         self.experiment = experiment
         self.run_fn = run_fn
+        self._executed = 0  # runs recorded (done or failed) by this process's run()
         self.retry_failed = retry_failed
         self.resume = resume
         self.progress_mode = progress
@@ -492,10 +493,12 @@ class Runner:
                                                 outcome.villages)
                     self.manifest.setdefault("checksums", {})[task.run_id] = sums
                     done += 1
+                    self._executed += 1
                     progress.update(True)
                 else:
                     self._record_failure(task, outcome)
                     failed += 1
+                    self._executed += 1
                     progress.update(False)
                 if time.monotonic() - last_manifest > 30:
                     self.manifest["counts"] = self._counts(list(self.planned_keys()))
@@ -547,6 +550,7 @@ class Runner:
         self.manifest["history"].append(entry)  # a killed process leaves finished = None
         self.store.write_manifest(self.manifest)
         executed = failed_now = 0
+        self._executed = 0
         adaptive_log: list[dict[str, Any]] = []
         interrupted = False
         try:
@@ -557,8 +561,9 @@ class Runner:
                 more, adaptive_log = self._adaptive(executor)
                 executed += more
                 rows = self.consolidate()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (simxh.stopping.Stopped)
             interrupted = True
+            executed = self._executed  # what was recorded before the stop
             raise
         finally:
             seconds = time.perf_counter() - start
