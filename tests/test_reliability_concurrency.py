@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from simxh.cli import main
-from simxh.store import Store, StoreLock
+from simxh.store import Store
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -90,6 +90,8 @@ def sleeper() -> subprocess.Popen:
 def test_a_second_writer_is_refused_naming_the_holder(tmp_path, capsys, fast_model) -> None:
     exp, out = experiment(tmp_path), tmp_path / "out"
     assert run_cli(capsys, str(exp), "--out", str(out))[0] == 0
+    from simxh.store import StoreLock
+
     holder = StoreLock(out).acquire()  # another `simxh run` is writing to the folder
     try:
         for extra in ((), ("--resume",), ("--force",), ("--retry-failed",)):
@@ -118,6 +120,8 @@ def test_consolidation_racing_a_resume_keeps_the_writers_temp_file(tmp_path, cap
     try:
         tmp = out / f".district.parquet.{live.pid}.tmp"
         tmp.write_bytes(b"PAR1 half a consolidated table")
+        from simxh.store import StoreLock
+
         holder = StoreLock(out).acquire()
         try:
             code, err = run_cli(capsys, str(exp), "--out", str(out), "--resume")
