@@ -295,8 +295,14 @@ class StoreLock:
         self.path = Path(root) / LOCK_FILE
         self._fd: int | None = None
 
-    def acquire(self) -> StoreLock:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+    def probe(self) -> None:
+        """Raise the :meth:`acquire` error if another process holds the lock (creates and
+        changes nothing)."""
+        if self.path.is_file():
+            self.acquire(record=False).release()
+
+    def acquire(self, *, record: bool = True) -> StoreLock:
+        fd = os.open(self.path, os.O_RDWR | (os.O_CREAT if record else 0), 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -307,10 +313,11 @@ class StoreLock:
                             f"({self.describe_holder()})", file=self.path.parent,
                             expected="one writer at a time: wait for it to finish (or stop "
                             "it), or use another --out") from None
-        holder = {"pid": os.getpid(), "host": socket.gethostname(), "started": now()}
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, (json.dumps(holder) + "\n").encode(), 0)
         self._fd = fd
+        if record:
+            holder = {"pid": os.getpid(), "host": socket.gethostname(), "started": now()}
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, (json.dumps(holder) + "\n").encode(), 0)
         return self
 
     def describe_holder(self) -> str:
@@ -741,9 +748,11 @@ def open_store(root: str | Path, identity: str, name: str, *, resume: bool = Fal
     if root.exists() and not root.is_dir():
         raise UserError("is a file, not a directory", file=root, expected="a results directory")
     store = Store(root)
-    # a folder that is neither empty nor a store is refused before the lock file is put in it
-    if not store.manifest_path.exists() and not _is_empty(root) and not force:
-        raise _not_a_store(root)
+    # a folder that is refused (another experiment's, not a store...) is refused before the
+    # lock file is put in it; the checks are made again under the lock
+    if root.exists():
+        StoreLock(root).probe()  # a live writer is named first
+        _open_locked(store, identity, name, resume=resume, force=force, dry=True)
     root.mkdir(parents=True, exist_ok=True)
     store.lock = StoreLock(root).acquire()
     try:
@@ -758,8 +767,9 @@ def _not_a_store(root: Path) -> UserError:
                      expected="an empty or new directory, or --force")
 
 
-def _open_locked(store: Store, identity: str, name: str, *, resume: bool, force: bool
-                 ) -> dict[str, Any] | None:
+def _open_locked(store: Store, identity: str, name: str, *, resume: bool, force: bool,
+                 dry: bool = False) -> dict[str, Any] | None:
+    """The checks and (unless ``dry``: only the refusals) the clearing of :func:`open_store`."""
     root = store.root
     manifest: dict[str, Any] | None = None
     if store.manifest_path.exists():
@@ -769,6 +779,8 @@ def _open_locked(store: Store, identity: str, name: str, *, resume: bool, force:
             if not force:
                 raise
             manifest = {"experiment": {}}  # damaged: --force deletes it like any other store
+        if dry:
+            manifest = dict(manifest)
         other = manifest.get("experiment", {})
         if other.get("identity") != identity:
             if not force:
@@ -776,8 +788,9 @@ def _open_locked(store: Store, identity: str, name: str, *, resume: bool, force:
                     f"holds results of another experiment ('{other.get('name')}', "
                     f"{other.get('identity')}), not of '{name}' ({identity})", file=root,
                     expected="a new --out directory, or --force to delete those results")
-            clear_owned(root)
             manifest = None
+            if not dry:
+                clear_owned(root)
         elif not (resume or force):
             done = len(store.done_ids())
             if done or store.failed_ids():
@@ -786,12 +799,16 @@ def _open_locked(store: Store, identity: str, name: str, *, resume: bool, force:
                     expected="--resume to finish or extend it, --retry-failed to rerun its "
                     "failures, or --force to start over")
         elif force and not resume:
-            clear_owned(root)
             manifest = None
+            if not dry:
+                clear_owned(root)
     elif not _is_empty(root):
         if not force:
             raise _not_a_store(root)
-        clear_owned(root)
+        if not dry:
+            clear_owned(root)
+    if dry:
+        return manifest
     store.runs_dir.mkdir(parents=True, exist_ok=True)
     store.failures_dir.mkdir(parents=True, exist_ok=True)
     store.clean_temp_files()
