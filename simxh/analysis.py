@@ -803,7 +803,7 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
     :data:`DISCOUNT_RATE_SOURCE`).
     """
     from simxh.experiment import experiment_from_spec
-    from simxh.store import Store, read_table
+    from simxh.store import Store, atomic_write_bytes, read_table
 
     store = Store(Path(root))
     manifest = store.read_manifest()
@@ -878,13 +878,16 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
             tables[name] = tables[name].assign(confidence=confidence)
     if write:
         store.summary_dir.mkdir(exist_ok=True)
+        files = {}
         for name, table in tables.items():
-            write_csv(table, store.summary_dir / f"{name}.csv")
+            path = write_csv(table, store.summary_dir / f"{name}.csv")
+            files[f"{name}.csv"] = {"rows": len(table), "columns": len(table.columns),
+                                    "bytes": path.stat().st_size}
         meta = {"confidence": confidence, "reference": reference,
                 "uncertainty_sources": uncertainty_sources(manifest),
                 "metrics": metrics, "years": [int(y) for y in years],
                 "tables": sorted(f"{name}.csv" for name in tables),
-                "built_from": _built_from(district, manifest)}
+                "built_from": _built_from(district, manifest), "files": files}
         if design_cols:
             meta["design"] = {
                 "points": int(len(points)), "factors": design_cols,
@@ -908,8 +911,8 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
                                for m, d in directions.items()},
                 "ties": "exactly equal values share their ranks evenly",
                 "units": "design point × replication"}
-        (store.summary_dir / SUMMARY_METADATA).write_text(
-            json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        atomic_write_bytes(store.summary_dir / SUMMARY_METADATA,
+                           (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode())
     return tables
 
 
@@ -988,8 +991,12 @@ LEVER_EFFECTS = "lever_effects"
 
 
 def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``table`` as CSV in UTF-8 with a BOM (readers: :func:`read_csv`, pandas, Excel)."""
-    table.to_csv(path, index=False, encoding=CSV_ENCODING)
+    """Write ``table`` as CSV in UTF-8 with a BOM (readers: :func:`read_csv`, pandas, Excel),
+    atomically: a full disk leaves the previous file or none."""
+    from simxh.store import atomic_path
+
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False, encoding=CSV_ENCODING)
     return Path(path)
 
 

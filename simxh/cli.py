@@ -137,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"simxh {args.command}: error: {where}{_DISK_ERRORS[exc.errno]}; expected a "
               f"readable, writable path with free space{hint}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        print(f"simxh {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        from simxh.stopping import Stopped, exit_code
+
+        how = f" by {exc}" if isinstance(exc, Stopped) else ""
+        print(f"simxh {args.command}: interrupted{how}", file=sys.stderr)
+        return exit_code(exc)

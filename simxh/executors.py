@@ -61,11 +61,18 @@ class Executor:
     def __enter__(self) -> Executor:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+            self.abort()  # SIGINT/SIGTERM (simxh.stopping): stop the workers, do not wait
+        else:
+            self.close()
 
     def close(self) -> None:
         pass
+
+    def abort(self) -> None:
+        """Stop at once (an interrupted sweep): by default as :meth:`close`."""
+        self.close()
 
 
 class InlineExecutor(Executor):
@@ -106,8 +113,12 @@ class LocalExecutor(Executor):
     def _new_pool(self) -> ProcessPoolExecutor:
         import multiprocessing
 
+        from simxh.stopping import worker_init
+
+        # workers die with this process, even after kill -9 of it (simxh.stopping)
         return ProcessPoolExecutor(max_workers=self.workers,
-                                   mp_context=multiprocessing.get_context(self.mp_context))
+                                   mp_context=multiprocessing.get_context(self.mp_context),
+                                   initializer=worker_init, initargs=(os.getpid(),))
 
     def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
         """Up to ``max_in_flight`` tasks at once; after a worker died, the tasks that were in
@@ -235,6 +246,20 @@ class LocalExecutor(Executor):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    def abort(self) -> None:
+        """Kill the workers (runs in flight are lost; a resume redoes them) and return."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for proc in processes:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                proc.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                proc.join(5)
 
 
 class DaskExecutor(Executor):

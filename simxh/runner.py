@@ -424,6 +424,7 @@ class Runner:
                  run_timeout: float | None = None) -> None:
         self.experiment = experiment
         self.run_fn = run_fn
+        self._executed = 0  # runs recorded (done or failed) by this process's run()
         self.retry_failed = retry_failed
         self.resume = resume
         self.progress_mode = progress
@@ -442,13 +443,27 @@ class Runner:
             raise UserError("nothing to retry: no earlier results", file=out,
                             expected="a results directory of this experiment")
         self.stopped = ""
+        # takes the folder's one-writer lock (simxh.store.StoreLock), held until run() ends
         self.store, manifest = open_store(
             out, self.identity, experiment.name, resume=resume or retry_failed, force=force,
             explain=lambda old: describe_changes(old, experiment, self.configs))
-        self.manifest = manifest or {}
-        # a run file damaged since it was written (a bad copy, a hand edit) is not done: its
-        # files are set aside as *.damaged and the run is executed again
-        self.damaged = self.store.set_aside_damaged_runs() if manifest else []
+        try:
+            self.manifest = manifest or {}
+            # a run file damaged since it was written (a bad copy, a hand edit, a file copied
+            # over another run's) is not done: its files are set aside as *.damaged and the
+            # run is executed again; runs written after the last manifest update get their
+            # checksums now
+            checksums = self.manifest.get("checksums")
+            checksums = dict(checksums) if isinstance(checksums, dict) else {}
+            self.damaged, found = self.store.set_aside_damaged_runs(checksums) \
+                if manifest else ([], {})
+            for run_id in self.damaged:
+                checksums.pop(run_id, None)
+            checksums.update(found)
+            self.manifest["checksums"] = checksums
+        except BaseException:
+            self.store.release()
+            raise
         stored_reps = int(self.manifest.get("replications", 0) or 0)
         if experiment.adaptive is not None and stored_reps > experiment.replications:
             # an adaptive run already extended this store: keep its replications
@@ -537,6 +552,7 @@ class Runner:
         m["versions"] = package_versions()
         m["git"] = git_commit()
         m.setdefault("history", [])
+        m.setdefault("checksums", {})
         return m
 
     def _counts(self, keys: list[RunKey]) -> dict[str, int]:
@@ -572,14 +588,17 @@ class Runner:
             results = executor.map(execute_run, tasks)
             for task, outcome in results:
                 if isinstance(outcome, RunOutcome) and outcome.ok:
-                    self.store.write_run(task.run_id, outcome.district, outcome.towns,
-                                         outcome.villages)
+                    sums = self.store.write_run(task.run_id, outcome.district, outcome.towns,
+                                                outcome.villages)
+                    self.manifest.setdefault("checksums", {})[task.run_id] = sums
                     done += 1
+                    self._executed += 1
                     progress.update(True)
                     first_errors = None  # a run succeeded: no early stop in this sweep
                 else:
                     self._record_failure(task, outcome)
                     failed += 1
+                    self._executed += 1
                     progress.update(False)
                     if first_errors is not None:
                         first_errors.append(one_line(str(outcome.error)))
@@ -642,6 +661,7 @@ class Runner:
         self.manifest["history"].append(entry)  # a killed process leaves finished = None
         self.store.write_manifest(self.manifest)
         executed = failed_now = 0
+        self._executed = 0
         adaptive_log: list[dict[str, Any]] = []
         interrupted = False
         try:
@@ -654,8 +674,9 @@ class Runner:
                 more, adaptive_log = self._adaptive(executor)
                 executed += more
                 rows = self.consolidate()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (simxh.stopping.Stopped)
             interrupted = True
+            executed = self._executed  # what was recorded before the stop
             raise
         finally:
             seconds = time.perf_counter() - start
@@ -673,7 +694,10 @@ class Runner:
                           "executed": executed, "failed": failed_now,
                           "adaptive": adaptive_log})
             self.manifest["finished"] = now()
-            self.store.write_manifest(self.manifest)
+            try:
+                self.store.write_manifest(self.manifest)
+            finally:
+                self.store.release()  # the next writer (a --resume) may start
         failures = sorted(self.store.failed_ids() & {k.run_id for k in keys})
         errors = self.failure_errors(failures, SHOWN_ERRORS)
         return RunReport(out=self.store.root, planned=counts["planned"], done=counts["done"],
@@ -717,6 +741,8 @@ class Runner:
             new_reps = min(rule.max_replications, max(reps + 1, reps + step))
             self.experiment = self.experiment.with_replications(new_reps)
             self.manifest["replications"] = new_reps
+            self.manifest["replication_seeds"] = [
+                replication_seed(self.experiment.seed, r) for r in range(new_reps)]
             keys = [k for k in self.planned_keys() if k.replication >= reps]
             d, f = self.execute(executor, self.todo(keys), desc=f"adaptive → {new_reps} reps")
             executed += d + f
@@ -743,13 +769,21 @@ def run_experiment(experiment: Experiment, out: str | Path, *, workers: int | No
     if executor is None:
         check_executor_options(workers, scheduler, dask_local, max_in_flight)
     check_run_timeout(run_timeout)
-    runner = Runner(experiment, out, run_fn=run_fn, resume=resume, retry_failed=retry_failed,
-                    force=force, progress=progress, stream=stream, confirm=confirm,
-                    run_timeout=run_timeout)
-    if executor is not None:
-        return runner.run(executor)
-    with make_executor(workers, scheduler, dask_local, max_in_flight, isolate=isolate) as ex:
-        return runner.run(ex)
+    from simxh.stopping import stop_on_signals
+
+    # SIGTERM stops like Ctrl-C: workers killed, manifest "interrupted" (simxh.stopping)
+    with stop_on_signals():
+        runner = Runner(experiment, out, run_fn=run_fn, resume=resume,
+                        retry_failed=retry_failed, force=force, progress=progress,
+                        stream=stream, confirm=confirm, run_timeout=run_timeout)
+        try:
+            if executor is not None:
+                return runner.run(executor)
+            with make_executor(workers, scheduler, dask_local, max_in_flight,
+                               isolate=isolate) as ex:
+                return runner.run(ex)
+        finally:
+            runner.store.release()
 
 
 def _shareable_argv(argv: list[str]) -> list[str]:

@@ -20,16 +20,29 @@ A run file damaged afterwards (truncated by a bad copy, overwritten by hand) is 
 ``--resume`` (:meth:`Store.set_aside_damaged_runs`): it is renamed ``*.parquet.damaged`` and
 the run counts as not done, so it is run again. Every reader of the store's Parquet files
 (:func:`read_table`) turns an unreadable file into a :class:`UserError` naming it.
+
+Each run file carries its run id in its Parquet metadata (``simxh_run_id``) and the manifest
+holds a checksum of each run file (``checksums``): a file copied over another run's, or
+damaged inside with a whole footer, is found by ``--resume`` and by ``simxh status``.
+
+One writer per folder: ``simxh run`` holds an exclusive ``flock`` on ``DIR/.simxh.lock`` (PID,
+host, start time inside) for its life (:class:`StoreLock`); the kernel releases it when the
+process dies, however it dies.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import errno
+import fcntl
+import hashlib
+import io
 import json
 import os
 import platform
 import shutil
+import socket
 import subprocess
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -44,7 +57,13 @@ import pyarrow.parquet as pq
 from simxh.errors import UserError
 
 STORE_FORMAT = 1
+KNOWN_STORE_FORMATS = (1,)
+"""Store formats this version reads (``simxh_store`` in the manifest)."""
 MANIFEST = "manifest.json"
+LOCK_FILE = ".simxh.lock"
+"""The advisory lock file of a results folder (never deleted: see :class:`StoreLock`)."""
+RUN_ID_KEY = b"simxh_run_id"
+"""The Parquet metadata key of a run file that names its run."""
 TABLES = ("district", "towns", "villages")
 """The tables of a run; ``villages`` is optional (an experiment may leave it out)."""
 REQUIRED_TABLES = ("district", "towns")
@@ -68,6 +87,43 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+def temp_path(path: Path) -> Path:
+    """The temporary name the atomic writers use for ``path`` (same folder, this PID)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Write a file atomically through a writer that wants a path (``to_csv``, ``savefig``,
+    an Excel writer): yields a temporary path in the same folder; on success the file is
+    fsynced and renamed over ``path``, on any error it is removed (a full disk leaves the
+    previous file or none, never half a file)."""
+    path = Path(path)
+    tmp = temp_path(path)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def file_checksum(data: bytes) -> str:
+    """The checksum the manifest records of a run file (BLAKE2b, 128 bits, hex)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def checksum_of(path: Path) -> str | None:
+    """:func:`file_checksum` of the file at ``path`` (None if it cannot be read)."""
+    try:
+        return file_checksum(path.read_bytes())
+    except OSError:
+        return None
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically: temp file in the same dir, fsync, os.replace."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -88,18 +144,23 @@ def _remove_quietly(path: Path) -> None:
         path.unlink()
 
 
-def atomic_write_table(path: Path, table: pa.Table) -> None:
-    """Write a Parquet file atomically (temp file, fsync, os.replace)."""
+def atomic_write_table(path: Path, table: pa.Table) -> str:
+    """Write a Parquet file atomically (temp file, fsync, os.replace); returns its
+    :func:`file_checksum` (computed on the bytes written, no second read)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    data = buffer.getvalue()
     try:
         with open(tmp, "wb") as fh:
-            pq.write_table(table, fh)
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         _remove_quietly(tmp)
         raise
+    return file_checksum(data)
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
@@ -142,6 +203,40 @@ def looks_complete(path: Path) -> bool:
         return False
     footer = int.from_bytes(tail[:4], "little")
     return tail[4:] == b"PAR1" and 0 < footer <= size - 12
+
+
+def _whole_and_own(data: bytes, run_id: str) -> bool:
+    """``data`` is a readable Parquet table whose metadata names ``run_id`` (or no run)."""
+    try:
+        table = pq.read_table(pa.BufferReader(data))
+    except (pa.ArrowException, OSError, ValueError):
+        return False
+    named = (table.schema.metadata or {}).get(RUN_ID_KEY)
+    return named is None or named == run_id.encode()
+
+
+def _writer_alive(name: str) -> bool:
+    """Whether the process that owns temp file ``.<file>.<pid>.tmp`` is alive (not us)."""
+    try:
+        pid = int(name[: -len(".tmp")].rsplit(".", 1)[1])
+    except (IndexError, ValueError):
+        return False
+    return pid != os.getpid() and pid_alive(pid)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this PID exists on this host."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
 
 
 def package_versions() -> dict[str, str]:
@@ -187,6 +282,75 @@ class RunKey:
         return cls(int(s[1:]), int(p[1:]), int(r[1:]))
 
 
+class StoreLock:
+    """The one-writer lock of a results folder: an exclusive ``fcntl.flock`` on
+    ``DIR/.simxh.lock``, which holds the holder's PID, host and start time.
+
+    The kernel releases a ``flock`` when its process ends, however it ends (kill -9
+    included), so a folder whose writer died is free again at once and ``--resume`` takes it
+    over. The file itself is never deleted (deleting a lock file lets two processes lock two
+    different files of the same name)."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = Path(root) / LOCK_FILE
+        self._fd: int | None = None
+
+    def probe(self) -> None:
+        """Raise the :meth:`acquire` error if another process holds the lock (creates and
+        changes nothing)."""
+        if self.path.is_file():
+            self.acquire(record=False).release()
+
+    def acquire(self, *, record: bool = True) -> StoreLock:
+        fd = os.open(self.path, os.O_RDWR | (os.O_CREAT if record else 0), 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+            raise UserError(f"another simxh process is writing to this folder "
+                            f"({self.describe_holder()})", file=self.path.parent,
+                            expected="one writer at a time: wait for it to finish (or stop "
+                            "it), or use another --out") from None
+        self._fd = fd
+        if record:
+            holder = {"pid": os.getpid(), "host": socket.gethostname(), "started": now()}
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, (json.dumps(holder) + "\n").encode(), 0)
+        return self
+
+    def describe_holder(self) -> str:
+        """'PID 123 on host, started 2026-…' from the lock file (what it can read of it)."""
+        try:
+            holder = json.loads(self.path.read_text(encoding="utf-8"))
+            return (f"PID {holder.get('pid')} on {holder.get('host')}, started "
+                    f"{holder.get('started')}")
+        except (OSError, ValueError, AttributeError):
+            return "holder unknown"
+
+    def release(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def __del__(self) -> None:
+        self.release()
+
+    def __enter__(self) -> StoreLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
 class Store:
     """A results directory. Create with :func:`open_store`."""
 
@@ -195,6 +359,13 @@ class Store:
         self.runs_dir = self.root / "runs"
         self.failures_dir = self.root / "failures"
         self.summary_dir = self.root / "summary"
+        self.lock: StoreLock | None = None
+
+    def release(self) -> None:
+        """Release the writer's lock (if this store holds it)."""
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     # ---- manifest -------------------------------------------------------------------------
     @property
@@ -244,19 +415,25 @@ class Store:
                 if n.endswith(".json") and not n.startswith(".")}
 
     def write_run(self, run_id: str, district: pd.DataFrame, towns: pd.DataFrame,
-                  villages: pd.DataFrame | None = None) -> None:
+                  villages: pd.DataFrame | None = None) -> dict[str, str]:
         """Record a finished run: villages (if any) and towns first, then district (the 'done'
-        marker)."""
-        if villages is not None:
-            atomic_write_table(self.run_path(run_id, "villages"),
-                               pa.Table.from_pandas(villages, preserve_index=False))
-        towns_table = pa.Table.from_pandas(towns, preserve_index=False)
-        district_table = pa.Table.from_pandas(district, preserve_index=False)
-        atomic_write_table(self.run_path(run_id, "towns"), towns_table)
-        atomic_write_table(self.run_path(run_id, "district"), district_table)
+        marker). Each file carries ``run_id`` in its metadata; returns the files' checksums
+        (table → :func:`file_checksum`) for the manifest."""
+        sums: dict[str, str] = {}
+        parts = [("villages", villages), ("towns", towns), ("district", district)]
+        for table, frame in parts:
+            if frame is None:
+                continue
+            arrow = pa.Table.from_pandas(frame, preserve_index=False)
+            arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}),
+                                                   RUN_ID_KEY: run_id.encode()})
+            digest = atomic_write_table(self.run_path(run_id, table), arrow)
+            if isinstance(digest, str):
+                sums[table] = digest
         _fsync_dir(self.runs_dir)
         with contextlib.suppress(FileNotFoundError):
             self.failure_path(run_id).unlink()
+        return sums
 
     def write_failure(self, run_id: str, record: dict[str, Any]) -> None:
         atomic_write_json(self.failure_path(run_id), record)
@@ -267,17 +444,59 @@ class Store:
     def read_run(self, run_id: str, table: str) -> pd.DataFrame:
         return read_table(self.run_path(run_id, table))
 
-    def damaged_runs(self, run_ids: Iterable[str] | None = None) -> list[str]:
-        """Runs counted as done whose district or towns file is not a whole Parquet file."""
+    def damaged_runs(self, run_ids: Iterable[str] | None = None,
+                     checksums: dict[str, Any] | None = None) -> list[str]:
+        """Runs counted as done whose files are not whole Parquet files or, with
+        ``checksums`` (the manifest's), whose files do not match their recorded checksum or
+        name another run (a copied file). Runs without a recorded checksum are checked for
+        their run id and read in full."""
         ids = self.done_ids() if run_ids is None else set(run_ids) & self.done_ids()
-        return sorted(i for i in ids if not all(
-            looks_complete(self.run_path(i, t)) for t in TABLES
-            if t in REQUIRED_TABLES or self.run_path(i, t).exists()))
+        if checksums is None:
+            return sorted(i for i in ids if not all(
+                looks_complete(self.run_path(i, t)) for t in self._tables_of(i)))
+        return sorted(i for i in ids if self.verify_run(i, checksums.get(i)) is None)
 
-    def set_aside_damaged_runs(self) -> list[str]:
-        """Rename the files of damaged runs to ``*.parquet.damaged`` (kept for inspection, no
-        longer counted as done), so that a resume runs them again. Returns their ids."""
-        damaged = self.damaged_runs()
+    def _tables_of(self, run_id: str) -> list[str]:
+        return [t for t in TABLES
+                if t in REQUIRED_TABLES or self.run_path(run_id, t).exists()]
+
+    def verify_run(self, run_id: str, recorded: Any) -> dict[str, str] | None:
+        """The checksums of a done run's files if they are whole and its own, else None.
+
+        With ``recorded`` checksums (table → checksum, from the manifest) each file must match
+        its own; a table that has none recorded must be a readable Parquet file whose metadata
+        names ``run_id`` (a file written before run ids were stored names none: accepted)."""
+        recorded = recorded if isinstance(recorded, dict) else {}
+        sums: dict[str, str] = {}
+        for table in self._tables_of(run_id):
+            path = self.run_path(run_id, table)
+            try:
+                data = path.read_bytes()
+            except OSError:
+                return None
+            digest = file_checksum(data)
+            if table in recorded:
+                if recorded[table] != digest:
+                    return None
+            elif not _whole_and_own(data, run_id):
+                return None
+            sums[table] = digest
+        return sums
+
+    def set_aside_damaged_runs(self, checksums: dict[str, Any] | None = None
+                               ) -> tuple[list[str], dict[str, dict[str, str]]]:
+        """Rename the files of damaged runs (:meth:`damaged_runs`) to ``*.parquet.damaged``
+        (kept for inspection, no longer counted as done), so that a resume runs them again.
+        Returns their ids and the verified checksums of the runs that had none recorded."""
+        damaged: list[str] = []
+        found: dict[str, dict[str, str]] = {}
+        checksums = checksums or {}
+        for run_id in sorted(self.done_ids()):
+            sums = self.verify_run(run_id, checksums.get(run_id))
+            if sums is None:
+                damaged.append(run_id)
+            elif checksums.get(run_id) != sums:
+                found[run_id] = sums
         for run_id in damaged:
             for table in TABLES:  # district first: the run stops being done
                 path = self.run_path(run_id, table)
@@ -285,15 +504,18 @@ class Store:
                     os.replace(path, path.with_name(path.name + ".damaged"))
         if damaged:
             _fsync_dir(self.runs_dir)
-        return damaged
+        return damaged, found
 
     def clean_temp_files(self) -> int:
-        """Remove temporary files left by a killed process; returns how many."""
+        """Remove temporary files left by killed processes; returns how many. A temp file of
+        a process that is still alive (a ``compare`` or ``export`` writing into the folder,
+        another process's consolidation) is never touched: its name carries its PID."""
         count = 0
         for folder in (self.root, self.runs_dir, self.failures_dir):
             if folder.is_dir():
                 for name in os.listdir(folder):
-                    if name.startswith(".") and name.endswith(".tmp"):
+                    if name.startswith(".") and name.endswith(".tmp") \
+                            and not _writer_alive(name):
                         with contextlib.suppress(FileNotFoundError):
                             (folder / name).unlink()
                             count += 1
@@ -338,8 +560,21 @@ class Store:
                         part = source.read()
                 except (pa.ArrowException, OSError, ValueError) as exc:
                     raise unreadable_table(path, exc) from None
+                named = (part.schema.metadata or {}).get(RUN_ID_KEY)
+                if named is not None and named != run_id.encode():
+                    raise UserError(
+                        f"run file holds run {named.decode(errors='replace')}, not {run_id} "
+                        "(copied over it?)", file=path,
+                        expected="its own run; rerun 'simxh run ... --resume' on this folder "
+                        "to run it again")
                 if schema is None:
-                    schema = part.schema
+                    # the consolidated table names no single run: its metadata is the first
+                    # run's without the run id
+                    meta = {k: v for k, v in (part.schema.metadata or {}).items()
+                            if k != RUN_ID_KEY}
+                    schema = part.schema.with_metadata(meta) if meta else \
+                        part.schema.remove_metadata()
+                    part = part.replace_schema_metadata(schema.metadata)
                     writer = pq.ParquetWriter(tmp, schema)
                 elif not part.schema.equals(schema, check_metadata=False):
                     part = _conform(part, schema, run_id, table)
@@ -404,6 +639,11 @@ def check_manifest(manifest: Any, path: str | Path, *, complete: bool = True) ->
 
     if not isinstance(manifest, dict):
         raise bad(f"a JSON {type(manifest).__name__}, not an object", value=None)
+    version = manifest.get("simxh_store", STORE_FORMAT)
+    if isinstance(version, bool) or version not in KNOWN_STORE_FORMATS:
+        raise UserError("unknown store format", file=path, key="simxh_store", value=version,
+                        expected="one of " + ", ".join(map(str, KNOWN_STORE_FORMATS))
+                        + " (written by another simxh version, or edited by hand)")
     exp = manifest.get("experiment")
     if not isinstance(exp, dict):
         raise bad("missing or not an object", "experiment")
@@ -426,7 +666,44 @@ def check_manifest(manifest: Any, path: str | Path, *, complete: bool = True) ->
     points = design.get("points", 1) if isinstance(design, dict) else None
     if isinstance(points, bool) or not isinstance(points, int) or points < 1:
         raise bad("missing or not a count", "design.points", points)
+    _check_consistent(manifest, bad)
     return manifest
+
+
+def _check_consistent(manifest: dict[str, Any], bad: Any) -> None:
+    """Refuse a manifest whose fields contradict each other (a hand edit): the reference is
+    one of the scenarios and the experiment's own; the seed is the experiment's; the
+    replication seeds are those of the seed, one per replication."""
+    import numpy as np
+
+    spec = manifest["experiment"]["spec"]
+    scenarios = manifest["scenarios"]
+    spec_names = [s.get("name") for s in spec["scenarios"] if isinstance(s, dict)]
+    if spec_names and spec_names != scenarios:
+        raise bad("the scenarios differ from the experiment's", "scenarios", scenarios)
+    ref = manifest.get("reference")
+    if ref is not None:
+        own = [s.get("name") for s in spec["scenarios"]
+               if isinstance(s, dict) and s.get("reference")]
+        if ref not in scenarios or (own and ref != own[0]):
+            raise bad(f"not the experiment's reference scenario ({', '.join(map(str, own))})",
+                      "reference", ref)
+    seed = manifest.get("seed")
+    if seed is not None and "seed" in spec and seed != spec["seed"]:
+        raise bad(f"not the experiment's seed ({spec['seed']})", "seed", seed)
+    seeds = manifest.get("replication_seeds")
+    if seeds is None or seed is None:
+        return
+    reps = manifest["replications"]
+    if not isinstance(seeds, list) or len(seeds) != reps:
+        raise bad(f"{reps} replications but {len(seeds) if isinstance(seeds, list) else 0} "
+                  "replication seeds", "replications", reps)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise bad("not a seed", "seed", seed)
+    for r, got in enumerate(seeds):  # replication_seed() of simxh.runner
+        child = np.random.SeedSequence(seed, spawn_key=(r,))
+        if got != int(child.generate_state(1, np.uint64)[0] >> np.uint64(1)):
+            raise bad(f"replication seed {r} is not the seed's", "replication_seeds", got)
 
 
 def _is_empty(path: Path) -> bool:
@@ -440,7 +717,7 @@ def _is_empty(path: Path) -> bool:
         return p.name.startswith(".") and p.name.endswith(".tmp") and p.is_file()
 
     for child in path.iterdir():
-        if leftover(child):
+        if leftover(child) or child.name == LOCK_FILE:
             continue
         if not (child.name in ("runs", "failures", "summary") and child.is_dir()
                 and all(leftover(c) for c in child.iterdir())):
@@ -473,6 +750,32 @@ def open_store(root: str | Path, identity: str, name: str, *, resume: bool = Fal
     if root.exists() and not root.is_dir():
         raise UserError("is a file, not a directory", file=root, expected="a results directory")
     store = Store(root)
+    # a folder that is refused (another experiment's, not a store...) is refused before the
+    # lock file is put in it; the checks are made again under the lock
+    if root.exists():
+        StoreLock(root).probe()  # a live writer is named first
+        _open_locked(store, identity, name, resume=resume, force=force, dry=True,
+                     explain=explain)
+    root.mkdir(parents=True, exist_ok=True)
+    store.lock = StoreLock(root).acquire()
+    try:
+        return store, _open_locked(store, identity, name, resume=resume, force=force,
+                                   explain=explain)
+    except BaseException:
+        store.release()
+        raise
+
+
+def _not_a_store(root: Path) -> UserError:
+    return UserError("is not empty and is not a simxh results directory", file=root,
+                     expected="an empty or new directory, or --force")
+
+
+def _open_locked(store: Store, identity: str, name: str, *, resume: bool, force: bool,
+                 dry: bool = False, explain: Callable[[dict[str, Any]], str] | None = None
+                 ) -> dict[str, Any] | None:
+    """The checks and (unless ``dry``: only the refusals) the clearing of :func:`open_store`."""
+    root = store.root
     manifest: dict[str, Any] | None = None
     if store.manifest_path.exists():
         try:
@@ -481,6 +784,8 @@ def open_store(root: str | Path, identity: str, name: str, *, resume: bool = Fal
             if not force:
                 raise
             manifest = {"experiment": {}}  # damaged: --force deletes it like any other store
+        if dry:
+            manifest = dict(manifest)
         other = manifest.get("experiment", {})
         if other.get("identity") != identity:
             why = explain(manifest) if explain is not None and not force else ""
@@ -494,8 +799,9 @@ def open_store(root: str | Path, identity: str, name: str, *, resume: bool = Fal
                     f"holds results of another experiment ('{other.get('name')}', "
                     f"{other.get('identity')}), not of '{name}' ({identity})", file=root,
                     expected="a new --out directory, or --force to delete those results")
-            clear_owned(root)
             manifest = None
+            if not dry:
+                clear_owned(root)
         elif not (resume or force):
             done = len(store.done_ids())
             if done or store.failed_ids():
@@ -504,17 +810,20 @@ def open_store(root: str | Path, identity: str, name: str, *, resume: bool = Fal
                     expected="--resume to finish or extend it, --retry-failed to rerun its "
                     "failures, or --force to start over")
         elif force and not resume:
-            clear_owned(root)
             manifest = None
+            if not dry:
+                clear_owned(root)
     elif not _is_empty(root):
         if not force:
-            raise UserError("is not empty and is not a simxh results directory", file=root,
-                            expected="an empty or new directory, or --force")
-        clear_owned(root)
+            raise _not_a_store(root)
+        if not dry:
+            clear_owned(root)
+    if dry:
+        return manifest
     store.runs_dir.mkdir(parents=True, exist_ok=True)
     store.failures_dir.mkdir(parents=True, exist_ok=True)
     store.clean_temp_files()
-    return store, manifest
+    return manifest
 
 
 # ---- paths in the manifest ------------------------------------------------------------------

@@ -42,6 +42,7 @@ SLOW_TESTS = frozenset({
     "test_posterior.py::test_bad_posterior_in_a_config_exits_2_and_writes_nothing",  # CLI
     "test_posterior.py::test_runs_record_their_draw_and_scenarios_share_it",  # 12 runs
     "test_estimation.py::test_calibrate_bad_input_exits_2",                 # CLI + pyabc import
+    "test_reliability_concurrency.py::test_a_second_writer_is_refused_naming_the_holder",  # 6 CLI runs
 })
 
 

@@ -11,7 +11,25 @@ import pyarrow.parquet as pq
 import pytest
 
 from simxh.errors import UserError
-from simxh.store import RunKey, atomic_write_json, open_store
+from simxh.store import RunKey, atomic_write_json
+from simxh.store import open_store as _open_store
+
+
+def open_store(*args, **kwargs):
+    """open_store, releasing the writer's lock at once: these tests check the folder logic
+    of successive opens (the one-writer lock: tests/test_reliability_concurrency.py)."""
+    store, manifest = _open_store(*args, **kwargs)
+    store.release()
+    return store, manifest
+
+
+def dead_pid() -> int:
+    """The PID of a process that has ended."""
+    import subprocess
+
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
 
 
 def frame(run: int, rows: int = 3, as_float: bool = False) -> pd.DataFrame:
@@ -42,7 +60,7 @@ def test_write_run_is_atomic_and_marks_done(tmp_path: Path) -> None:
 def test_temp_files_of_a_killed_process_are_cleaned(tmp_path: Path) -> None:
     store, _ = open_store(tmp_path / "out", "id1", "exp")
     atomic_write_json(store.manifest_path, {"experiment": {"identity": "id1", "name": "exp"}})
-    (store.runs_dir / ".s0-p0-r0.district.parquet.123.tmp").write_bytes(b"half")
+    (store.runs_dir / f".s0-p0-r0.district.parquet.{dead_pid()}.tmp").write_bytes(b"half")
     store2, manifest = open_store(tmp_path / "out", "id1", "exp", resume=True)
     assert manifest is not None
     assert os.listdir(store2.runs_dir) == []

@@ -20,7 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Run an experiment file (scenarios × design points × replications) or a "
         "plain config file (one scenario). Each finished run is written to DIR/runs/ at once; "
         "the tables are consolidated into DIR/district.parquet and DIR/towns.parquet. "
-        "Rerun with --resume after a crash or kill to finish the missing runs.",
+        "Rerun with --resume after a crash or kill to finish the missing runs. One writer per "
+        "DIR: a second 'simxh run' on it is refused while the first runs. Ctrl-C or SIGTERM "
+        "stops the workers, marks the manifest 'interrupted' and exits 130 or 143.",
         epilog="examples:\n  simxh run experiments/quick.toml --workers 2\n"
         "  simxh run experiments/policy_comparison.toml --out results/pc --resume\n"
         "  simxh run configs/baseline.toml --replications 10 --set run.end_year=2030\n"

@@ -18,15 +18,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("dir", metavar="DIR", help="results directory written by 'simxh run'")
     p.add_argument("--failures", type=int, default=10, metavar="N",
                    help="list at most N failed runs (default 10)")
-    p.add_argument("--quick", action="store_true", help="do not check that each finished "
-                   "run's files are whole Parquet files (two small reads per file)")
+    p.add_argument("--quick", action="store_true", help="do not check each finished run's "
+                   "files (whole Parquet files matching their checksums in the manifest: "
+                   "reads every run file)")
     p.set_defaults(func=handle)
 
 
 def status(root: str | Path, *, check_files: bool = True) -> dict:
     """Counts of the store at ``root``: planned, done, failed, pending (and manifest data).
 
-    A run whose files are not whole Parquet files (``damaged``) counts as pending."""
+    A run whose files are not whole Parquet files, do not match their checksum or hold another
+    run (``damaged``) counts as pending."""
     store = Store(Path(root))
     manifest = store.read_manifest()
     scenarios = manifest.get("scenarios", []) or [None]
@@ -37,8 +39,11 @@ def status(root: str | Path, *, check_files: bool = True) -> dict:
     planned = {RunKey(s, p, r).run_id for s, name in enumerate(scenarios)
                for p in range(1 if name in unswept else n_points) for r in range(reps)}
     done = store.done_ids() & planned
-    # a damaged run counts as pending: --resume runs it again
-    damaged = store.damaged_runs(done) if check_files else []
+    # a damaged run (not a whole Parquet file, not matching its checksum in the manifest, or
+    # holding another run: a copied file) counts as pending: --resume runs it again
+    checksums = manifest.get("checksums")
+    damaged = store.damaged_runs(done, checksums if isinstance(checksums, dict) else {}) \
+        if check_files else []
     done -= set(damaged)
     failed = (store.failed_ids() & planned) - done
     return {"name": manifest["experiment"]["name"],
@@ -62,7 +67,7 @@ def handle(args: argparse.Namespace) -> int:
           f"of {info['planned']}  [last status: {info['status']}, updated {m.get('updated')}]")
     if info["damaged"]:
         shown = ", ".join(info["damaged"][:5]) + (" ..." if len(info["damaged"]) > 5 else "")
-        print(f"damaged:    {len(info['damaged'])} run file(s) are not whole Parquet files "
+        print(f"damaged:    {len(info['damaged'])} run file(s) are damaged or not their run's "
               f"({shown}); counted as pending: 'simxh run ... --resume' runs them again")
     for run_id in info["failed_ids"][: args.failures]:
         try:

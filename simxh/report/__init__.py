@@ -148,6 +148,7 @@ def write_report(directory: str | Path, *, lang: str = "zh", formats: Iterable[s
     ``html`` also writes ``DIR/brief.html``, one self-contained file (figures, tables and the
     Chinese font embedded; see :mod:`simxh.report.html`); it embeds PNG, so PNG is drawn too.
     """
+    from simxh.analysis import write_csv
     from simxh.report import figures as F
     from simxh.report import labels as L
     from simxh.report import theme as T
@@ -173,7 +174,7 @@ def write_report(directory: str | Path, *, lang: str = "zh", formats: Iterable[s
                 continue
             stem = out_dir / fig.name
             fig.data = L.with_town_zh(fig.data)  # town ids kept, Chinese names beside them
-            fig.data.to_csv(stem.with_suffix(".csv"), index=False, encoding="utf-8-sig")
+            write_csv(fig.data, stem.with_suffix(".csv"))  # atomic
             tables[fig.name] = stem.with_suffix(".csv")
             fig.caption = fig.figure.get_suptitle() or fig.name
             written[fig.name] = T.save_figure(fig.figure, stem, fmts)

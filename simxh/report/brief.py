@@ -404,7 +404,9 @@ def write_brief(ctx: Context, figures: Sequence[Figure], formats: Sequence[str],
     out.append("- " + b("tables_note", lang))
     if font_fallback:
         out.append("- " + b("cav_font", lang))
-    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    from simxh.store import atomic_write_bytes
+
+    atomic_write_bytes(Path(path), ("\n".join(out) + "\n").encode("utf-8"))
     return path
 
 

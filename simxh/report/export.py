@@ -12,6 +12,7 @@ are readable and at most 31 characters (Excel's limit); headers carry units (``g
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -122,7 +123,60 @@ def _read(path: Path) -> pd.DataFrame:
                         expected="a table written by 'simxh compare' or 'simxh report'") from None
 
 
-def _about(root: Path) -> pd.DataFrame:
+_RERUN = "the file written by 'simxh compare' (rerun 'simxh compare DIR' to rewrite it)"
+
+
+def summary_metadata(summary: Path) -> dict[str, Any]:
+    """``DIR/summary/metadata.json``, checked: a JSON object whose confidence level is in
+    (0, 1). Missing (a folder analysed before it existed): an empty dict."""
+    path = summary / "metadata.json"
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise UserError(f"damaged summary metadata ({str(exc).strip()[:80]})", file=path,
+                        expected=_RERUN) from None
+    if not isinstance(meta, dict):
+        raise UserError("damaged summary metadata (not a JSON object)", file=path,
+                        expected=_RERUN)
+    level = meta.get("confidence")
+    if isinstance(level, bool) or not isinstance(level, int | float) or not 0 < level < 1:
+        raise UserError("damaged summary metadata: no confidence level in (0, 1)", file=path,
+                        key="confidence", value=level, expected=_RERUN)
+    files = meta.get("files")
+    if files is not None and not isinstance(files, dict):
+        raise UserError("damaged summary metadata", file=path, key="files", expected=_RERUN)
+    return meta
+
+
+def check_table(path: Path, table: pd.DataFrame, recorded: Any) -> None:
+    """A table simxh wrote ends with a newline and, where ``metadata.json`` recorded its
+    shape (``recorded``: rows, columns, bytes), has that shape: a cut-off file fails."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(size - 1, 0))
+            last = fh.read(1)
+    except OSError as exc:
+        raise UserError(f"cannot read the table ({exc.strerror})", file=path,
+                        expected=_RERUN) from None
+    problems = []
+    if last != b"\n":
+        problems.append("it does not end with a newline")
+    if isinstance(recorded, dict):
+        for what, got in (("rows", len(table)), ("columns", len(table.columns)),
+                          ("bytes", size)):
+            want = recorded.get(what)
+            if isinstance(want, int) and want != got:
+                problems.append(f"{got} {what}, metadata.json says {want}")
+    if problems:
+        raise UserError(f"incomplete table ({'; '.join(problems)}: truncated or edited?)",
+                        file=path, expected=_RERUN)
+
+
+def _about(root: Path, meta: dict[str, Any]) -> pd.DataFrame:
     rows: list[tuple[str, Any]] = [("results directory", str(root))]
     try:
         manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
@@ -133,10 +187,6 @@ def _about(root: Path) -> pd.DataFrame:
              ("scenarios", ", ".join(map(str, manifest.get("scenarios", []) or []))),
              ("replications", manifest.get("replications", "")),
              ("seed", manifest.get("seed", ""))]
-    try:
-        meta = json.loads((root / "summary" / "metadata.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        meta = {}
     from simxh.analysis import uncertainty_sources
 
     rows += [("confidence level of the intervals", meta.get("confidence", 0.95)),
@@ -221,27 +271,64 @@ def export_xlsx(directory: str | Path, out: str | Path | None = None) -> tuple[P
     if path.suffix.lower() != ".xlsx":
         raise UserError("not an .xlsx file name", key="--out", value=str(path),
                         expected="a path ending in .xlsx")
+    # a summary that fails its own check (a cut-off CSV, a broken metadata.json) is refused
+    meta = summary_metadata(summary)
+    recorded = meta.get("files") or {}
     taken: set[str] = set()
     names: list[str] = []
-    tables = [(sheet_name("about", taken), _about(root))]
+    tables = [(sheet_name("about", taken), _about(root, meta))]
     from simxh.report.labels import with_town_zh
 
     for csv, sheet in found:
         table = _read(csv)
+        check_table(csv, table, recorded.get(csv.name) if csv.parent == summary else None)
         metric = FIGURE_UNITS.get(csv.stem) if csv.parent == figures else None
         tables.append((sheet_name(sheet, taken), with_units(with_town_zh(table), metric)))
     villages = village_sheet(root)
     if villages is not None:
         tables.append((sheet_name("villages", taken), with_units(villages)))
     path.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, table in tables:
-            table.to_excel(writer, sheet_name=name, index=False)
-            sheet = writer.sheets[name]
-            sheet.freeze_panes = "A2"
-            for i, col in enumerate(table.columns, start=1):
-                width = max([len(str(col))] + [len(str(v)) for v in table[col].head(50)])
-                sheet.column_dimensions[sheet.cell(1, i).column_letter].width = \
-                    min(max(width + 2, 8), 48)
-            names.append(name)
+    from simxh.store import atomic_path
+
+    # written to a temporary file and renamed: a full disk leaves the previous workbook or none
+    with atomic_path(path) as tmp:
+        writer = pd.ExcelWriter(tmp, engine="openpyxl")
+        try:
+            for name, table in tables:
+                table.to_excel(writer, sheet_name=name, index=False)
+                sheet = writer.sheets[name]
+                sheet.freeze_panes = "A2"
+                for i, col in enumerate(table.columns, start=1):
+                    width = max([len(str(col))] + [len(str(v)) for v in table[col].head(50)])
+                    sheet.column_dimensions[sheet.cell(1, i).column_letter].width = \
+                        min(max(width + 2, 8), 48)
+                names.append(name)
+        except BaseException as exc:
+            _discard(writer, exc)
+            raise
+        try:
+            writer.close()
+        except BaseException as exc:
+            _discard(writer, exc)
+            raise
     return path, names
+
+
+def _discard(writer: Any, exc: BaseException) -> None:
+    """Drop a half-written workbook: its zip archive (found in the failed call's frames) is
+    abandoned, so that nothing tries to finish it, and fails again on a full disk, when it is
+    garbage-collected ("Exception ignored in ZipFile.__del__"); then its file is closed."""
+    import contextlib
+    import zipfile
+
+    tb = exc.__traceback__
+    while tb is not None:
+        for value in list(tb.tb_frame.f_locals.values()):
+            for candidate in (value, getattr(value, "_archive", None)):
+                if isinstance(candidate, zipfile.ZipFile):
+                    candidate.fp = None  # ZipFile.close() then returns at once
+        tb = tb.tb_next
+    with contextlib.suppress(Exception):
+        handles = getattr(writer, "_handles", None)
+        if handles is not None:
+            handles.close()

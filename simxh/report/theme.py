@@ -234,13 +234,21 @@ def report_style(lang: str) -> Iterator[None]:
 
 
 def save_figure(fig: Any, stem: Path, formats: Iterable[str]) -> list[Path]:
-    """Save ``fig`` as ``stem.<fmt>`` for each format (PNG at 300 dpi) and close it."""
+    """Save ``fig`` as ``stem.<fmt>`` for each format (PNG at 300 dpi), atomically, and close
+    it."""
     import matplotlib.pyplot as plt
+
+    from simxh.store import atomic_path
 
     paths = []
     for fmt in formats:
         path = stem.with_suffix(f".{fmt}")
-        fig.savefig(path, format=fmt, dpi=DPI, metadata=_metadata(fmt))
+        try:
+            with atomic_path(path) as tmp:  # a full disk leaves the previous file or none
+                fig.savefig(tmp, format=fmt, dpi=DPI, metadata=_metadata(fmt))
+        except BaseException:
+            plt.close(fig)
+            raise
         paths.append(path)
     plt.close(fig)
     return paths
