@@ -91,7 +91,7 @@ def macro_history(df: pd.DataFrame, file: object = "macro.csv") -> MacroHistory:
         bad = out_of_range.iloc[0]
         raise DataError("yearly rate out of range", file=file,
                         key=f"{bad['series']}:{bad['region']}:{bad['year']}.value",
-                        value=bad["value"], expected=f"a rate in {lo:g} … {hi:g} %")
+                        value=float(bad["value"]), expected=f"a rate in {lo:g} … {hi:g} %")
     levels = df[df["series"] == "gdp_yi"]
     if (levels["value"] <= 0).any():
         bad = levels[levels["value"] <= 0].iloc[0]
