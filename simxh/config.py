@@ -752,8 +752,9 @@ class FirmsSection:
             "in full (scaled by the town's expansion allowance)",
         source="modelling assumption (hiring takes time; bounds the jump after a shock)")
     entrant_size_quantile: float = param(
-        0.2, min=0.0, max=1.0, status="assumed",
-        doc="born firms start near this quantile of incumbents' value added",
+        0.2, min=0.0, max=0.9, status="assumed",
+        doc="born firms start near this quantile of incumbents' value added (at most 0.9: "
+            "entrants as large as the largest incumbents multiply GDP, 5× by 2035 at 1)",
         source="modelling assumption: entrants are small (Dunne, Roberts & Samuelson 1989 find "
                "entrants far below incumbents' average size)")
     entrant_size_spread: float = param(
@@ -1344,8 +1345,9 @@ class AttractionSection:
         doc="spread of a started project's log TFP around the incumbents' median",
         source="modelling assumption")
     town_speciality_match: float = param(
-        0.5, min=0.0, max=1.0, status="assumed",
-        doc="lead-sector match of a town's speciality sectors (a park's lead sectors are 1)",
+        0.5, min=0.0, min_exclusive=True, max=1.0, status="assumed",
+        doc="lead-sector match of a town's speciality sectors (a park's lead sectors are 1); "
+            "above 0: small firms are born in a town's sectors in proportion to it",
         source="modelling assumption")
     favoured_sector_weight: float = param(
         2.0, min=1.0, max=10.0, status="assumed",

@@ -176,6 +176,11 @@ CONFIG_CASES: list[tuple[str, str | bytes, str, list[str]]] = [
      "vat_rate = 0.0\nservices_vat_rate = 0.0\ncit_rate = 0.0\nother_tax_rate = 0.0\n",
      "fiscal.vat_rate", ["no local tax is collected",
                          "'economy.residual_secondary_share': 0.0"]),
+    # issue 23: edge values that validate accepted but the run could not survive
+    ("town-speciality-match-zero", "[attraction]\ntown_speciality_match = 0.0\n",
+     "attraction.town_speciality_match", ["out of range", "(0.0, 1.0]"]),
+    ("entrant-size-quantile-one", "[firms]\nentrant_size_quantile = 1.0\n",
+     "firms.entrant_size_quantile", ["out of range", "[0.0, 0.9]"]),
 ]
 
 
