@@ -627,7 +627,7 @@ class FirmsSection:
         doc="λ: extra log TFP growth per unit of log gap between the frontier's output per "
             "worker and the district's (both relative to the base year); negative when the "
             "district runs ahead")
-    demand_elasticity: float = estimated("firms.demand_elasticity", 0.5, min=0.0, max=2.0,
+    demand_elasticity: float = estimated("firms.demand_elasticity", 0.5, min=0.0, max=1.5,
                                          source="prior: export and domestic demand elasticities "
                                                 "of Chinese manufacturing output to partner GDP, "
                                                 "0–1.5 (gravity literature; Head & Mayer 2014)",
