@@ -121,4 +121,5 @@ def test_the_draws_run_most_configs() -> None:
     if not OUTCOMES:
         pytest.skip("run together with the property test")
     ran = OUTCOMES.get("ran", 0) + OUTCOMES.get("extreme", 0)
+    print(f"config runs: {OUTCOMES}")  # shown with -s: the counts in docs/reliability.md
     assert ran >= 0.5 * sum(OUTCOMES.values()), OUTCOMES
