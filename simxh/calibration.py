@@ -31,7 +31,7 @@ from simxh.economics import firm_dynamics as fd
 from simxh.economics import production as prod
 from simxh.economics import public, rural
 from simxh.economics.sectors import resident_income, services_value_added
-from simxh.errors import DataError
+from simxh.errors import ConfigError, DataError
 from simxh.firms import Firms
 
 BASE_YEAR = 2023
@@ -442,6 +442,33 @@ def _village_income_quantiles(n: int, total: float, threshold: float, n_over: in
     incomes, _sigma = rural.lognormal_quantile_incomes(n, total, threshold, n_over)
     incomes.setflags(write=False)
     return incomes
+
+
+def check_village_incomes(config: object, data: object) -> None:
+    """Refuse (:class:`ConfigError`, one line) a reported count of villages over the income
+    threshold that no lognormal of the villages' reported total can have: 0 or all of them,
+    more than there are, or a threshold the total cannot reach (it raised ``ValueError`` in
+    every run). Called by ``validate`` and ``run`` before any run
+    (:func:`simxh.region.check_config_references`)."""
+    vcfg = model_section(config, "villages")
+    base_year = int(model_section(config, "run").start_year) if config is not None else BASE_YEAR
+    n = int((data.villages["kind"] == "village").sum())
+    try:
+        total = base_figures(data, base_year)[0]["village_collective_income_yi"] * 1e4
+    except (KeyError, DataError):
+        return  # the data lack the figure: calibrate() reports it
+    try:
+        _village_income_quantiles(n, total, vcfg.income_over_threshold_wan,
+                                  vcfg.villages_over_threshold)
+    except ValueError:
+        raise ConfigError(
+            "no income distribution of the villages fits", file=getattr(config, "source_file",
+                                                                          None),
+            key="villages.villages_over_threshold", value=vcfg.villages_over_threshold,
+            expected=f"between 1 and {n - 1} of the {n} villages over "
+                     f"villages.income_over_threshold_wan = {vcfg.income_over_threshold_wan:g}"
+                     f"万, a count that their {base_year} total ({total:.0f}万, mean "
+                     f"{total / max(n, 1):.0f}万) allows") from None
 
 
 @functools.lru_cache(maxsize=16)

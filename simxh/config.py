@@ -572,7 +572,7 @@ MODEL_TOWNS = ("huicheng", "daze", "siqian", "luokeng", "shuangshui", "yamen", "
 class FirmsSection:
     """Industrial firm agents (工业企业): scale, size distribution and dynamics."""
 
-    count: int = param(4000, min=50, max=2_000_000, status="assumed",
+    count: int = param(4000, min=50, max=200_000, status="assumed",
                        source="~1,100 规上 firms in Xinhui (2019 town counts scaled) plus the larger "
                               "small firms; the upper tail is 1:1",
                        doc="number of firm agents at the base year (scale with firms.count)")
@@ -628,7 +628,7 @@ class FirmsSection:
         doc="λ: extra log TFP growth per unit of log gap between the frontier's output per "
             "worker and the district's (both relative to the base year); negative when the "
             "district runs ahead")
-    demand_elasticity: float = estimated("firms.demand_elasticity", 0.5, min=0.0, max=2.0,
+    demand_elasticity: float = estimated("firms.demand_elasticity", 0.5, min=0.0, max=1.5,
                                          source="prior: export and domestic demand elasticities "
                                                 "of Chinese manufacturing output to partner GDP, "
                                                 "0–1.5 (gravity literature; Head & Mayer 2014)",
@@ -753,8 +753,9 @@ class FirmsSection:
             "in full (scaled by the town's expansion allowance)",
         source="modelling assumption (hiring takes time; bounds the jump after a shock)")
     entrant_size_quantile: float = param(
-        0.2, min=0.0, max=1.0, status="assumed",
-        doc="born firms start near this quantile of incumbents' value added",
+        0.2, min=0.0, max=0.9, status="assumed",
+        doc="born firms start near this quantile of incumbents' value added (at most 0.9: "
+            "entrants as large as the largest incumbents multiply GDP, 5× by 2035 at 1)",
         source="modelling assumption: entrants are small (Dunne, Roberts & Samuelson 1989 find "
                "entrants far below incumbents' average size)")
     entrant_size_spread: float = param(
@@ -1119,7 +1120,7 @@ class VillagesSection:
         source="assumed (茶坑村: visits and villagers' income doubled after its renewal, "
                "南方+ 2025); range 0–0.3")
     income_over_threshold_wan: float = param(
-        100.0, min=0.0, unit="万元", status="reported",
+        100.0, min=0.0, min_exclusive=True, unit="万元", status="reported",
         doc="the reported threshold of the base-year count (195 of 199 villages over 100万)",
         source="南方日报 2024-04-09 (docs/sources/data/villages.csv)")
     villages_over_threshold: int = param(
@@ -1153,10 +1154,11 @@ class ChenpiSection:
         doc="orchard area the plan protects (a floor: the orchards do not shrink below the "
             "smaller of it and the base year's area)",
         source="Jiangmen Daily article on the 百千万工程 plan: 新会柑 1万公顷 (15万亩)")
-    yield_t_per_mu: float = param(1.05, min=0.0, max=10.0, unit="t/亩", status="derived",
+    yield_t_per_mu: float = param(1.05, min=0.0, min_exclusive=True, max=10.0, unit="t/亩",
+                                  status="derived",
                                   source="15.03万吨 fresh fruit on 14.3万亩 (2023, docs/sources/"
                                          "data/villages.csv)")
-    peel_share: float = param(0.05, min=0.0, max=1.0, status="derived",
+    peel_share: float = param(0.05, min=0.0, min_exclusive=True, max=1.0, status="derived",
                               doc="dried peel per tonne of fresh fruit",
                               source="7500 t peel from 15.03万 t fruit (2023)")
     price_persistence: float = param(0.6, min=0.0, max=0.99, status="assumed",
@@ -1267,13 +1269,19 @@ class EstimationSection:
 # ---- model levers (all off in the baseline) ----
 
 
+MAX_POOL_RIVAL_RATIO = 1000.0
+"""The rivals' signed investment may be at most this many times Xinhui's (15 in 2022): the
+model draws the rivals' projects too, so the cost of a run grows with the ratio (1.5 s at
+8,700, 9 s at 87,000 measured)."""
+
+
 @section("attraction")
 @dataclass(frozen=True)
 class AttractionSection:
     """Investment attraction (招商引资): project arrivals, sizes, location choice; effort lever."""
 
     projects_per_year: float = estimated(
-        "attraction.projects_per_year", 30.0, min=0.0, max=10_000.0,
+        "attraction.projects_per_year", 30.0, min=0.0, max=1_000.0,
         source="prior U(5, 80) projects of 1亿+ a year; fitted also to the contracted "
                "investment of mobile projects in 2022 (≈306亿, derived from the district's 68 "
                "projects and 561亿; district.csv)",
@@ -1345,8 +1353,9 @@ class AttractionSection:
         doc="spread of a started project's log TFP around the incumbents' median",
         source="modelling assumption")
     town_speciality_match: float = param(
-        0.5, min=0.0, max=1.0, status="assumed",
-        doc="lead-sector match of a town's speciality sectors (a park's lead sectors are 1)",
+        0.5, min=0.0, min_exclusive=True, max=1.0, status="assumed",
+        doc="lead-sector match of a town's speciality sectors (a park's lead sectors are 1); "
+            "above 0: small firms are born in a town's sectors in proportion to it",
         source="modelling assumption")
     favoured_sector_weight: float = param(
         2.0, min=1.0, max=10.0, status="assumed",
@@ -1404,6 +1413,18 @@ class AttractionSection:
         doc="新台 tie: share of the projects Taishan wins that are placed in a shared park of "
             "the tie towns (会城, 崖门)",
         source="assumed (新台合作 园区共建 is reported, its size is not)")
+
+    def validate(self, err: Callable[..., typing.NoReturn]) -> None:
+        rivals = (self.pool_jiangmen_rest_yi + self.pool_taishan_yi + self.pool_zhongshan_yi
+                  + self.pool_foshan_yi + self.pool_zhuhai_yi)
+        if rivals > MAX_POOL_RIVAL_RATIO * self.pool_xinhui_yi:
+            # the rivals' draws grow with their weight against Xinhui: at 0.01亿 one run took
+            # over 4 GB and 60 s, at 1e-9 it tried to allocate 13.9 PiB
+            err("pool_xinhui_yi", f"Xinhui's part of the pool is below 1/"
+                f"{MAX_POOL_RIVAL_RATIO:g} of its rivals' ({rivals:g}亿)",
+                value=self.pool_xinhui_yi,
+                expected=f"at least {rivals / MAX_POOL_RIVAL_RATIO:.4g}亿 (the rivals' sum / "
+                         f"{MAX_POOL_RIVAL_RATIO:g}; 561.32 in 2022)")
 
 
 @section("integration")

@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -52,6 +53,21 @@ SCALES = {"level": 0.03, "growth": 1.5, "mean_growth": 0.7, "share": 1.0,
 
 
 MIN_TARGETS = 3
+
+MIN_ACCEPTANCE = 0.01
+"""A generation that accepts fewer than this share of its simulations ends the estimation: it
+has stalled (the shipped fit accepted 7 % in its last generation). pyabc stops sampling such a
+generation after population / MIN_ACCEPTANCE simulations, so a stalled run cannot hold the
+machine for ever."""
+
+SETTINGS = "abc.settings.json"
+"""The settings a history was started with, beside ``abc.db``: a resume must use the same."""
+SETTING_OPTIONS = {"config_digest": "CONFIG (and --set)", "fit_until": "--fit-until",
+                   "targets": "the district figures fitted (district.csv)",
+                   "priors": "the priors (priors.csv)", "population": "--population",
+                   "seed": "--seed"}
+HISTORY_TABLES = frozenset({"abc_smc", "populations", "models", "particles", "parameters",
+                            "samples", "summary_statistics"})
 """Fewer observed figures than this and a fit is refused (with fewer figures than parameters
 it runs, and says that the posterior of some parameters will stay close to their prior)."""
 
@@ -225,10 +241,18 @@ class Simulator:
     targets: list[Target]
     overrides: dict[str, Any] = field(default_factory=dict)
     failures: str = ""  # file where failed simulations are recorded (they count as rejected)
+    deadline: float | None = None  # wall clock (time.time()) after which no simulation starts
+    forked: bool = False  # called in pyabc's forked workers: end the worker quietly at the limit
 
     def __call__(self, params: dict[str, float]) -> dict[str, float]:
         from simxh.simulation import simulate
 
+        if self.deadline is not None and time.time() > self.deadline:
+            # ends the generation in progress (pyabc then stops): in a forked worker by its
+            # exit (pyabc's parent sees a dead worker; SystemExit prints no traceback)
+            if self.forked:
+                raise SystemExit(TIME_LIMIT_EXIT)
+            raise TimeLimitReached
         values = {k: float(v) for k, v in dict(params).items()}
         try:
             res = simulate(self.config, seed=parameter_seed(values),
@@ -267,6 +291,89 @@ def order_by_gdp(config: str | Path, keys: list[str], values: np.ndarray, year: 
     return np.argsort(gdp_arr, kind="stable")
 
 
+TIME_LIMIT_EXIT = 75  # a forked sampler worker's exit status at the time limit (EX_TEMPFAIL)
+
+
+class TimeLimitReached(Exception):  # noqa: N818 - a stop, not an error
+    """Raised by :class:`Simulator` once ``--max-minutes`` has passed, inside a generation."""
+
+
+def history_settings(cfg: Any, fit_until: int, targets: list[Target], priors: list[Prior],
+                     population: int, seed: int) -> dict[str, Any]:
+    """What a history is fitted to and how: a resume must use the same (``abc.settings.json``).
+    ``--generations``, ``--workers``, ``--scheduler`` and ``--max-minutes`` may change."""
+    return {"config_digest": cfg.digest(), "fit_until": int(fit_until),
+            "targets": [[t.name, t.value, t.kind, t.lower_bound] for t in targets],
+            "priors": [[p.key, p.low, p.high] for p in priors],
+            "population": int(population), "seed": int(seed)}
+
+
+def check_history(db: Path) -> None:
+    """A clear error if ``db`` is not an intact SQLite history of pyabc (damaged, truncated,
+    overwritten), before pyabc reads it and fails with an SQL traceback."""
+    import sqlite3
+
+    def damaged(what: str) -> DataError:
+        return DataError(f"damaged calibration history: {what}", file=db,
+                         expected="an intact abc.db written by simxh calibrate (run with "
+                                  "--restart to start the estimation again)")
+
+    with open(db, "rb") as fh:
+        head = fh.read(16)
+    if head != b"SQLite format 3\x00":
+        raise damaged("not an SQLite database")
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            check = con.execute("PRAGMA quick_check").fetchall()
+            tables = {r[0] for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables >= HISTORY_TABLES:
+                con.execute("SELECT count(*) FROM populations").fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        raise damaged(str(exc)) from None
+    if check != [("ok",)]:
+        raise damaged(str(check[0][0]) if check else "integrity check failed")
+    if not tables >= HISTORY_TABLES:
+        raise damaged("missing tables " + ", ".join(sorted(HISTORY_TABLES - tables)))
+
+
+def check_settings(out: Path, settings: dict[str, Any]) -> None:
+    """Refuse to resume a history started with other settings (one line, the first that
+    differs), or one whose settings file is missing or unreadable."""
+    path = out / SETTINGS
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError("calibration history without its settings file", file=path,
+                        expected="the abc.settings.json written with abc.db (run with "
+                                 "--restart to start again, or use another --out)") from None
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise UserError("unreadable calibration settings", file=path,
+                        expected="the JSON written with abc.db (run with --restart to start "
+                                 "again)") from None
+    if not isinstance(stored, dict):
+        stored = {}
+    for key, option in SETTING_OPTIONS.items():
+        if stored.get(key) != settings[key]:
+            old, new = stored.get(key), settings[key]
+            if key in ("targets", "priors"):
+                old, new = _summary(old), _summary(new)
+            raise UserError(f"the calibration history in {out} was started with other "
+                            f"settings; {option} differs", file=path, key=key, value=new,
+                            expected=f"{old} as stored (run with --restart to discard the "
+                                     "history and start again, or use another --out)")
+
+
+def _summary(rows: Any) -> str:
+    if not isinstance(rows, list):
+        return repr(rows)
+    return f"{len(rows)} rows ({', '.join(str(r[0]) for r in rows[:3] if isinstance(r, list))}" \
+        + (", …)" if len(rows) > 3 else ")")
+
+
 @dataclass
 class EstimationResult:
     keys: list[str]
@@ -282,19 +389,23 @@ def estimate(config: str | Path, out: str | Path, *, fit_until: int = 2023,
              population: int = 200, generations: int = 8, workers: int = 1,
              scheduler: str | None = None, max_minutes: float = 25.0, seed: int = 20151231,
              priors: str | Path | None = None, overrides: dict[str, Any] | None = None,
+             restart: bool = False, min_acceptance: float = MIN_ACCEPTANCE,
              log: Any = print) -> EstimationResult:
-    """Run (or resume) ABC-SMC; writes ``out/abc.db`` (every generation) and returns the last
-    generation's weighted sample."""
-    try:
-        import pyabc
-    except ModuleNotFoundError:
-        raise UserError("pyabc is not installed",
-                        expected="pip install 'simxh[calibrate]' (pyabc)") from None
+    """Run (or resume) ABC-SMC; writes ``out/abc.db`` (every generation) with its settings
+    (``out/abc.settings.json``) and returns the last generation's weighted sample.
+
+    A resume must use the settings the history was started with (:func:`check_settings`);
+    ``restart`` discards the history first. ``max_minutes`` is checked before each simulation,
+    so it also ends a generation in progress (that generation is lost; the finished ones are
+    kept). A generation that accepts less than ``min_acceptance`` of its simulations ends the
+    estimation (it has stalled)."""
     import logging
 
     from simxh.config import load_config, parameters
     from simxh.region import build_region
+    from simxh.store import atomic_write_json
 
+    start = time.time()
     cfg = load_config(config, overrides)
     known = {p["key"] for p in parameters()}
     prior_list = read_priors(priors, known)
@@ -309,17 +420,33 @@ def estimate(config: str | Path, out: str | Path, *, fit_until: int = 2023,
         raise UserError("too few observed figures to fit", key="--fit-until", value=fit_until,
                         expected=f"at least {MIN_TARGETS} district figures after "
                                  f"{base_year} (found {len(targets)})")
+    out = Path(out)
+    db = out / "abc.db"
+    settings = history_settings(cfg, fit_until, targets, prior_list, population, seed)
+    resume = db.exists() and db.stat().st_size > 0 and not restart
+    if resume:  # refused before anything is written or pyabc is imported
+        check_history(db)
+        check_settings(out, settings)
+    try:
+        import pyabc
+    except ModuleNotFoundError:
+        raise UserError("pyabc is not installed",
+                        expected="pip install 'simxh[calibrate]' (pyabc)") from None
     if len(targets) < len(prior_list):
         log(f"note: {len(targets)} figures for {len(prior_list)} parameters: the data cannot "
             "identify them all, and the posterior of some will stay close to the prior")
-    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    db = out / "abc.db"
+    if not resume:
+        for name in ("abc.db", "abc.db-journal", SETTINGS, "failures.log"):
+            (out / name).unlink(missing_ok=True)
+        atomic_write_json(out / SETTINGS, settings)  # before the history it describes
     prior = pyabc.Distribution(**{p.key: pyabc.RV("uniform", p.low, p.high - p.low)
                                   for p in prior_list})
+    deadline = start + max_minutes * 60
     sim = Simulator(str(Path(config).resolve()), targets,
                     {**(overrides or {}), "run.end_year": fit_until},
-                    failures=str(out / "failures.log"))
+                    failures=str(out / "failures.log"), deadline=deadline,
+                    forked=workers > 1 and not scheduler)
 
     def dist(x: dict, x0: dict) -> float:
         return distance(x, x0, targets)
@@ -329,24 +456,30 @@ def estimate(config: str | Path, out: str | Path, *, fit_until: int = 2023,
 
         sampler = pyabc.sampler.DaskDistributedSampler(dask_client=Client(scheduler))
     elif workers > 1:
-        sampler = pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
+        sampler = pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers,
+                                                             check_max_eval=True)
     else:
-        sampler = pyabc.sampler.SingleCoreSampler()
+        sampler = pyabc.sampler.SingleCoreSampler(check_max_eval=True)
     logging.getLogger("ABC").setLevel(logging.WARNING)
     logging.getLogger("Sampler").setLevel(logging.WARNING)
     np.random.seed(seed)  # noqa: NPY002 - pyabc draws its proposals from the global state
     abc = pyabc.ABCSMC(sim, prior, dist, population_size=population, sampler=sampler)
     observed = {t.name: t.value for t in targets}
-    start = time.time()
-    if db.exists() and db.stat().st_size > 0:
-        history = abc.load(f"sqlite:///{db}", 1)
-        done = history.max_t + 1
+    if resume:
+        try:
+            history = abc.load(f"sqlite:///{db}", 1)
+            done = history.max_t + 1
+        except Exception as exc:  # noqa: BLE001 - SQLAlchemy's errors: a damaged history
+            raise DataError("damaged calibration history: " + str(exc).splitlines()[0],
+                            file=db, expected="an intact abc.db written by simxh calibrate "
+                            "(run with --restart to start again)") from None
         log(f"resuming: {done} generation(s) in {db}")
     else:
         abc.new(f"sqlite:///{db}", observed)
         done = 0
     remaining = generations - done
     history = abc.history
+    stop = ""
     if remaining > 0:
         # one run() call for all generations: pyabc adapts its tolerance between generations
         # only within a call; its "ABC" logger reports each generation (shown as progress)
@@ -354,12 +487,34 @@ def estimate(config: str | Path, out: str | Path, *, fit_until: int = 2023,
         logging.getLogger("ABC").addHandler(handler)
         logging.getLogger("ABC").setLevel(logging.INFO)
         try:
-            history = abc.run(max_nr_populations=remaining,
+            history = abc.run(max_nr_populations=remaining, min_acceptance_rate=min_acceptance,
                               max_walltime=_minutes(max_minutes, start))
+        except Exception:
+            # the Simulator's TimeLimitReached, in this process or as a dead worker
+            # (pyabc's ProcessError) or a failed Dask future
+            if time.time() <= deadline:
+                raise
+            history = abc.history
+            stop = "time"
         finally:
             logging.getLogger("ABC").removeHandler(handler)
-        if history.max_t + 1 < generations and time.time() - start > max_minutes * 60:
-            log("stopped at the time limit; run the same command again to continue")
+        got = history.max_t + 1
+        if got < generations and (stop == "time" or time.time() > deadline):
+            stop = "time"
+            if got:
+                log(f"stopped at the time limit (--max-minutes {max_minutes:g}) after {got} of "
+                    f"{generations} generations; run the same command again to continue")
+        elif got < generations:
+            stop = "stalled"
+            log(f"stopped: the estimation stalled, generation {got + 1} accepted less than "
+                f"{min_acceptance:.1%} of its simulations (--min-acceptance); the posterior "
+                f"is generation {got}'s")
+        if got == 0:
+            raise UserError("no generation finished", key="--max-minutes" if stop == "time"
+                            else "--min-acceptance",
+                            value=max_minutes if stop == "time" else min_acceptance,
+                            expected="a longer time limit (run the same command again to "
+                                     "continue) or a lower minimum acceptance rate")
     pops = history.get_all_populations()
     pops = pops[pops["t"] >= 0]
     frame, w = history.get_distribution(m=0, t=history.max_t)
@@ -378,6 +533,8 @@ def estimate(config: str | Path, out: str | Path, *, fit_until: int = 2023,
         "priors": "; ".join(f"{p.key} U({p.low:g}, {p.high:g})" for p in prior_list),
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
     }
+    if stop:
+        meta["stopped"] = {"time": "at the time limit", "stalled": "stalled"}[stop]
     return EstimationResult(keys, values, np.asarray(w, float), pops,
                             int(history.total_nr_simulations), time.time() - start, meta)
 

@@ -143,3 +143,38 @@ def check_tables(tables: dict[str, pd.DataFrame | None]) -> None:
         raise NonFiniteOutput(table, str(num.columns[col]),
                               int(years[row]) if years is not None else -1,
                               float(arr[row, col]), where=where)
+
+
+# --------------------------------------------------------------------------------------------
+# Extreme but finite results: a warning, not an error
+# --------------------------------------------------------------------------------------------
+EXTREME_GROWTH_PCT = (-15.0, 20.0)
+"""Mean yearly real GDP growth of the district over a run outside this range is extreme: the
+district grew 4.9 %/yr at the posterior mean (docs/audit.md), China's fastest decade since 1978
+about 10.5 %/yr and its worst year since then about −1.6 %. Such a run is kept (it is finite)
+but :func:`extreme_outcome` says so, usually a parameter at the edge of its range."""
+
+
+class ExtremeResult(UserWarning):
+    """A run whose results are finite but far outside anything observed."""
+
+
+def extreme_outcome(district: pd.DataFrame) -> str | None:
+    """A one-line description if the district's mean yearly real GDP growth over the run is
+    outside :data:`EXTREME_GROWTH_PCT`, else None."""
+    if len(district) < 2 or "gdp_yi" not in district:
+        return None
+    gdp = district["gdp_yi"].to_numpy(float)
+    years = district["year"].to_numpy(int)
+    if not (gdp[0] > 0 and gdp[-1] > 0):
+        return None
+    span = int(years[-1] - years[0])
+    if span <= 0:
+        return None
+    mean_pct = 100.0 * ((gdp[-1] / gdp[0]) ** (1.0 / span) - 1.0)
+    lo, hi = EXTREME_GROWTH_PCT
+    if lo <= mean_pct <= hi:
+        return None
+    return (f"extreme result: real GDP grows {mean_pct:+.1f} %/yr on average "
+            f"{years[0]}–{years[-1]} ({gdp[-1] / gdp[0]:.3g}× the {years[0]} level), outside "
+            f"{lo:g} … {hi:g} %/yr; check parameters at the edge of their range")

@@ -30,6 +30,12 @@ from simxh.errors import DataError
 
 CHINA = "china"
 GROWTH = "real_gdp_growth_pct"
+RATE_SERIES = (GROWTH, "cpi_pct", "ppi_pct", "gdp_deflator_pct")
+"""The series given as yearly rates in per cent (real growth, price changes)."""
+RATE_RANGE_PCT = (-20.0, 30.0)
+"""Plausible yearly rates (%), the range of the config's macro.external_growth_pct and
+macro.inflation_pct: China's and Guangdong's real growth and price changes since 1978 lie well
+inside it. Beyond it a run fails (below −100 % a level turns negative) or explodes silently."""
 
 
 @dataclass(frozen=True)
@@ -71,13 +77,21 @@ def macro_history(df: pd.DataFrame, file: object = "macro.csv") -> MacroHistory:
     A :class:`DataError` names the file, the series and what is missing: China's observed growth
     must run without a gap from its first year, CPI and PPI must cover those years, outlook
     years must follow the observed ones, and no value may be non-finite (GDP levels must be
-    positive).
+    positive, yearly rates inside :data:`RATE_RANGE_PCT`).
     """
     if not np.all(np.isfinite(df["value"].to_numpy(float))):
         bad = df[~np.isfinite(df["value"].to_numpy(float))].iloc[0]
         raise DataError("value is not finite", file=file,
                         key=f"{bad['series']}:{bad['region']}:{bad['year']}.value",
                         value=bad["value"], expected="a finite number")
+    rates = df[df["series"].isin(RATE_SERIES)]
+    lo, hi = RATE_RANGE_PCT
+    out_of_range = rates[(rates["value"] < lo) | (rates["value"] > hi)]
+    if len(out_of_range):
+        bad = out_of_range.iloc[0]
+        raise DataError("yearly rate out of range", file=file,
+                        key=f"{bad['series']}:{bad['region']}:{bad['year']}.value",
+                        value=float(bad["value"]), expected=f"a rate in {lo:g} … {hi:g} %")
     levels = df[df["series"] == "gdp_yi"]
     if (levels["value"] <= 0).any():
         bad = levels[levels["value"] <= 0].iloc[0]

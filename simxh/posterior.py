@@ -90,8 +90,9 @@ def read_posterior(path: Path | str, known_keys: set[str] | None = None) -> Post
     """Read and validate a posterior file; a :class:`DataError` names the file, line and column.
 
     Refused: a missing or empty file, no ``draw``/``weight`` column, a parameter the config does
-    not know (when ``known_keys`` is given), an empty, non-numeric or non-finite cell, a negative
-    weight, or weights that do not sum to a positive number.
+    not know (when ``known_keys`` is given), a duplicate column, an empty, non-numeric or
+    non-finite cell, a negative weight, or weights that do not sum to a positive number. Weights
+    are normalised relative to the largest, so huge finite weights (1e308) do not overflow.
     """
     path = Path(path)
     try:
@@ -118,6 +119,12 @@ def read_posterior(path: Path | str, known_keys: set[str] | None = None) -> Post
         raise DataError("posterior file has no header", file=path,
                         expected="columns draw, weight and one per parameter")
     header = [h.strip() for h in rows[0]]
+    seen: set[str] = set()
+    for h in header:
+        if h in seen:  # the reader would fill one column twice and leave another unset
+            raise DataError("duplicate column", file=path, line=body_start + 1, key=h,
+                            expected="each column once: draw, weight and one per parameter")
+        seen.add(h)
     for required in ("draw", "weight"):
         if required not in header:
             raise DataError("required column is missing", file=path, line=body_start + 1,
@@ -158,11 +165,13 @@ def read_posterior(path: Path | str, known_keys: set[str] | None = None) -> Post
                 weights[r] = v
             else:
                 values[r, keys.index(col)] = v
-    total = weights.sum()
-    if total <= 0:
+    top = weights.max()
+    if top <= 0:
         raise DataError("weights sum to zero", file=path, key="weight",
                         expected="weights with a positive sum")
-    return Posterior(keys=keys, values=values, weights=weights / total, meta=meta, path=path)
+    scaled = weights / top  # relative to the largest first: weights near 1e308 would overflow
+    return Posterior(keys=keys, values=values, weights=scaled / scaled.sum(), meta=meta,
+                     path=path)
 
 
 def write_posterior(path: Path, keys: list[str], values: np.ndarray, weights: np.ndarray,

@@ -361,7 +361,8 @@ def _check_connected(region: Region, links_file: Path | str) -> None:
 
 
 def check_config_references(config: object, data: RegionData) -> None:
-    """Refuse a config that names a town, zone or infrastructure project the data lack.
+    """Refuse a config that names a town, zone or infrastructure project the data lack, or
+    whose village income figures no distribution of the data's villages can meet.
 
     The config schema checks ids against the shipped region; this checks them against the
     data the config actually uses (``region.data_dir``), naming the config file and key.
@@ -390,3 +391,7 @@ def check_config_references(config: object, data: RegionData) -> None:
         for town in str(pair).split(":"):
             if town not in towns:
                 refuse(f"pairing.pairs[{i}]", town, "town", towns, "towns.csv")
+    if getattr(config, "villages", None) is not None:
+        from simxh.calibration import check_village_incomes  # late: calibration is heavier
+
+        check_village_incomes(config, data)

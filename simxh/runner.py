@@ -81,11 +81,8 @@ def simulate_run(config: Any, seed: int, overrides: dict[str, Any] | None = None
 
 MAX_RUNS_UNCONFIRMED = 100_000
 """Above this many planned runs, ``simxh run`` asks for confirmation (or ``--yes``)."""
-MEASURED_RUN_BYTES = 52_800
-"""Bytes of one run's two Parquet files (district + towns) written by the real model over
-13 simulated years (2023–2035), measured on ``experiments/policy_comparison.toml`` (mean of
-280 runs, 2026-11-28). Used, scaled by the years simulated, when the store holds no run yet."""
 MEASURED_RUN_YEARS = 13
+"""The years of a default run (2023–2035): the time limit's horizon when no config is known."""
 RUN_SECONDS_PER_YEAR = 0.1
 """An upper bound of the real model's time per simulated year: measured 0.02–0.07 s a year
 (``configs/baseline.toml`` and ``combined.toml``, 2023–2035 and 2023–2060, on the project's
@@ -95,11 +92,26 @@ RUN_TIMEOUT_MARGIN = 20
 RUN_TIMEOUT_START_SECONDS = 60.0
 """...plus this for a worker's first run (imports and the region build, about 1 s) on a busy
 machine. 13 years (2023–2035) → 86 s; 38 years (to 2060) → 136 s."""
+RUN_TABLE_BYTES = {"district": (42_500, 400), "towns": (16_200, 1_450),
+                   "villages": (15_600, 12_900)}
+"""Bytes of one run's Parquet file of each table: (fixed, per simulated year). Measured on
+``experiments/quick.toml`` (its three scenarios, 2 replications) run to 2025, 2028 and 2035
+(2026-12-07): a 3-year run's files take 119 kB, a 13-year run's 266 kB. Each file has a large
+fixed part (schema, footer, string columns), so the bytes are not proportional to the years:
+scaling one 13-year measurement by the years gave 20 kB for a 5-year run against 64 kB
+measured (before the villages table). Used when the store holds no run yet."""
 SHOWN_ERRORS = 3
 """A run report carries the errors of this many failed runs (``simxh run`` prints them)."""
-CONSOLIDATED_SHARE = 0.3
-"""``district.parquet`` + ``towns.parquet`` take about 0.28 × the bytes of ``runs/`` (same
-measurement): the total on disk is about 1.3 × the run files."""
+CONSOLIDATED_SHARE = 0.65
+"""The consolidated tables (``district.parquet``, ``towns.parquet``, ``villages.parquet``)
+take 0.37 (3 years) to 0.63 (13 years) × the bytes of ``runs/`` (same measurement): the total
+on disk is taken as 1.65 × the run files."""
+
+
+def run_bytes(tables: tuple[str, ...], years: int) -> int:
+    """Expected bytes of one run's files for ``tables`` over ``years`` simulated years."""
+    return int(sum(RUN_TABLE_BYTES[t][0] + RUN_TABLE_BYTES[t][1] * max(years, 1)
+                   for t in tables if t in RUN_TABLE_BYTES))
 
 
 
@@ -203,7 +215,7 @@ def estimate_size(experiment: Experiment, out: str | Path, configs: dict[str, An
                   ) -> SizeEstimate:
     """Runs and disk space of ``experiment`` written to ``out`` (read only: nothing is
     written). Bytes per run are measured on the run files already in ``out`` when there are
-    some (a resume), else scaled from :data:`MEASURED_RUN_BYTES` by the years simulated. The
+    some (a resume), else derived from the years simulated (:data:`RUN_TABLE_BYTES`). The
     replications include an adaptive rule's cap, the most it may add."""
     out = Path(out)
     reps = experiment.replications
@@ -218,15 +230,16 @@ def estimate_size(experiment: Experiment, out: str | Path, configs: dict[str, An
             if name.endswith(suffix) and not name.startswith("."):
                 done += 1
                 if len(sizes) < 20:
-                    with contextlib.suppress(OSError):
-                        towns = runs_dir / (name[: -len(suffix)] + ".towns.parquet")
-                        sizes.append((runs_dir / name).stat().st_size + towns.stat().st_size)
+                    stem = name[: -len(suffix)]
+                    files = [runs_dir / f"{stem}.{t}.parquet" for t in experiment.tables]
+                    with contextlib.suppress(OSError):  # a model may write fewer tables
+                        sizes.append(sum(f.stat().st_size for f in files if f.exists()))
     if sizes:
         per_run = int(sum(sizes) / len(sizes))
     else:
         years = max((cfg.run.end_year - cfg.run.start_year + 1 for cfg in configs.values()),
-                    default=MEASURED_RUN_YEARS)
-        per_run = int(MEASURED_RUN_BYTES * max(years, 1) / MEASURED_RUN_YEARS)
+                    default=1)
+        per_run = run_bytes(experiment.tables, years)
     anchor = out
     while not anchor.exists() and anchor != anchor.parent:
         anchor = anchor.parent

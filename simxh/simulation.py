@@ -4,6 +4,7 @@ villages, one row a village and year)."""
 from __future__ import annotations
 
 import functools
+import warnings
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -12,6 +13,7 @@ import pandas as pd
 
 from simxh.agents import Town
 from simxh.config import coerce_config
+from simxh.guards import ExtremeResult, extreme_outcome
 from simxh.model import DISTRICT_REPORTERS, TOWN_REPORTER_PREFIX, TOWN_REPORTERS, XinhuiModel
 from simxh.region import Region, build_region
 
@@ -100,14 +102,20 @@ def simulate(config: Any = None, seed: int = 0, overrides: Any = None, *, scenar
     False leaves the villages table out (a sweep that does not need it).
 
     Raises :class:`simxh.errors.NonFiniteOutput` (naming the variable and the year) if a
-    reported value becomes NaN or infinite (:mod:`simxh.guards`): no tables are returned.
+    reported value becomes NaN or infinite (:mod:`simxh.guards`): no tables are returned. A
+    finite but extreme result (:func:`simxh.guards.extreme_outcome`) warns with
+    :class:`simxh.guards.ExtremeResult`.
     """
     cfg = coerce_config(config, overrides)
     model = XinhuiModel(cfg, seed=int(seed), region=region or shared_region(cfg), label=scenario,
                         replication=replication)
     model.run()
-    return result_tables(model, scenario=scenario, replication=model.replication,
-                         villages=villages)
+    result = result_tables(model, scenario=scenario, replication=model.replication,
+                           villages=villages)
+    note = extreme_outcome(result.district)
+    if note:  # finite, so kept, but far outside anything observed: say so
+        warnings.warn(f"{scenario or 'run'} seed {seed}: {note}", ExtremeResult, stacklevel=2)
+    return result
 
 
 def result_tables(model: XinhuiModel, *, scenario: str = "", replication: int = 0,

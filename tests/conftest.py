@@ -24,6 +24,7 @@ SLOW_MODULES = frozenset({
     "test_dask_faults.py", "test_dask.py",  # 34 s: local Dask clusters
     "test_safety.py",                       # 13 s: subprocesses and signals
     "test_config_properties.py",            # 12 s: hypothesis
+    "test_config_runs.py",                  # 30 s CPU: 200 random configs run to 2035
     "test_cli.py",                          # 10 s: subprocess CLI runs
     "test_reliability_data_properties.py",  # 9 s: hypothesis
     "test_notebook.py",                     # executes examples/quickstart.ipynb

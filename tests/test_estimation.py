@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,7 @@ from simxh.region import build_region
 
 DATA = build_region(load_config()).data
 ROOT = Path(__file__).resolve().parents[1]
+STALL_RATE = "0.3"  # a minimum acceptance rate the tiny fit falls below after generation 1
 
 
 def test_targets_are_every_sourced_figure_in_the_window() -> None:
@@ -124,3 +127,125 @@ def test_effective_sample_size_is_kish() -> None:
     assert effective_sample_size(np.ones(500)) == pytest.approx(500.0)
     assert effective_sample_size(np.array([1.0, 0.0, 0.0])) == pytest.approx(1.0)
     assert effective_sample_size(np.array([1.0, 3.0])) == pytest.approx(16.0 / 10.0)
+
+
+# --- issue 23: a calibration resumes only what it started, within its time, and says why it
+# stopped; a damaged history or a bad option is one line (exit 2, no traceback)
+
+def _main(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
+    from simxh.cli import main
+
+    code = main(["calibrate", str(ROOT / "configs" / "hindcast.toml"), *argv])
+    got = capsys.readouterr()
+    return code, got.out, got.err
+
+
+@pytest.mark.parametrize("option", [("--seed", "-5"), ("--seed", str(2**32)),
+                                    ("--max-minutes", "nan"), ("--min-acceptance", "1")])
+def test_calibrate_bad_option_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                          option: tuple[str, str]) -> None:
+    code, _, err = _main(capsys, "--out", str(tmp_path / "o"), *option)
+    assert code == 2 and option[0] in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+def _fake_history(db: Path, tables: bool = True) -> None:
+    """An SQLite file of several pages (pyabc's table names when ``tables``)."""
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    names = ["abc_smc", "populations", "models", "particles", "parameters", "samples",
+             "summary_statistics"] if tables else ["other"]
+    for name in names:
+        con.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, x TEXT)")
+        con.executemany(f"INSERT INTO {name} (x) VALUES (?)", [("x" * 200,)] * 200)
+    con.commit()
+    con.close()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "half", "tables"])
+def test_damaged_history_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                     damage: str) -> None:
+    out = tmp_path / "cal"
+    out.mkdir()
+    db = out / "abc.db"
+    if damage == "garbage":
+        db.write_bytes(b"not a database at all\n" * 100)
+    else:
+        _fake_history(db, tables=damage != "tables")
+        data = db.read_bytes()
+        if damage == "half":
+            db.write_bytes(data[: len(data) // 2])
+    before = db.read_bytes()
+    code, _, err = _main(capsys, "--out", str(out), "--population", "10")
+    assert code == 2, err
+    assert "damaged calibration history" in err and "--restart" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert db.read_bytes() == before  # nothing touched
+
+
+def _tiny(out: Path, *extra: str) -> list[str]:
+    return ["--out", str(out), "--population", "10", "--predictive", "0",
+            "--set", "firms.count=600", *extra]
+
+
+@pytest.mark.slow
+def test_calibrate_refuses_a_resume_with_other_settings(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture) -> None:
+    """The issue's case: a --fit-until 2023 history resumed with --fit-until 2020 fitted most
+    generations to the 2023 data; now it is refused, and --restart starts again."""
+    pytest.importorskip("pyabc")
+    out = tmp_path / "cal"
+    code, _, err = _main(capsys, *_tiny(out, "--generations", "1"))
+    assert code == 0, err
+    settings = json.loads((out / "abc.settings.json").read_text(encoding="utf-8"))
+    assert settings["fit_until"] == 2023 and settings["population"] == 10
+    db = (out / "abc.db").read_bytes()
+    for extra, key in ((("--fit-until", "2020"), "fit_until"),
+                       (("--population", "12"), "population"), (("--seed", "7"), "seed"),
+                       (("--set", "firms.entry_rate=0.05"), "config_digest")):
+        args = _tiny(out, "--generations", "2", *extra)
+        if extra[0] == "--population":
+            args = [a if a != "10" else "12" for a in _tiny(out, "--generations", "2")]
+        code, _, err = _main(capsys, *args)
+        assert code == 2, (extra, err)
+        assert f"key '{key}'" in err and "--restart" in err and len(err.splitlines()) == 1
+        assert (out / "abc.db").read_bytes() == db  # the history is left as it was
+    code, got, err = _main(capsys, *_tiny(out, "--generations", "1", "--fit-until", "2020",
+                                          "--restart"))
+    assert code == 0, err and "resuming" not in got
+    post = read_posterior(out / "posterior.csv")
+    assert post.meta["fit"].startswith("2015–2020") and post.meta["generations"] == "1"
+    assert json.loads((out / "abc.settings.json").read_text())["fit_until"] == 2020
+
+
+@pytest.mark.slow
+def test_max_minutes_ends_a_generation_in_progress(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture) -> None:
+    """A 2-second limit with a population of 300: the prior sample and the first generation
+    take about 60 s; the limit used to be checked only between generations."""
+    pytest.importorskip("pyabc")
+    out = tmp_path / "cal"
+    start = time.monotonic()
+    code, _, err = _main(capsys, "--out", str(out), "--population", "300", "--predictive",
+                         "0", "--set", "firms.count=600", "--max-minutes", "0.03")
+    took = time.monotonic() - start
+    assert code == 2 and "no generation finished" in err and "--max-minutes" in err, err
+    assert took < 30, took
+    assert (out / "abc.db").exists()  # run again to continue: the same settings resume
+    code, _, err = _main(capsys, "--out", str(out), "--population", "300", "--predictive",
+                         "0", "--set", "firms.count=600", "--max-minutes", "0.01")
+    assert code == 2 and "damaged" not in err and "other settings" not in err, err
+
+
+@pytest.mark.slow
+def test_a_stalled_estimation_ends_with_a_message(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture) -> None:
+    pytest.importorskip("pyabc")
+    out = tmp_path / "cal"
+    code, got, err = _main(capsys, *_tiny(out, "--generations", "6", "--min-acceptance",
+                                          STALL_RATE))
+    assert code == 0, err
+    assert "stalled" in got and "--min-acceptance" in got
+    post = read_posterior(out / "posterior.csv")
+    assert post.meta["stopped"] == "stalled" and int(post.meta["generations"]) < 6

@@ -189,3 +189,34 @@ def test_cli_run_shows_the_failure_in_one_line(tmp_path: Path, capsys, nan_reven
                      "values (a degenerate parameter combination or a model bug; nothing of "
                      "the run is written)"]
     assert not list((out / "runs").glob("*.parquet"))
+
+
+def test_an_extreme_but_finite_result_warns() -> None:
+    """Issue 23: a kept edge value that multiplies GDP says so (a warning, not an error)."""
+    import warnings
+
+    import pandas as pd
+
+    from simxh.guards import ExtremeResult, extreme_outcome
+
+    years = list(range(2023, 2036))
+    normal = pd.DataFrame({"year": years, "gdp_yi": [1000 * 1.05**i for i in range(13)]})
+    boom = pd.DataFrame({"year": years, "gdp_yi": [1000 * 41 ** (i / 12) for i in range(13)]})
+    bust = pd.DataFrame({"year": years, "gdp_yi": [1000 * 0.8**i for i in range(13)]})
+    assert extreme_outcome(normal) is None
+    assert "+36.3 %/yr" in extreme_outcome(boom) and "41×" in extreme_outcome(boom)
+    assert "-20.0 %/yr" in extreme_outcome(bust)
+    import simxh.simulation as sim
+
+    class Result:
+        district = boom
+
+    real = sim.result_tables
+    sim.result_tables = lambda *a, **k: Result()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            sim.simulate(None, seed=3, overrides={"run.end_year": 2024})
+    finally:
+        sim.result_tables = real
+    assert any(w.category is ExtremeResult and "41×" in str(w.message) for w in caught)

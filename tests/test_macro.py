@@ -100,6 +100,15 @@ def _bad_macro(tmp_path: Path, edit) -> Path:
                                          df.value)), "GDP level must be positive"),
     (lambda df: df.assign(value=np.where((df.series == "ppi_pct") & (df.year == "2017"), "inf",
                                          df.value)), "finite"),
+    # issue 23: −150 % validated, then failed every run (lam < 0); +900 % ran silently
+    (lambda df: df.assign(value=np.where((df.series == "real_gdp_growth_pct")
+                                         & (df.year == "2027"), "-150", df.value)),
+     "rate out of range"),
+    (lambda df: df.assign(value=np.where((df.series == "real_gdp_growth_pct")
+                                         & (df.year == "2027"), "900", df.value)),
+     "rate out of range"),
+    (lambda df: df.assign(value=np.where((df.series == "cpi_pct") & (df.year == "2018"),
+                                         "-60", df.value)), "rate out of range"),
 ])
 def test_bad_macro_file_is_a_clear_error(tmp_path: Path, edit, message: str) -> None:
     folder = _bad_macro(tmp_path, edit)

@@ -46,6 +46,10 @@ def test_roundtrip_and_summaries(tmp_path: Path) -> None:
     ("draw,weight,firms.tfp_frontier_share\n0,1,abc\n", "not a number"),
     ("draw,weight,firms.tfp_frontier_share\n", "no draws"),
     ("draw,weight,firms.tfp_frontier_share\n0,0,0.1\n", "weights sum to zero"),
+    # issue 23: a duplicate column left another unset (uninitialised memory in the message)
+    ("draw,weight,firms.tfp_frontier_share,firms.tfp_frontier_share\n0,1,0.1,0.2\n",
+     "duplicate column"),
+    ("draw,weight,weight,firms.tfp_frontier_share\n0,1,1,0.1\n", "duplicate column"),
 ])
 def test_bad_posterior_files_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "p.csv"
@@ -148,3 +152,33 @@ def test_an_experiment_uses_stratified_draws(tmp_path: Path) -> None:
     got = [int(simxh.simulate(seed=100 + r, replication=r, overrides=over)
                .district["posterior_draw"].iloc[0]) for r in range(3)]
     assert got == [8, 4, 12]  # cumulative weight 0.5, 0.25, 0.75
+
+
+def test_huge_weights_do_not_overflow(tmp_path: Path) -> None:
+    """Weights of 1e308 summed to inf: every draw became "the last one" (issue 23)."""
+    path = tmp_path / "p.csv"
+    path.write_text("draw,weight,firms.tfp_frontier_share\n0,1e308,0.1\n1,1e308,0.2\n"
+                    "2,5e307,0.3\n", encoding="utf-8")
+    post = read_posterior(path)
+    assert np.all(np.isfinite(post.weights))
+    assert np.allclose(post.weights, [0.4, 0.4, 0.2])
+    assert post.draw_index(stream(1, "posterior"), replication=0) == 1  # u = 0.5
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ("0,nan,0.1\n", "not a finite number"), ("0,-1,0.1\n", "negative weight"),
+    ("0,heavy,0.1\n", "not a number"), ("0,1,0.1\n1,1e309,0.2\n", "not a finite number"),
+    ("0,1,0.1\n1,1,7\n", "out of the parameter's range"),
+])
+def test_validate_checks_the_posterior_a_config_names(tmp_path: Path, rows: str, message: str,
+                                                      capsys: pytest.CaptureFixture) -> None:
+    """Refused at run, but `validate` said OK (issue 23): now validate reads it as run does."""
+    from simxh.cli import main
+
+    post = tmp_path / "post.csv"
+    post.write_text("draw,weight,firms.tfp_frontier_share\n" + rows, encoding="utf-8")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[estimation]\nposterior = "post.csv"\n', encoding="utf-8")
+    assert main(["validate", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "post.csv" in err and len(err.strip().splitlines()) == 1

@@ -224,24 +224,35 @@ def test_progress_lines_report_counts_and_eta() -> None:
 # ---- size check: absurd run counts or disk space are refused unless confirmed ---------------
 def test_size_estimate_counts_runs_and_measures_bytes(exp_path: Path, tmp_path: Path) -> None:
     from simxh.experiment import validate_experiment_configs
-    from simxh.runner import MEASURED_RUN_BYTES, estimate_size
+    from simxh.runner import CONSOLIDATED_SHARE, estimate_size, run_bytes
 
     exp = load_experiment(exp_path)
     fresh = estimate_size(exp, tmp_path / "out", validate_experiment_configs(exp))
     assert (fresh.scenarios, fresh.points, fresh.replications, fresh.runs) == (2, 2, 4, 16)
-    # 2023..2028 = 6 years, scaled from the measured 13-year run
-    assert fresh.bytes_per_run == int(MEASURED_RUN_BYTES * 6 / 13)
+    # 2023..2028 = 6 years: a fixed part per file plus a part per year
+    assert fresh.bytes_per_run == run_bytes(exp.tables, 6)
     assert not fresh.measured_in_store and fresh.problems() == []
-    assert fresh.bytes_needed == int(16 * fresh.bytes_per_run * 1.3)
+    assert fresh.bytes_needed == int(16 * fresh.bytes_per_run * (1 + CONSOLIDATED_SHARE))
     run(exp_path, tmp_path / "out", replications=2)
     measured = estimate_size(exp, tmp_path / "out", validate_experiment_configs(exp))
     runs = tmp_path / "out" / "runs"
-    sizes = [(runs / f"{k}.district.parquet").stat().st_size
-             + (runs / f"{k}.towns.parquet").stat().st_size
+    sizes = [sum(f.stat().st_size for f in runs.glob(f"{k}.*.parquet"))
              for k in (p.name.split(".")[0] for p in runs.glob("*.district.parquet"))]
     assert measured.measured_in_store and measured.done == 8
     assert measured.bytes_per_run == int(sum(sizes) / len(sizes))
-    assert measured.bytes_needed == int(8 * measured.bytes_per_run * 1.3)  # 8 runs left
+    assert measured.bytes_needed == int(8 * measured.bytes_per_run * (1 + CONSOLIDATED_SHARE))
+
+    # issue 23: with the real model the estimate before the first run is within 25 % of the
+    # run files' size (it assumed 20 kB for a 5-year run, against 64 kB measured then), and
+    # the whole folder fits in the total
+    from simxh.runner import simulate_run
+
+    run(exp_path, tmp_path / "real", replications=1, run_fn=simulate_run)
+    real = estimate_size(exp, tmp_path / "real", validate_experiment_configs(exp))
+    assert 0.75 < fresh.bytes_per_run / real.bytes_per_run < 1.25, \
+        (fresh.bytes_per_run, real.bytes_per_run)
+    total = sum(f.stat().st_size for f in (tmp_path / "real").rglob("*") if f.is_file())
+    assert total <= 4 * fresh.bytes_per_run * (1 + CONSOLIDATED_SHARE)
 
 
 def test_too_many_runs_are_refused_asked_or_forced(exp_path: Path, tmp_path: Path,

@@ -40,6 +40,7 @@ def validate_file(path: Path, overrides: list[str]) -> str:
         for name, cfg in validate_experiment_configs(exp).items():
             key = (cfg.region, cfg.network, cfg.access, cfg.infrastructure, cfg.integration,
                    cfg.pairing)
+            check_posterior(cfg)
             if key in regions:
                 continue
             try:  # each scenario's data files, network and the ids it names in them
@@ -53,8 +54,19 @@ def validate_file(path: Path, overrides: list[str]) -> str:
         return f"experiment '{exp.name}' ({len(exp.scenarios)} scenarios)"
     cfg = load_config(path, overrides)
     region = build_region(cfg)  # the data files and the network it names are checked too
+    check_posterior(cfg)
     return (f"config ({cfg.run.start_year}–{cfg.run.end_year}, {len(region.node_ids)} nodes, "
             f"digest {cfg.digest()})")
+
+
+def check_posterior(cfg: object) -> None:
+    """The posterior file a config names, read as ``run`` reads it (every cell, the weights,
+    duplicate columns, each value inside its parameter's range); the shipped one is checked by
+    the tests."""
+    from simxh.posterior import load_posterior
+
+    if cfg.estimation.posterior:
+        load_posterior(str(cfg.estimation.posterior))
 
 
 def handle(args: argparse.Namespace) -> int:
