@@ -84,12 +84,16 @@ class Criterion:
         return values >= self.threshold if self.direction == ">=" else values <= self.threshold
 
     def describe(self, lang: str = "en") -> str:
-        what = (f"{self.metric} − {self.reference}'s" if self.paired else self.metric)
+        from simxh.report.labels import metric_label, scenario_label
+
+        metric = metric_label(self.metric, lang, unit=False)
         if lang == "zh":
-            what = (f"{self.metric}（减去同一重复中{self.reference}的值）" if self.paired
-                    else self.metric)
-            return f"{self.scenario}：{self.year}年 {what} {self.direction} {self.threshold:g}"
-        return f"{self.scenario}: {what} {self.direction} {self.threshold:g} in {self.year}"
+            what = (f"{metric}（减去同一重复中{scenario_label(self.reference, lang)}的值）"
+                    if self.paired else metric)
+            return f"{self.year}年{what} {self.direction} {self.threshold:g}"
+        what = (f"{metric} minus {scenario_label(self.reference, lang)}'s" if self.paired
+                else metric)
+        return f"{what} {self.direction} {self.threshold:g} in {self.year}"
 
 
 @dataclass
@@ -347,25 +351,28 @@ def plain_words(prim: PrimResult, criterion: Criterion, lang: str = "en") -> str
             parts.append(f"{name} is below {_fmt(r.high)}{unit}")
         else:
             parts.append(f"{name} is above {_fmt(r.low)}{unit}")
+    from simxh.report.labels import scenario_label
+
     s = prim.stats
     c = criterion
+    name = scenario_label(c.scenario, lang)
     if lang == "zh":
         verb = "未达到" if c.interest == "fail" else "达到"
         if not parts:
-            return (f"{c.scenario}在全部 {s['n']} 次运行中有 {s['n_interest']} 次{verb}"
+            return (f"{name}在全部 {s['n']} 次运行中有 {s['n_interest']} 次{verb}"
                     f"「{c.describe('zh')}」，且没有一组输入能集中解释这些运行：覆盖率不低于"
                     f"{DEFAULT_MIN_COVERAGE:g}的 PRIM 方框中，没有一项限制通过拟 p 值检验。")
         cond = "且".join(parts)
-        return (f"当{cond}时，{c.scenario}{verb}「{c.describe('zh')}」"
+        return (f"当{cond}时，{name}{verb}「{c.describe('zh')}」"
                 f"（覆盖率 {s['coverage']:.2f}，密度 {s['density']:.2f}，"
                 f"质量 {s['mass']:.2f}；全部 {s['n']} 次运行中有 {s['n_interest']} 次）。")
     verb = "misses" if c.interest == "fail" else "meets"
     if not parts:
-        return (f"{c.scenario} {verb} '{c.describe('en')}' in {s['n_interest']} of {s['n']} "
+        return (f"{name} {verb} '{c.describe('en')}' in {s['n_interest']} of {s['n']} "
                 f"runs, and no box of inputs concentrates them: no restriction of a PRIM box "
                 f"with coverage ≥ {DEFAULT_MIN_COVERAGE:g} survives the quasi-p test.")
     cond = " and ".join(parts)
-    return (f"{c.scenario} {verb} '{c.describe('en')}' when {cond} (coverage "
+    return (f"{name} {verb} '{c.describe('en')}' when {cond} (coverage "
             f"{s['coverage']:.2f}, density {s['density']:.2f}, mass {s['mass']:.2f}; "
             f"{s['n_interest']} of {s['n']} runs).")
 
@@ -491,4 +498,4 @@ def brief_lines(root: str | Path, lang: str = "zh") -> list[str]:
     note = ("方框由 PRIM（EMA Workbench）在全部运行的输入中找出；详见 discovery/discovery.md。"
             if lang == "zh" else "The box is PRIM's (EMA Workbench) over the runs' inputs; "
             "details in discovery/discovery.md.")
-    return [title, "", sentence, "", note, ""]
+    return ["", title, "", sentence, "", note, ""]
