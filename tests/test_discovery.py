@@ -52,7 +52,7 @@ def test_the_box_reads_as_one_sentence() -> None:
                      stats={"coverage": 0.85, "density": 0.81, "mass": 0.2, "res_dim": 2,
                             "step": 7, "n": 200, "n_interest": 47, "base_rate": 0.235})
     en = plain_words(res, CRIT, "en")
-    assert en.startswith("combined misses")
+    assert en.startswith("Combined package misses")
     assert "China's mean real GDP growth" in en and "below 3.9 %/yr" in en
     assert "renovation TFP gain is below 0.045" in en and "coverage 0.85" in en
     zh = plain_words(res, CRIT, "zh")
