@@ -183,8 +183,14 @@ def load_cases(root: str | Path, criterion: Criterion) -> Cases:
     own = at[at["scenario"] == c.scenario].set_index(keys).sort_index()
     value = own[c.metric].astype(float)
     if c.paired:
-        ref = at[at["scenario"] == c.reference].set_index(keys)[c.metric].astype(float)
-        value = (value - ref.reindex(value.index)).dropna()
+        ref_rows = at[at["scenario"] == c.reference]
+        if set(ref_rows["point"]) == set(own.index.get_level_values("point")):
+            ref = ref_rows.set_index(keys)[c.metric].astype(float).reindex(value.index)
+        else:  # an unswept reference (one run per replication, point −1): every point against it
+            by_rep = ref_rows.set_index("replication")[c.metric].astype(float)
+            ref = pd.Series(by_rep.reindex(value.index.get_level_values("replication")).to_numpy(),
+                            index=value.index)
+        value = (value - ref).dropna()
         own = own.loc[value.index]
     design_cols = [col for col in (manifest.get("design") or {}).get("columns") or []
                    if col in own.columns]
