@@ -380,6 +380,11 @@ def write_brief(ctx: Context, figures: Sequence[Figure], formats: Sequence[str],
         for fig in rest:
             out += [_embed(fig, formats), ""]
 
+    # Scenario discovery, when `simxh discover` has been run on the folder (its box in words).
+    from simxh.discovery import brief_lines as discovery_lines
+
+    out += discovery_lines(res.path, lang)
+
     # The audit of the scenarios' configs (DIR/audit/<scenario>/audit.csv).
     out += ["", f"## {b('audit', lang)}", ""]
     out += audit_lines(res.path, ctx.scenarios, lang, configs=scenario_config_files(res.manifest),
