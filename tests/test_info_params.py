@@ -45,7 +45,7 @@ def test_parameter_rows_and_ranges():
     rows = parameter_rows(load_config(None, {"firms.count": 8000}))
     count = next(r for r in rows if r["key"] == "firms.count")
     assert count["value"] == "8000" and count["changed"] == "*"
-    assert count["range"] == "[50, 2,000,000]"
+    assert count["range"] == "[50, 200,000]"
     start = next(r for r in rows if r["key"] == "run.start_year")
     assert start["range"] == "[2015, 2023]"  # years without a thousands separator
     assert describe_range({"min": 0, "max": None, "min_exclusive": True}) == "> 0"
