@@ -30,6 +30,9 @@ SLOW_MODULES = frozenset({
     "test_notebook.py",                     # executes examples/quickstart.ipynb
     "test_dashboard.py",                    # a Solara server and headless Chromium
     "test_hindcast.py",                     # 180 hindcast runs against the district's history
+    "test_reliability_concurrency.py",      # 12 s: concurrent writers, a racing consolidation
+    "test_reliability_store_integrity.py",  # 25 s: sweeps copied over, damaged and resumed
+    "test_reliability_atomic.py",           # 8 s: sweeps, compare and export on a full disk
 })
 
 
@@ -43,7 +46,8 @@ SLOW_TESTS = frozenset({
     "test_posterior.py::test_bad_posterior_in_a_config_exits_2_and_writes_nothing",  # CLI
     "test_posterior.py::test_runs_record_their_draw_and_scenarios_share_it",  # 12 runs
     "test_estimation.py::test_calibrate_bad_input_exits_2",                 # CLI + pyabc import
-    "test_reliability_concurrency.py::test_a_second_writer_is_refused_naming_the_holder",  # 6 CLI runs
+    "test_estimation.py::test_calibrate_refuses_a_window_with_too_few_figures",  # 3 s
+    "test_lever_money.py::test_renovation_moves_the_certification_targets",  # 3 s: long runs
 })
 
 
