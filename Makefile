@@ -2,7 +2,8 @@
 #   make run    set up (venv + install) and run the main job: the policy comparison, the audit of
 #               its scenarios' configs (results/policy_comparison/audit/) and its brief
 #   make test   set up and run the checks (ruff) and the test suite; CI runs exactly this
-#   make test-fast   the tests not marked slow (tests/conftest.py), in under a minute
+#   make test-fast   the tests not marked slow (tests/conftest.py), on 2 processes (pytest-xdist),
+#               in under a minute
 VENV ?= .venv
 BIN := $(VENV)/bin
 WORKERS ?= 2
@@ -43,7 +44,7 @@ test: lint
 	$(BIN)/python -m pytest
 
 test-fast: lint
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n 2
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
