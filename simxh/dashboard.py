@@ -259,7 +259,13 @@ def use_fonts(lang: str) -> None:
 
 def make_page(config_path: str | None = None, *, lang: str = "zh",
               overrides: Sequence[str] = (), seed: int = 1) -> Any:
-    """The SolaraViz page for a config (levers start at the config's values)."""
+    """The page component for a config (levers start at the config's values).
+
+    What every session shares is read-only and built once, when the server loads the page: the
+    config, the baseline band and the parameter inputs. The model is not: each browser session
+    (a Solara kernel) renders its own :func:`Page`, which builds its own model on first render,
+    so Step or Reset in one tab never moves another's model, and the model goes with the
+    session's widgets when the session closes (see :func:`release_memory_on_close`)."""
     import solara
     from mesa.visualization import SolaraViz
 
@@ -285,6 +291,47 @@ def make_page(config_path: str | None = None, *, lang: str = "zh",
     params = model_params(config, lang, seed)
     start = {k: (v.value if hasattr(v, "value") else v["value"] if isinstance(v, dict) else v)
              for k, v in params.items()}
-    model = XinhuiModel(**start)
-    return SolaraViz(model, components=[district_panel, town_map], model_params=params,
-                     name=t("title", lang), play_interval=300)
+
+    @solara.component
+    def Page() -> Any:  # noqa: N802 - Solara's name for the page component
+        model = solara.use_memo(lambda: XinhuiModel(**start), dependencies=[])
+        return SolaraViz(model, components=[district_panel, town_map], model_params=params,
+                         name=t("title", lang), play_interval=300)
+
+    return Page
+
+
+def _collect() -> None:
+    import contextlib
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: the collection alone
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def release_memory_on_close(delay: float = 1.0) -> None:
+    """When a session's kernel has closed (tab closed, or culled after a disconnect), collect
+    its objects and hand the freed heap back to the system (glibc's ``malloc_trim``), so the
+    server's memory falls back after sessions close. Solara calls close callbacks before it
+    closes the session's widgets, so the collection runs in a thread once the kernel is closed
+    (plus ``delay`` seconds for the closing frames to return)."""
+    import threading
+    import time
+
+    import solara.lifecycle
+
+    def on_start() -> Any:
+        closed = solara.lifecycle.kernel_closed_event()
+
+        def after_close() -> None:
+            closed.wait(timeout=60.0)
+            time.sleep(delay)
+            _collect()
+
+        def on_close() -> None:
+            threading.Thread(target=after_close, name="simxh-dashboard-gc", daemon=True).start()
+        return on_close
+
+    solara.lifecycle.on_kernel_start(on_start)
