@@ -273,7 +273,13 @@ def page_css(lang: str) -> str:
 
 def make_page(config_path: str | None = None, *, lang: str = "zh",
               overrides: Sequence[str] = (), seed: int = 1) -> Any:
-    """The SolaraViz page for a config (levers start at the config's values)."""
+    """The page component for a config (levers start at the config's values).
+
+    What every session shares is read-only and built once, when the server loads the page: the
+    config, the baseline band and the parameter inputs. The model is not: each browser session
+    (a Solara kernel) renders its own :func:`Page`, which builds its own model on first render,
+    so Step or Reset in one tab never moves another's model, and the model goes with the
+    session's widgets when the session closes (see :func:`release_memory_on_close`)."""
     import solara
     from mesa.visualization import SolaraViz
 
@@ -302,6 +308,89 @@ def make_page(config_path: str | None = None, *, lang: str = "zh",
     params = model_params(config, lang, seed)
     start = {k: (v.value if hasattr(v, "value") else v["value"] if isinstance(v, dict) else v)
              for k, v in params.items()}
-    model = XinhuiModel(**start)
-    return SolaraViz(model, components=[district_panel, town_map], model_params=params,
-                     name=t("title", lang), play_interval=300)
+
+    @solara.component
+    def Page() -> Any:  # noqa: N802 - Solara's name for the page component
+        model = solara.use_memo(lambda: XinhuiModel(**start), dependencies=[])
+        return SolaraViz(model, components=[district_panel, town_map], model_params=params,
+                         name=t("title", lang), play_interval=300)
+
+    return Page
+
+
+def _collect() -> None:
+    import contextlib
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: the collection alone
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _scope_kernel_start_callbacks() -> None:
+    """Tie to its session each kernel-start callback registered while a session renders.
+
+    Solara (1.58) wraps every ``solara.lab.use_task`` - Mesa's Play loop uses one - in a
+    ``Singleton`` whose constructor registers a process-wide kernel-start callback and drops the
+    function that removes it. That entry keeps the task, Mesa's controller closures and so the
+    session's model alive after the session has closed (fixed upstream in solara PR #1180).
+    Here a callback registered inside a session is removed when that session's kernel closes;
+    callbacks registered outside any session (module-level state) are left alone."""
+    import contextlib
+
+    import solara.lifecycle
+    from solara.server import kernel_context
+
+    original = solara.lifecycle.on_kernel_start
+    if getattr(original, "simxh_scoped", False):
+        return
+
+    def on_kernel_start(f: Any) -> Any:
+        remove = original(f)
+        if kernel_context.has_current_context():
+            def drop() -> None:
+                with contextlib.suppress(ValueError):  # already removed
+                    remove()
+            kernel_context.get_current_context().on_close(drop)
+        return remove
+
+    on_kernel_start.simxh_scoped = True  # type: ignore[attr-defined]
+    solara.lifecycle.on_kernel_start = on_kernel_start
+
+
+def release_memory_on_close(delay: float = 1.0) -> None:
+    """When a session's kernel has closed (tab closed, or culled after a disconnect), collect
+    its objects and hand the freed heap back to the system (glibc's ``malloc_trim``), so the
+    server's memory falls back after sessions close.
+
+    Solara calls close callbacks before it closes the session's widgets, so one collector
+    thread waits for each closed kernel (plus ``delay`` seconds for the closing frames to
+    return). The thread is started outside any kernel context: Solara ties a thread started
+    inside one to that kernel for the thread's life, which would keep the kernel alive."""
+    import queue
+    import threading
+    import time
+
+    import solara.lifecycle
+    from solara.server import kernel_context
+
+    closed_kernels: queue.Queue[threading.Event] = queue.Queue()
+
+    def collector() -> None:
+        while True:
+            closed = closed_kernels.get()
+            closed.wait(timeout=60.0)
+            del closed
+            time.sleep(delay)
+            _collect()
+
+    with kernel_context.without_context():
+        threading.Thread(target=collector, name="simxh-dashboard-gc", daemon=True).start()
+    _scope_kernel_start_callbacks()
+
+    def on_start() -> Any:
+        closed = solara.lifecycle.kernel_closed_event()
+        return lambda: closed_kernels.put(closed)
+
+    solara.lifecycle.on_kernel_start(on_start)

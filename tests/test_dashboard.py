@@ -134,3 +134,39 @@ def test_chinese_labels_are_drawn_with_the_bundled_font(dashboard):
             assert used == {VENDORED_FAMILY: len(label)}, used
         finally:
             browser.close()
+
+
+def test_two_sessions_step_their_own_models(dashboard):
+    """Each browser session has its own model: a session opened after another stepped 3 times
+    starts at the base year, and a step in one does not move the other's model."""
+    from playwright.sync_api import sync_playwright
+
+    url, _ = dashboard
+
+    def open_session(browser):
+        page = browser.new_context(viewport={"width": 1500, "height": 1000}).new_page()
+        page.goto(url, timeout=90_000)
+        page.get_by_text("Levers on:").wait_for(timeout=90_000)
+        return page
+
+    def step(page, year: int) -> None:
+        page.get_by_role("button", name="Step").click()
+        page.wait_for_function(f"() => document.body.innerText.includes('{year}: GDP')",
+                               timeout=60_000)
+
+    def year(page) -> str:
+        return page.get_by_text("Levers on:").inner_text()[:4]
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            first = open_session(browser)
+            for y in (2024, 2025, 2026):
+                step(first, y)
+            second = open_session(browser)
+            assert year(second) == "2023"  # its own model, not the first one's at 2026
+            step(second, 2024)
+            step(first, 2027)  # the second's step did not move it to 2027 already
+            assert year(first) == "2027" and year(second) == "2024"
+        finally:
+            browser.close()

@@ -7,7 +7,15 @@ import socket
 import pytest
 
 from simxh.cli import main
-from simxh.commands.dashboard import HOST, server_command
+from simxh.commands.dashboard import HOST, check_port, server_command
+
+
+@pytest.fixture(autouse=True)
+def _no_server(monkeypatch):
+    """An argument that gets through would start the server in place of pytest: fail instead."""
+    def execve(*args):
+        raise AssertionError("simxh dashboard would start its server")
+    monkeypatch.setattr("os.execve", execve)
 
 
 @pytest.mark.parametrize(("argv", "words"), [
@@ -16,6 +24,8 @@ from simxh.commands.dashboard import HOST, server_command
     (["--port", "70000"], ["--port", "out of range"]),
     (["missing.toml"], ["missing.toml", "config file not found"]),
     (["--set", "integration.enabled=maybe"], ["integration.enabled"]),
+    (["--seed", "-5"], ["--seed", "out of range", "-5"]),
+    (["--seed", str(2**63)], ["--seed", "out of range"]),
 ])
 def test_bad_arguments_are_one_line_and_exit_2(argv, words, capsys):
     assert main(["dashboard", *argv]) == 2
@@ -33,6 +43,22 @@ def test_a_port_in_use_is_refused(capsys):
         assert main(["dashboard", "--port", str(port)]) == 2
     err = capsys.readouterr().err
     assert f"port {port} is in use" in err and err.count("\n") == 1
+
+
+def test_a_port_a_stopped_server_used_is_free_at_once():
+    """A server that closed its connections first leaves them in TIME_WAIT for a minute; the
+    probe (like the server) binds with SO_REUSEADDR, so a restart on that port is accepted."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind((HOST, 0))
+        server.listen()
+        port = server.getsockname()[1]
+        client = socket.create_connection((HOST, port))
+        conn, _ = server.accept()
+        conn.close()  # the server's side closes first: it is the one left in TIME_WAIT
+        client.recv(1)
+        client.close()
+    assert check_port(str(port)) == port
 
 
 def test_the_server_listens_on_localhost_only():
@@ -71,3 +97,33 @@ def test_page_pieces_follow_the_model():
     gdp, growth = town_growth(model)
     assert gdp.sum() == pytest.approx(model.gdp_yi)
     assert growth.shape == (11,) and (growth != 0).all()
+
+
+def test_a_sessions_kernel_start_callbacks_go_when_it_closes(monkeypatch):
+    """solara 1.58's use_task (Mesa's Play loop) registers a process-wide kernel-start callback
+    per session and never removes it; it pinned every closed session's model. A callback
+    registered inside a session now goes when the session closes; one registered outside any
+    session stays."""
+    pytest.importorskip("solara")
+    import solara.lifecycle
+    from solara.server import kernel, kernel_context
+    from solara.toestand import Singleton
+
+    from simxh.dashboard import _scope_kernel_start_callbacks
+
+    monkeypatch.setattr(solara.lifecycle, "on_kernel_start", solara.lifecycle.on_kernel_start)
+    monkeypatch.setattr(solara.lifecycle, "_on_kernel_start_callbacks",
+                        list(solara.lifecycle._on_kernel_start_callbacks))
+    # closing a kernel closes every widget of the process: there are none of this test's
+    monkeypatch.setattr("ipywidgets.Widget.close_all", lambda: None)
+    _scope_kernel_start_callbacks()
+    callbacks = solara.lifecycle._on_kernel_start_callbacks
+    before = len(callbacks)
+    Singleton(lambda: 0)  # module-level state
+    context = kernel_context.VirtualKernelContext(id="simxh-test", session_id="simxh-test",
+                                                  kernel=kernel.Kernel())
+    with context:
+        Singleton(lambda: 1)  # what use_task does while a session renders
+    assert len(callbacks) == before + 2
+    context.close()
+    assert len(callbacks) == before + 1

@@ -12,6 +12,11 @@ from simxh.errors import UserError, similar_file
 
 HOST = "127.0.0.1"  # never another interface: the dashboard has no authentication
 DEFAULT_PORT = 8765
+SEED_RANGE = (0, 2**63 - 1)  # as `simxh run --seed`
+CULL_TIMEOUT = "5m"
+"""A session whose page went away without closing (browser killed, network lost, laptop asleep)
+keeps its model this long for a reconnect, then is closed and its memory released (Solara's
+default is 24 h). SOLARA_KERNEL_CULL_TIMEOUT in the environment overrides it."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,14 +33,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", default=str(DEFAULT_PORT), metavar="P",
                    help=f"port on 127.0.0.1 (default {DEFAULT_PORT})")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="label language")
-    p.add_argument("--seed", type=int, default=1, metavar="S", help="the model's seed")
+    p.add_argument("--seed", type=int, default=1, metavar="S",
+                   help=f"the model's seed, {SEED_RANGE[0]} to {SEED_RANGE[1]} (default 1)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value (dotted key)")
     p.set_defaults(func=handle)
 
 
+def check_seed(seed: int) -> int:
+    lo, hi = SEED_RANGE
+    if not lo <= seed <= hi:
+        raise UserError("out of range", key="--seed", value=seed,
+                        expected=f"an integer in [{lo}, {hi}]")
+    return seed
+
+
 def check_port(text: str) -> int:
-    """A free TCP port on 127.0.0.1, else a UserError."""
+    """A free TCP port on 127.0.0.1, else a UserError. Connections of a server that just
+    stopped (TIME_WAIT) do not count: the probe binds with SO_REUSEADDR, as the server itself
+    does, so a restart on the same port works at once. A port another process listens on is
+    still refused."""
     try:
         port = int(text)
     except ValueError:
@@ -45,6 +62,7 @@ def check_port(text: str) -> int:
         raise UserError("port out of range", key="--port", value=port,
                         expected="an integer from 1024 to 65535")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((HOST, port))
         except OSError:
@@ -66,6 +84,7 @@ def server_env(args: argparse.Namespace) -> dict[str, str]:
         "config": os.path.abspath(args.config) if args.config else None, "lang": args.lang,
         "overrides": list(args.overrides), "seed": args.seed})
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "false"
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", CULL_TIMEOUT)
     return env
 
 
@@ -76,6 +95,7 @@ def handle(args: argparse.Namespace) -> int:
         raise UserError(f"config file not found{similar_file(args.config)}", file=args.config,
                         expected="a config file (configs/*.toml)")
     load_config(args.config, args.overrides)  # a bad config stops here, with one line
+    check_seed(args.seed)
     port = check_port(args.port)
     try:
         import mesa.visualization  # noqa: F401
