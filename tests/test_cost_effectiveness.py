@@ -17,6 +17,7 @@ import pytest
 from simxh.analysis import (
     CE_COLUMNS,
     RANK_COLUMNS,
+    REGRET_COLUMNS,
     cost_effectiveness,
     discounted_cost,
     metric_direction,
@@ -201,7 +202,17 @@ def test_compare_writes_both_tables_and_states_the_rate(tmp_path: Path, capsys) 
     g = ranks[(ranks.metric == "gdp_yi") & (ranks.year == 2028) & (ranks["rank"] == 1)]
     assert g.set_index("scenario")["probability"].to_dict() == {
         "baseline": 0.0, "faster": 0.0, "fastest": 1.0}
-    assert "cost_effectiveness.csv" in capsys.readouterr().out  # the headline lists the file
+    out = capsys.readouterr().out
+    assert "cost_effectiveness.csv" in out and "regret.csv" in out  # the headline lists them
+    # regret beside the ranks: the fastest package is always best on GDP, so it never regrets
+    regret = read_csv(root / "summary" / "regret.csv")
+    assert list(regret.columns) == REGRET_COLUMNS and (regret["n"] == 5).all()
+    assert set(regret["scenario"]) == {"baseline", "faster", "fastest"}  # reference included
+    g = regret[(regret.metric == "gdp_yi") & (regret.year == 2028)].set_index("scenario")
+    assert g.loc["fastest", "max_regret"] == 0.0 and g.loc["baseline", "mean_regret"] > 0
+    assert (regret["p90_regret"] <= regret["max_regret"] + 1e-12).all()
+    assert (regret["mean_regret"] >= 0).all()
+    assert meta["regret"]["scenarios"].startswith("every compared scenario")
 
 
 @pytest.mark.parametrize("rate", ["-0.1", "1.5", "nan"])
