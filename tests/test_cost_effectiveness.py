@@ -239,12 +239,14 @@ def test_brief_shows_cost_effectiveness_and_ranks_in_both_languages(tmp_path: Pa
     assert "discounted to 2023 at 6% a year" in text and "90% paired bootstrap" in text
     assert "P(1st) GDP" in text and "(figures/cost_effectiveness.png)" in text
     assert "(figures/rank_probabilities.png)" in text
+    assert "## Robustness: rank probabilities and regret" in text and "Max regret GDP" in text
     fig_csv = read_csv(root / "figures" / "rank_probabilities.csv")
     assert np.allclose(fig_csv.groupby(["metric", "scenario"])["probability"].sum(), 1.0)
     write_report(root, lang="zh", formats=["png"])
     text = (root / "brief.md").read_text(encoding="utf-8")
     assert "## 成本效益与排名" in text and "按6%的年率折现" in text and "90%" in text
     assert "第一名概率" in text
+    assert "## 稳健性：排名概率与遗憾值" in text and "第90百分位遗憾值" in text
     ce = read_csv(root / "figures" / "cost_effectiveness.csv")
     row = ce.iloc[0]
     assert math.isclose(row["effect_per_yi"], row["effect"] / row["cost_yi"], rel_tol=1e-9)

@@ -77,3 +77,30 @@ def test_unswept_reference_is_paired_with_every_design_point() -> None:
     assert out.loc["ref", ["mean_regret", "max_regret"]].tolist() == pytest.approx([1.5, 3.0])
     assert out.loc["a", ["mean_regret", "max_regret"]].tolist() == pytest.approx([1.5, 4.0])
     assert out.loc["b", ["mean_regret", "max_regret"]].tolist() == pytest.approx([0.75, 1.0])
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_brief_explains_regret_beside_ranks_with_its_table(tmp_path, lang: str) -> None:
+    from simxh.report import labels as L
+    from simxh.report.brief import _fmt, _regret_lines
+    from simxh.report.figures import Context
+    from simxh.report.results import Results
+
+    df = tiny(VALUES).assign(year=2033)
+    results = Results(path=tmp_path, manifest={}, district=df, towns=pd.DataFrame(),
+                      regret=regret_table(df, ["gdp_yi", "theil_gdp_per_capita"]))
+    ctx = Context(results=results, lang=lang, names=L.NameBook.from_data(None),
+                  scenarios=["ref", "a", "b"], reference="ref", year=2033, notes="")
+    text = "\n".join(_regret_lines(ctx))
+    assert ("多常是最好的" in text and "损失多少" in text and "2033年" in text) if lang == "zh" \
+        else ("how often a package is best" in text and "how much it loses" in text
+              and "in 2033 over 4 pairs" in text)
+    lines = [ln for ln in text.splitlines() if ln.startswith("|")]
+    assert len(lines) == 2 + 3                       # header, rule, one row per scenario
+    assert ("最大遗憾值" if lang == "zh" else "Max regret") in lines[0]
+    # a: GDP max 4, p90 2.8; Theil max 3, p90 2.7 (the hand computation above)
+    cells = [c.strip() for c in lines[3].strip("|").split("|")]
+    assert cells[1:] == [_fmt(4.0), _fmt(2.8), _fmt(3.0), _fmt(2.7)]
+    # without the table (a summary from before regret): ask for compare again
+    results.regret = None
+    assert "simxh compare" in _regret_lines(ctx)[0]
