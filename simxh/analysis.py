@@ -10,6 +10,9 @@ under ``DIR/summary/``:
   Wilson score interval) and the growth rate the target implies from the base year;
 - ``equity.csv`` — the Theil index of GDP per capita (泰尔指数), its Gini, and the weakest
   town's growth, per scenario and year;
+- ``rank_probabilities.csv`` and ``regret.csv`` — per pair unit, how often each scenario ranks
+  1st, 2nd, …, and how much it loses to the unit's best scenario (mean, 90th percentile and
+  maximum regret);
 - ``sensitivity.csv`` — Morris or Sobol indices (SALib) when the design allows, else Spearman
   rank correlations between each uncertain parameter and each output;
 - ``metadata.json`` — the confidence level of every interval in these tables and the sources of
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -649,6 +652,44 @@ def cost_effectiveness(frame: pd.DataFrame, reference: str,
     return pd.DataFrame(rows, columns=CE_COLUMNS)
 
 
+def paired_units(frame: pd.DataFrame, metrics: Sequence[str] | None = None,
+                 years: Sequence[int] | None = None,
+                 directions: dict[str, int] | None = None
+                 ) -> Iterator[tuple[str, int, list[str], np.ndarray]]:
+    """The scenarios side by side per pair unit, oriented so that larger is better: for each
+    metric and year, ``(metric, year, scenarios, w)`` where ``w`` is a units × scenarios array
+    of ``direction × value`` (``directions[metric]`` +1 when higher values are better, −1 when
+    lower ones are; default :func:`metric_direction`). A unit is a (design point, replication);
+    an unswept scenario's runs (point −1) are paired with every point
+    (:func:`expand_unswept`); units lacking any scenario's value are left out. Scenarios keep
+    the table's order. Shared by :func:`rank_probabilities` and :func:`regret_table`."""
+    frame, metrics = _select(expand_unswept(frame), metrics, years)
+    scenarios = list(dict.fromkeys(frame["scenario"]))
+    keys = [k for k in PAIR_KEYS if k in frame.columns]
+    for metric in metrics:
+        sign = (directions or {}).get(metric, metric_direction(metric))
+        wide = frame.pivot_table(index=[*keys, "year"], columns="scenario", values=metric,
+                                 aggfunc="first", dropna=False)
+        wide = wide.reindex(columns=scenarios).dropna(how="any")
+        for year, part in wide.groupby(level="year", sort=True):
+            w = sign * part.to_numpy(dtype=float)
+            if len(w):
+                yield metric, int(year), scenarios, w
+
+
+def _order_rows(out: pd.DataFrame, scenarios: Sequence[str],
+                extra: Sequence[str] = ()) -> pd.DataFrame:
+    """Rows sorted by scenario (in the given order), metric (in the rows' order), year and
+    ``extra``."""
+    if out.empty:
+        return out
+    metrics = list(dict.fromkeys(out["metric"]))
+    out = out.assign(_s=out["scenario"].map({n: i for i, n in enumerate(scenarios)}),
+                     _m=out["metric"].map({m: i for i, m in enumerate(metrics)}))
+    out = out.sort_values(["_s", "_m", "year", *extra]).drop(columns=["_s", "_m"])
+    return out.reset_index(drop=True)
+
+
 def rank_probabilities(frame: pd.DataFrame, metrics: Sequence[str] | None = None,
                        years: Sequence[int] | None = None,
                        directions: dict[str, int] | None = None) -> pd.DataFrame:
@@ -663,37 +704,54 @@ def rank_probabilities(frame: pd.DataFrame, metrics: Sequence[str] | None = None
 
     Columns: :data:`RANK_COLUMNS`.
     """
-    frame, metrics = _select(expand_unswept(frame), metrics, years)
-    scenarios = list(dict.fromkeys(frame["scenario"]))
-    keys = [k for k in PAIR_KEYS if k in frame.columns]
-    s = len(scenarios)
     rows: list[dict[str, Any]] = []
-    for metric in metrics:
-        sign = (directions or {}).get(metric, metric_direction(metric))
-        wide = frame.pivot_table(index=[*keys, "year"], columns="scenario", values=metric,
-                                 aggfunc="first", dropna=False)
-        wide = wide.reindex(columns=scenarios).dropna(how="any")
-        for year, part in wide.groupby(level="year", sort=True):
-            w = sign * part.to_numpy(dtype=float)  # units × scenarios, larger is better
-            if not len(w):
-                continue
-            better = (w[:, None, :] > w[:, :, None]).sum(axis=2)   # units × scenarios
-            ties = (w[:, None, :] == w[:, :, None]).sum(axis=2)
-            r = np.arange(s)[None, None, :]
-            share = np.where((r >= better[:, :, None]) & (r < (better + ties)[:, :, None]),
-                             1.0 / ties[:, :, None], 0.0)
-            prob = share.mean(axis=0)                              # scenarios × ranks
-            for j, scenario in enumerate(scenarios):
-                for rank in range(s):
-                    rows.append({"scenario": scenario, "metric": metric, "year": int(year),
-                                 "rank": rank + 1, "probability": float(prob[j, rank])})
+    scenarios: list[str] = []
+    for metric, year, scenarios, w in paired_units(frame, metrics, years, directions):
+        s = len(scenarios)
+        better = (w[:, None, :] > w[:, :, None]).sum(axis=2)   # units × scenarios
+        ties = (w[:, None, :] == w[:, :, None]).sum(axis=2)
+        r = np.arange(s)[None, None, :]
+        share = np.where((r >= better[:, :, None]) & (r < (better + ties)[:, :, None]),
+                         1.0 / ties[:, :, None], 0.0)
+        prob = share.mean(axis=0)                              # scenarios × ranks
+        for j, scenario in enumerate(scenarios):
+            for rank in range(s):
+                rows.append({"scenario": scenario, "metric": metric, "year": year,
+                             "rank": rank + 1, "probability": float(prob[j, rank])})
     out = pd.DataFrame(rows, columns=RANK_COLUMNS)
-    if not out.empty:
-        out["_s"] = out["scenario"].map({n: i for i, n in enumerate(scenarios)})
-        out["_m"] = out["metric"].map({m: i for i, m in enumerate(metrics)})
-        out = out.sort_values(["_s", "_m", "year", "rank"]).drop(columns=["_s", "_m"])
-        out = out.reset_index(drop=True)
-    return out
+    return _order_rows(out, scenarios, ["rank"])
+
+
+REGRET_COLUMNS = ["scenario", "metric", "year", "mean_regret", "p90_regret", "max_regret", "n"]
+REGRET_QUANTILE = 0.9
+
+
+def regret_table(frame: pd.DataFrame, metrics: Sequence[str] | None = None,
+                 years: Sequence[int] | None = None,
+                 directions: dict[str, int] | None = None) -> pd.DataFrame:
+    """How much each scenario loses to the best one, per pair unit (design point,
+    replication), on each metric and year: its regret in a unit is the gap between the best
+    scenario's value in that unit and its own, in the metric's units and oriented by the
+    metric's direction (:func:`metric_direction`: for GDP the best is the highest, for the
+    Theil index the lowest), so it is 0 for the unit's winner and never negative. Pairing is
+    that of :func:`rank_probabilities` (:func:`paired_units`); every scenario of the table
+    takes part, the reference too.
+
+    Columns: :data:`REGRET_COLUMNS` — the mean, the 90th percentile (linear interpolation)
+    and the maximum of the regret over the n units.
+    """
+    rows: list[dict[str, Any]] = []
+    scenarios: list[str] = []
+    for metric, year, scenarios, w in paired_units(frame, metrics, years, directions):
+        regret = w.max(axis=1, keepdims=True) - w              # units × scenarios, ≥ 0
+        p90 = np.quantile(regret, REGRET_QUANTILE, axis=0)
+        for j, scenario in enumerate(scenarios):
+            rows.append({"scenario": scenario, "metric": metric, "year": year,
+                         "mean_regret": float(regret[:, j].mean()),
+                         "p90_regret": float(p90[j]), "max_regret": float(regret[:, j].max()),
+                         "n": int(len(regret))})
+    out = pd.DataFrame(rows, columns=REGRET_COLUMNS)
+    return _order_rows(out, scenarios)
 
 
 # --------------------------------------------------------------------------------------------
@@ -863,6 +921,7 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
             district, reference, metrics, years, discount_rate=discount_rate,
             confidence=confidence, base_year=base_year, seed=experiment.seed)
         tables["rank_probabilities"] = rank_probabilities(district, metrics, years, directions)
+        tables["regret"] = regret_table(district, metrics, years, directions)
     if design_cols:
         unit = None
         if experiment.design.kind in ("morris", "saltelli"):
@@ -911,6 +970,15 @@ def compare(root: str | Path, *, metrics: Sequence[str] | None = None,
                                for m, d in directions.items()},
                 "ties": "exactly equal values share their ranks evenly",
                 "units": "design point × replication"}
+            meta["regret"] = {
+                "definition": "per pair unit, the best scenario's value minus the scenario's "
+                              "own, oriented by each metric's direction (as in "
+                              "rank_probabilities), so 0 for the unit's best and never "
+                              "negative; in the metric's units",
+                "scenarios": "every compared scenario, the reference included",
+                "p90": "90th percentile over the units, linear interpolation",
+                "units": "design point × replication (an unswept scenario is paired with "
+                         "every point)"}
         atomic_write_bytes(store.summary_dir / SUMMARY_METADATA,
                            (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode())
     return tables

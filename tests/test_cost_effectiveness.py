@@ -17,6 +17,7 @@ import pytest
 from simxh.analysis import (
     CE_COLUMNS,
     RANK_COLUMNS,
+    REGRET_COLUMNS,
     cost_effectiveness,
     discounted_cost,
     metric_direction,
@@ -201,7 +202,17 @@ def test_compare_writes_both_tables_and_states_the_rate(tmp_path: Path, capsys) 
     g = ranks[(ranks.metric == "gdp_yi") & (ranks.year == 2028) & (ranks["rank"] == 1)]
     assert g.set_index("scenario")["probability"].to_dict() == {
         "baseline": 0.0, "faster": 0.0, "fastest": 1.0}
-    assert "cost_effectiveness.csv" in capsys.readouterr().out  # the headline lists the file
+    out = capsys.readouterr().out
+    assert "cost_effectiveness.csv" in out and "regret.csv" in out  # the headline lists them
+    # regret beside the ranks: the fastest package is always best on GDP, so it never regrets
+    regret = read_csv(root / "summary" / "regret.csv")
+    assert list(regret.columns) == REGRET_COLUMNS and (regret["n"] == 5).all()
+    assert set(regret["scenario"]) == {"baseline", "faster", "fastest"}  # reference included
+    g = regret[(regret.metric == "gdp_yi") & (regret.year == 2028)].set_index("scenario")
+    assert g.loc["fastest", "max_regret"] == 0.0 and g.loc["baseline", "mean_regret"] > 0
+    assert (regret["p90_regret"] <= regret["max_regret"] + 1e-12).all()
+    assert (regret["mean_regret"] >= 0).all()
+    assert meta["regret"]["scenarios"].startswith("every compared scenario")
 
 
 @pytest.mark.parametrize("rate", ["-0.1", "1.5", "nan"])
@@ -228,12 +239,14 @@ def test_brief_shows_cost_effectiveness_and_ranks_in_both_languages(tmp_path: Pa
     assert "discounted to 2023 at 6% a year" in text and "90% paired bootstrap" in text
     assert "P(1st) GDP" in text and "(figures/cost_effectiveness.png)" in text
     assert "(figures/rank_probabilities.png)" in text
+    assert "## Robustness: rank probabilities and regret" in text and "Max regret GDP" in text
     fig_csv = read_csv(root / "figures" / "rank_probabilities.csv")
     assert np.allclose(fig_csv.groupby(["metric", "scenario"])["probability"].sum(), 1.0)
     write_report(root, lang="zh", formats=["png"])
     text = (root / "brief.md").read_text(encoding="utf-8")
     assert "## 成本效益与排名" in text and "按6%的年率折现" in text and "90%" in text
     assert "第一名概率" in text
+    assert "## 稳健性：排名概率与遗憾值" in text and "第90百分位遗憾值" in text
     ce = read_csv(root / "figures" / "cost_effectiveness.csv")
     row = ce.iloc[0]
     assert math.isclose(row["effect_per_yi"], row["effect"] / row["cost_yi"], rel_tol=1e-9)

@@ -95,6 +95,11 @@ def test_design_targets_and_effects_per_point_against_an_unswept_reference(
     meta = json.loads((out / "summary" / "metadata.json").read_text())
     assert meta["design"]["unswept"] == ["baseline"] and meta["design"]["factors"] == [KEY]
     assert "targets" in tables
+    # regret pools the units (point, replication): the unswept reference is paired with both
+    # points; it loses the copy's gain at 135 km/h and nothing at the default speed
+    regret = read_csv(out / "summary" / "regret.csv").set_index("scenario")
+    assert (regret["n"] == 6).all() and regret.loc["copy", "max_regret"] == 0.0
+    assert regret.loc["baseline", "mean_regret"] == pytest.approx(per_point.loc[135.0, "mean"] / 2)
 
 
 @pytest.mark.slow

@@ -52,7 +52,7 @@ def test_export_xlsx_has_every_table_and_figure(quick_copy: Path, capsys):
     for wanted in ("about", "summary", "paired differences", "targets", "equity",
                    "fig fan chart", "fig paired differences", "fig town trajectories",
                    "fig network map", "fig target scorecard", "fig equity",
-                   "cost-effectiveness", "rank probabilities", "fig rank probabilities",
+                   "cost-effectiveness", "rank probabilities", "regret", "fig rank probabilities",
                    "fig cost-effectiveness"):
         assert wanted in names, names
     assert all(len(n) <= 31 for n in names)

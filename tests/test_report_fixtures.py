@@ -156,6 +156,7 @@ def write_summaries(root: Path, district: pd.DataFrame, design_points: int) -> N
             summary / "cost_effectiveness.csv", index=False)
         analysis.rank_probabilities(district, metrics).to_csv(
             summary / "rank_probabilities.csv", index=False)
+        analysis.regret_table(district, metrics).to_csv(summary / "regret.csv", index=False)
     if design_points > 1:
         rows = []
         for metric in ("gdp_yi", "theil_gdp_per_capita"):

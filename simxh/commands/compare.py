@@ -23,7 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Analyse a results directory and write CSV tables to DIR/summary/: "
         "summary.csv, paired_differences.csv (paired by replication: common random numbers), "
         "targets.csv, equity.csv, cost_effectiveness.csv (effect per 亿元 of lever money, "
-        "discounted), rank_probabilities.csv (the chance each scenario ranks 1st, 2nd, …) and, "
+        "discounted), rank_probabilities.csv (the chance each scenario ranks 1st, 2nd, …), regret.csv (how "
+        "much each loses to the best scenario of each replication: mean, 90th percentile, "
+        "maximum) and, "
         "for designs with uncertainties, sensitivity.csv. Prints a short headline table and the "
         "files written (--verbose: the full tables).",
     )

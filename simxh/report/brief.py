@@ -91,6 +91,26 @@ _B: dict[str, tuple[str, str]] = {
                   "is better); the table gives the probability of ranking first (the share of "
                   "{n} replications; ties share their ranks evenly)."),
     "p_first": ("{metric}第一名概率", "P(1st) {metric}"),
+    "robust": ("稳健性：排名概率与遗憾值", "Robustness: rank probabilities and regret"),
+    "robust_text": ("排名概率回答一个方案多常是最好的，遗憾值回答它不是最好时损失多少。在每次重复（有设计时为每个设计点的"
+                    "每次重复）中，一个方案的遗憾值等于该次最好方案的结果减去它自己的结果（GDP越高越好，泰尔指数越低越好；"
+                    "参照情景也参与比较），最好的方案遗憾值为0。一个方案可能很少排第一，却从不落后太多（最大遗憾值小）；"
+                    "也可能常排第一，却偶尔大幅落后（最大遗憾值大）。要在不确定性下选择稳健的方案，应看最大遗憾值与"
+                    "第90百分位遗憾值。下表为{year}年的遗憾值（{n}个配对；各年份见 `summary/regret.csv`）：",
+                    "Rank probabilities say how often a package is best; regret says how much it "
+                    "loses when it is not. In each replication (each design point's replication "
+                    "in a design) a package's regret is the best package's outcome minus its own "
+                    "(GDP: higher is better; the Theil index: lower is better; the reference "
+                    "takes part), so the best package's regret is 0. A package can rarely rank "
+                    "first yet never fall far behind (a small maximum regret), or often rank "
+                    "first yet sometimes lose a lot (a large maximum regret); for a choice that "
+                    "holds up under the uncertainty, read the maximum and 90th-percentile "
+                    "regret. The table gives the regret in {year} over {n} pairs (every year in "
+                    "`summary/regret.csv`):"),
+    "regret_max": ("{metric}最大遗憾值", "Max regret {metric}"),
+    "regret_p90": ("{metric}第90百分位遗憾值", "P90 regret {metric}"),
+    "regret_missing": ("未找到遗憾值表（summary/regret.csv）：请重新运行 `simxh compare`。",
+                       "No regret table (summary/regret.csv): run `simxh compare` again."),
     "scorecard": ("规划目标达成概率", "Plan targets: probability of meeting them"),
     "villages": ("乡村：村集体收入与乡村振兴目标", "Villages: collective income and the village targets"),
     "villages_text": ("村级数据为镇街与全区数据的假设分解（未找到村级统计），图中为各情景的分布。",
@@ -319,6 +339,11 @@ def write_brief(ctx: Context, figures: Sequence[Figure], formats: Sequence[str],
         for name in ("cost_effectiveness", "rank_probabilities"):
             if name in by_name:
                 out += ["", _embed(by_name[name], formats)]
+
+    # Robustness: regret beside the rank probabilities.
+    if len(ctx.scenarios) >= 2:
+        out += ["", f"## {b('robust', lang)}", ""]
+        out += _regret_lines(ctx)
 
     # Target scorecard.
     out += ["", f"## {b('scorecard', lang)}", ""]
@@ -587,6 +612,43 @@ def _ce_lines(ctx: Context) -> list[str]:
         out += ["", b("rank_text", lang, year=year, n=res.replications), "",
                 _md_table(header, rows)]
     return out
+
+
+REGRET_METRICS = ("gdp_yi", "theil_gdp_per_capita")
+"""The outcomes of the brief's regret table (those present in ``summary/regret.csv``)."""
+
+
+def _regret_lines(ctx: Context) -> list[str]:
+    """The paragraph on rank probabilities against regret, and the maximum and 90th-percentile
+    regret of each package on GDP and the Theil index in the key year (else the last year of
+    ``summary/regret.csv``)."""
+    lang = ctx.lang
+    table = ctx.results.regret
+    if table is None or table.empty or "max_regret" not in table.columns:
+        return [b("regret_missing", lang)]
+    metrics = [m for m in REGRET_METRICS if m in set(table["metric"])]
+    rows = table[table["metric"].isin(metrics) & table["scenario"].isin(ctx.scenarios)]
+    if rows.empty:
+        return [b("regret_missing", lang)]
+    years = sorted(int(y) for y in rows["year"].unique())
+    year = ctx.year if ctx.year in years else years[-1]
+    rows = rows[rows["year"] == year]
+    header = [b("scenario", lang)]
+    for m in metrics:
+        label = L.metric_label(m, lang, short=True)   # regret is in the metric's units
+        header += [b("regret_max", lang, metric=label), b("regret_p90", lang, metric=label)]
+    body = []
+    for scen in ctx.scenarios:
+        part = rows[rows["scenario"] == scen].set_index("metric")
+        if part.empty:
+            continue
+        cells = []
+        for m in metrics:
+            cells += ["–" if m not in part.index else _fmt(float(part.loc[m, c]))
+                      for c in ("max_regret", "p90_regret")]
+        body.append([ctx.scenario(scen), *cells])
+    return [b("robust_text", lang, year=year, n=int(rows["n"].max())), "",
+            _md_table(header, body)]
 
 
 def _fmt_ratio(value: Any) -> str:

@@ -24,7 +24,8 @@ from simxh.errors import UserError
 SUMMARY_SHEETS = (("summary", "summary"), ("paired_differences", "paired differences"),
                   ("targets", "targets"), ("equity", "equity"),
                   ("cost_effectiveness", "cost-effectiveness"),
-                  ("rank_probabilities", "rank probabilities"), ("sensitivity", "sensitivity"))
+                  ("rank_probabilities", "rank probabilities"), ("regret", "regret"),
+                  ("sensitivity", "sensitivity"))
 """(CSV name in DIR/summary, sheet name), in workbook order."""
 
 FIGURE_SHEETS = {"fan_chart": "fig fan chart", "paired_differences": "fig paired differences",

@@ -41,6 +41,7 @@ class Results:
     sensitivity: pd.DataFrame | None = None
     cost_effectiveness: pd.DataFrame | None = None
     ranks: pd.DataFrame | None = None
+    regret: pd.DataFrame | None = None
     design_columns: list[str] = field(default_factory=list)
     summary_meta: dict[str, Any] = field(default_factory=dict)
 
@@ -293,6 +294,7 @@ def load_results(directory: str | Path) -> Results:
         sensitivity=_read_csv(summary / "sensitivity.csv"),
         cost_effectiveness=_read_csv(summary / "cost_effectiveness.csv"),
         ranks=_read_csv(summary / "rank_probabilities.csv"),
+        regret=_read_csv(summary / "regret.csv"),
         design_columns=design,
         summary_meta=_read_meta(summary),
     )
@@ -318,5 +320,6 @@ def ensure_summaries(results: Results) -> Results:
     results.sensitivity = _read_csv(summary / "sensitivity.csv")
     results.cost_effectiveness = _read_csv(summary / "cost_effectiveness.csv")
     results.ranks = _read_csv(summary / "rank_probabilities.csv")
+    results.regret = _read_csv(summary / "regret.csv")
     results.summary_meta = _read_meta(summary)
     return results
