@@ -26,29 +26,11 @@ from simxh.analysis import (
 )
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_experiment_helpers import fake_simulate  # noqa: E402
+from test_experiment_helpers import fake_experiment, fake_simulate  # noqa: E402
 
-EXPERIMENT = """
-[experiment]
-name = "ce"
-seed = 9
-replications = 5
-end_year = 2028
-outputs = ["gdp_yi", "theil_gdp_per_capita"]
-years = [2026, 2028]
-
-[[scenarios]]
-name = "baseline"
-reference = true
-
-[[scenarios]]
-name = "faster"
-set = { "network.speed_expressway_kmh" = 95.0 }
-
-[[scenarios]]
-name = "fastest"
-set = { "network.speed_expressway_kmh" = 120.0 }
-"""
+EXPERIMENT = fake_experiment("ce", seed=9, replications=5, end_year=2028,
+                             outputs=("gdp_yi", "theil_gdp_per_capita"), years=(2026, 2028),
+                             faster=(("faster", 95.0), ("fastest", 120.0)))
 
 
 def spending_model(config=None, seed=0, overrides=None, *, scenario="", replication=0):

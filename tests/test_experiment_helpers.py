@@ -14,6 +14,7 @@ runner's config validation is exercised), and fails on demand:
   instead of hanging it).
 
 :func:`die_once` kills its worker process the first time replication 2 runs (a lost worker).
+:func:`fake_experiment` writes the small experiment most of these tests sweep.
 """
 
 from __future__ import annotations
@@ -31,6 +32,26 @@ TOWNS = ("huicheng", "daze", "siqian")
 CRASH_RAIL = 97
 HANG_RAIL = 98
 HANG_SECONDS = 60.0
+
+
+def fake_experiment(name: str, *, seed: int = 7, replications: int = 3, end_year: int = 2026,
+                    outputs: tuple[str, ...] = (), years: tuple[int, ...] = (),
+                    faster: tuple[tuple[str, float], ...] = (("faster", 95.0),),
+                    extra: str = "") -> str:
+    """An experiment file's text: a baseline (the reference) and scenarios that only drive the
+    expressways faster (``faster``: name, km/h), then ``extra`` TOML (more scenarios,
+    uncertainties)."""
+    lines = ["[experiment]", f'name = "{name}"', f"seed = {seed}",
+             f"replications = {replications}", f"end_year = {end_year}"]
+    if outputs:
+        lines.append("outputs = [" + ", ".join(f'"{o}"' for o in outputs) + "]")
+    if years:
+        lines.append("years = [" + ", ".join(str(y) for y in years) + "]")
+    lines += ["", "[[scenarios]]", 'name = "baseline"', "reference = true"]
+    for scenario, kmh in faster:
+        lines += ["", "[[scenarios]]", f'name = "{scenario}"',
+                  f'set = {{ "network.speed_expressway_kmh" = {kmh} }}']
+    return "\n" + "\n".join(lines) + "\n" + extra
 
 
 class FakeResult(NamedTuple):

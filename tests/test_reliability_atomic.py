@@ -22,23 +22,9 @@ import pytest
 from simxh.cli import main
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_experiment_helpers import fake_simulate  # noqa: E402
+from test_experiment_helpers import fake_experiment, fake_simulate  # noqa: E402
 
-EXPERIMENT = """
-[experiment]
-name = "atomic"
-seed = 7
-replications = 3
-end_year = 2026
-
-[[scenarios]]
-name = "baseline"
-reference = true
-
-[[scenarios]]
-name = "faster"
-set = { "network.speed_expressway_kmh" = 95.0 }
-"""
+EXPERIMENT = fake_experiment("atomic")
 
 
 @pytest.fixture(scope="module")

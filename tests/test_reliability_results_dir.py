@@ -21,25 +21,9 @@ from simxh.experiment import load_experiment
 from simxh.runner import run_experiment
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_experiment_helpers import fake_simulate  # noqa: E402
+from test_experiment_helpers import fake_experiment, fake_simulate  # noqa: E402
 
-EXPERIMENT = """
-[experiment]
-name = "damaged"
-seed = 3
-replications = 2
-end_year = 2026
-outputs = ["gdp_yi"]
-years = [2026]
-
-[[scenarios]]
-name = "baseline"
-reference = true
-
-[[scenarios]]
-name = "faster"
-set = { "network.speed_expressway_kmh" = 95.0 }
-"""
+EXPERIMENT = fake_experiment("damaged", seed=3, replications=2, outputs=("gdp_yi",), years=(2026,))
 
 
 @pytest.fixture(scope="module")

@@ -21,27 +21,11 @@ from simxh.experiment import load_experiment
 from simxh.runner import run_experiment
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_experiment_helpers import fake_simulate  # noqa: E402
+from test_experiment_helpers import fake_experiment, fake_simulate  # noqa: E402
 
 pytestmark = pytest.mark.slow  # two sweeps of the fake model (about 5 s on two cores)
 
-EXPERIMENT = """
-[experiment]
-name = "fresh"
-seed = 7
-replications = 3
-end_year = 2026
-outputs = ["gdp_yi"]
-years = [2026]
-
-[[scenarios]]
-name = "baseline"
-reference = true
-
-[[scenarios]]
-name = "faster"
-set = { "network.speed_expressway_kmh" = 95.0 }
-"""
+EXPERIMENT = fake_experiment("fresh", outputs=("gdp_yi",), years=(2026,))
 
 
 def run(exp: Path, out: Path, replications: int, resume: bool = False) -> None:
