@@ -1060,8 +1060,14 @@ def what_it_takes(search: Search, summary: pd.DataFrame,
             best = ok.sort_values([cost.name, "candidate"], kind="stable").iloc[0]
             row["found"] = True
         elif len(pool) and column:
-            best = pool.sort_values([column, "feasible", "candidate"],
-                                    ascending=[False, False, True], kind="stable").iloc[0]
+            # the highest P; among equal P (e.g. 0 everywhere) the feasible one that does best
+            # on the first maximised objective (the closest to the target, as a rule)
+            lead = next((o.measure.name for o in search.objectives if o.sense == "max"), None)
+            by, asc = [column, "feasible"], [False, False]
+            if lead is not None:
+                by, asc = [*by, lead], [*asc, False]
+            best = pool.sort_values([*by, "candidate"], ascending=[*asc, True],
+                                    kind="stable").iloc[0]
             row["binding"] = _binding(search, best)
         else:
             rows.append(row)
