@@ -26,7 +26,7 @@ _DISK_ERRORS = {errno.EACCES: "permission denied", errno.EPERM: "operation not p
 """File-system errors that are the user's environment, not a bug: one line, exit 2."""
 
 COMMANDS = ("info", "validate", "run", "status", "compare", "report", "export", "dashboard",
-            "calibrate", "audit", "discover")
+            "calibrate", "audit", "discover", "search")
 
 
 class _Parser(argparse.ArgumentParser):
