@@ -1288,3 +1288,25 @@ def run_search(search: Search, out: str | Path, *, workers: int | None = None,
         return runner.run(executor)
     with make_executor(workers, scheduler, dask_local, max_in_flight, isolate=isolate) as ex:
         return runner.run(ex)
+
+
+BRIEF_DIR = "search"
+"""The folder of a results directory that ``simxh report`` reads a search's "What it takes"
+section from (``simxh search FILE --out DIR/search``)."""
+
+
+def brief_lines(root: str | Path, lang: str = "zh") -> list[str]:
+    """The brief's "What it takes" section: ``root/search/what_it_takes.md`` with its image
+    path made relative to ``root`` (none if no search was written there)."""
+    path = Path(root) / BRIEF_DIR / "what_it_takes.md"
+    if not path.is_file():
+        return []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    text = text.replace("](pareto.png)", f"]({BRIEF_DIR}/pareto.png)")
+    lines = text.splitlines()
+    if lang == "zh" and lines and lines[0].startswith("## "):
+        lines[0] = "## 实现规划目标需要什么（多目标搜索；表格为英文）"
+    return ["", *lines, ""]

@@ -237,3 +237,16 @@ def test_summaries_have_intervals():
     assert p == 0.75 and 0 < lo < p < hi <= 1
     assert math.isnan(summarise(np.array([1.0, math.nan]),
                                 Measure("m", "metric", metric="x"), 0.95)[0])
+
+
+def test_the_brief_reads_what_it_takes_from_the_results_folder(tmp_path: Path) -> None:
+    from simxh.search import brief_lines
+
+    assert brief_lines(tmp_path) == []
+    (tmp_path / "search").mkdir()
+    (tmp_path / "search" / "what_it_takes.md").write_text(
+        "## What it takes (s)\n\n| goal |\n|---|\n\n![cost against effect](pareto.png)\n",
+        encoding="utf-8")
+    en = brief_lines(tmp_path, "en")
+    assert "## What it takes (s)" in en and "![cost against effect](search/pareto.png)" in en
+    assert brief_lines(tmp_path, "zh")[1].startswith("## 实现规划目标需要什么")

@@ -407,8 +407,11 @@ def write_brief(ctx: Context, figures: Sequence[Figure], formats: Sequence[str],
 
     # Scenario discovery, when `simxh discover` has been run on the folder (its box in words).
     from simxh.discovery import brief_lines as discovery_lines
+    from simxh.search import brief_lines as search_lines
 
     out += discovery_lines(res.path, lang)
+    # What it takes, when `simxh search FILE --out DIR/search` has been run
+    out += search_lines(res.path, lang)
 
     # The audit of the scenarios' configs (DIR/audit/<scenario>/audit.csv).
     out += ["", f"## {b('audit', lang)}", ""]
