@@ -44,6 +44,54 @@ NON_PARK_INDUSTRY_MU_PER_PERSON = 0.05  # assumed weight of industry outside par
 MAX_FIRM_SHARE = 0.05  # cap on one firm's share of total firm output (assumed)
 CHAIN_CARVE_CAP = 0.5  # the 陈皮 chain's part of a town's residual secondary or tertiary, at most
 
+# The weights of the base-year calibration below are modelling assumptions: no source gives
+# them. They only distribute district totals that are official (or sector mixes and counts that
+# are reported) across towns, parks, firms and villages, so the totals do not depend on them;
+# the audit (``simxh audit``) and the calibration report check the spread they give. Each
+# value is kept exactly as it has been since the calibration was written (a change would move
+# every golden run).
+PARK_LEAD_SECTOR_WEIGHT = 0.7
+"""A park's sector mix: weight on its own lead sectors (``parks.csv``, reported), the rest on
+its host town's speciality mix (:data:`PARK_HOST_TOWN_SECTOR_WEIGHT`). Assumed: parks are
+planned around their lead sectors but host other firms of the town."""
+PARK_HOST_TOWN_SECTOR_WEIGHT = 0.3
+"""A park's sector mix: weight on the host town's speciality mix (1 − 0.7, written out so the
+sum is the same float as ever). Assumed."""
+CITRUS_MAX_SHARE_OF_PRIMARY = 0.9
+"""Citrus (新会柑/陈皮) at most this share of a town's primary value added: every town keeps some
+other farming and fishing. Assumed."""
+RESIDUAL_POPULATION_WEIGHT = 0.5
+"""The secondary residual (construction, micro firms: ``economy.residual_secondary_share``) split
+across towns: weight on the town's population share (construction and small workshops follow
+people). Assumed, half and half with :data:`RESIDUAL_INDUSTRY_WEIGHT`."""
+RESIDUAL_INDUSTRY_WEIGHT = 0.5
+"""The secondary residual's weight on the town's share of firm value added (suppliers follow
+industry). Assumed."""
+HIGHTECH_SIZE_WEIGHT = 0.5
+"""High-tech firms in 2023: the ``firms.hightech_initial`` firms with the highest score
+log A + 0.5·log(output) + 0.5·[pillar or emerging sector] + 0.3·noise. Weight on log output
+(larger firms hold more certified high-tech firms). Assumed."""
+HIGHTECH_SECTOR_WEIGHT = 0.5
+"""The high-tech score's bonus for a pillar or emerging sector (``sectors.csv``). Assumed."""
+HIGHTECH_NOISE_SCALE = 0.3
+"""The high-tech score's standard normal noise (certification is not only productivity and
+size). Assumed."""
+LITTLE_GIANT_OUTPUT_YI = (1.0, 40.0)
+"""Little giants (专精特新) in 2023: the most productive high-tech firms with output in this range
+(亿元, inclusive): the programme is for small and medium firms. Assumed from its size criteria."""
+VILLAGE_RANK_GDP_WEIGHT = 0.5
+"""Which village gets which quantile of the collective-income distribution: rank by a standard
+normal draw plus 0.5·log(town GDP per head / mean): richer towns' villages tend to earn more.
+Assumed."""
+INITIAL_AGE_EXIT_PROBABILITY = 0.1
+"""Firm ages in 2023: geometric with this yearly probability (mean age about 9 years), minus 1.
+Assumed; birth years follow, and land renewal reads them (``land.renewal_min_age_years``)."""
+MAX_INITIAL_AGE_YEARS = 60
+"""Firm ages in 2023 at most this (the oldest firms date from the 1960s). Assumed."""
+VA_RATIO_BRACKET = (0.02, 0.95)
+"""The bisection bracket of :func:`solve_value_added_ratio` (value added over output): wide
+enough for any manufacturing sector (numerical, not behavioural)."""
+
 
 def model_section(config: object, name: str) -> object:
     """The section ``name`` of ``config`` (its defaults if ``config`` is None)."""
@@ -285,7 +333,8 @@ def _sector_probabilities(data: object, sector_ids: tuple[str, ...], node_town: 
         for s in park_lead:
             lead[sidx[s]] = 1.0
         lead /= max(lead.sum(), 1.0)
-        probs.append(0.7 * lead + 0.3 * town_p[node_town[n_towns + k]])
+        probs.append(PARK_LEAD_SECTOR_WEIGHT * lead
+                     + PARK_HOST_TOWN_SECTOR_WEIGHT * town_p[node_town[n_towns + k]])
     return np.array(probs)
 
 
@@ -380,7 +429,8 @@ def draw_firms(n: int, node_va: np.ndarray, node_town: np.ndarray, sector_p: np.
     firms.log_productivity[:] = np.log(prod.productivity_for_value_added(va, capital, employment,
                                                                          alpha, phi))
     firms.log_productivity_mean[:] = firms.log_productivity - transitory
-    firms.age_years[:] = np.minimum(rng.geometric(0.1, n) - 1, 60)
+    firms.age_years[:] = np.minimum(rng.geometric(INITIAL_AGE_EXIT_PROBABILITY, n) - 1,
+                                    MAX_INITIAL_AGE_YEARS)
     firms.birth_year[:] = base_year - firms.age_years
     firms.alive[:] = True
     return firms, float(total_va)
@@ -417,7 +467,7 @@ def spin_up(log_a: np.ndarray, capital: np.ndarray, employment: np.ndarray, cfg_
 
 def solve_value_added_ratio(va: np.ndarray, output_target_yi: float, threshold_yi: float) -> float:
     """The VA/output ratio at which above-threshold firms' output sums to ``output_target_yi``."""
-    lo, hi = 0.02, 0.95
+    lo, hi = VA_RATIO_BRACKET
     cand = va
     for _ in range(60):
         mid = 0.5 * (lo + hi)
@@ -501,7 +551,7 @@ def _base_inputs(data: object, base_year: int, citrus_share: float, residual_sha
     orchards = np.bincount([tindex[t] for t in vil["town"]],
                            weights=vil["citrus_mu"].astype(float).to_numpy(), minlength=nt)
     citrus = citrus_share * tg["gdp_primary_yi"] * orchards / max(orchards.sum(), 1e-12)
-    citrus = np.minimum(citrus, 0.9 * primary)
+    citrus = np.minimum(citrus, CITRUS_MAX_SHARE_OF_PRIMARY * primary)
     other_primary = primary - citrus
 
     # secondary: firm agents + residual (construction, micro firms)
@@ -509,7 +559,8 @@ def _base_inputs(data: object, base_year: int, citrus_share: float, residual_sha
     firm_va_total = tg["gdp_secondary_yi"] * (1.0 - residual_share)
     town_firm_va = firm_va_total * sec_share
     residual_total = tg["gdp_secondary_yi"] - firm_va_total
-    res_w = 0.5 * population / population.sum() + 0.5 * sec_share
+    res_w = (RESIDUAL_POPULATION_WEIGHT * population / population.sum()
+             + RESIDUAL_INDUSTRY_WEIGHT * sec_share)
     residual = residual_total * res_w
 
     emp_firm_total = tg["employment_secondary_wan"] * (1.0 - residual_share)
@@ -595,12 +646,14 @@ def calibrate(region: object, config: object, rng: np.random.Generator) -> BaseS
     # high-tech: the most productive firms of the larger ones, favouring pillar/emerging sectors
     favoured_sector, area, dev, zone_ids, zone_of_town = _data_arrays(data, sector_ids)
     favoured = favoured_sector[firms.sector]
-    score = (firms.log_productivity + 0.5 * np.log(firms.output_yi) + 0.5 * favoured
-             + 0.3 * rng.standard_normal(len(firms)))
+    score = (firms.log_productivity + HIGHTECH_SIZE_WEIGHT * np.log(firms.output_yi)
+             + HIGHTECH_SECTOR_WEIGHT * favoured
+             + HIGHTECH_NOISE_SCALE * rng.standard_normal(len(firms)))
     n_ht = min(fcfg.hightech_initial, len(firms))
     firms.hightech[np.argsort(-score)[:n_ht]] = True
     # little giants (专精特新): the most productive mid-size high-tech firms
-    mid_size = (firms.output_yi >= 1.0) & (firms.output_yi <= 40.0) & firms.hightech
+    lg_low, lg_high = LITTLE_GIANT_OUTPUT_YI
+    mid_size = (firms.output_yi >= lg_low) & (firms.output_yi <= lg_high) & firms.hightech
     lg_score = np.where(mid_size, firms.log_productivity, -np.inf)
     n_lg = min(fcfg.little_giants_initial, int(mid_size.sum()))
     firms.little_giant[np.argsort(-lg_score)[:n_lg]] = True
@@ -647,8 +700,8 @@ def calibrate(region: object, config: object, rng: np.random.Generator) -> BaseS
     (village_town, is_village, pop_v, farmland_v, citrus_v, construction_v, town_area_mu,
      village_ids) = _copied(_village_arrays(data, town_ids))
     gdp_pc = gdp / population
-    score = rng.standard_normal(len(village_town)) + 0.5 * np.log(gdp_pc[village_town]
-                                                                  / gdp_pc.mean())
+    score = rng.standard_normal(len(village_town)) + VILLAGE_RANK_GDP_WEIGHT * np.log(
+        gdp_pc[village_town] / gdp_pc.mean())
     income_v = np.zeros(len(village_town))
     quantiles = _village_income_quantiles(
         int(is_village.sum()), tg["village_collective_income_yi"] * 1e4,

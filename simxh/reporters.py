@@ -19,6 +19,15 @@ WAN_PER_YI = 1e4
 """万元 per 亿元 (a unit conversion)."""
 DECILE_LOW, DECILE_HIGH = 0.1, 0.9
 """The deciles the village income distribution is reported by (p10, p90)."""
+TOWN_REVENUE_TARGET_YI = 5.0
+"""The plan's town fiscal-revenue threshold (亿元, nominal): 镇街实现财政收入超5亿元, the target
+``towns_fiscal_over_5yi`` in ``simxh/data/targets.csv`` (reported, Jiangmen Daily); the reporter
+``towns_fiscal_over_5yi_share`` is the share of towns over it. tests/test_plan_thresholds.py
+checks it against that row's text."""
+VILLAGE_INCOME_TARGET_WAN = 2000.0
+"""The plan's village collective-income threshold (万元, nominal): 集体经营性收入超2000万元的行政村,
+the target ``villages_collective_over_2000wan`` in ``simxh/data/targets.csv``; the reporter of
+that name counts the administrative villages over it (checked as above)."""
 
 DISTRICT_REPORTERS = (
     "gdp_yi", "gdp_primary_yi", "gdp_secondary_yi", "gdp_tertiary_yi", "industrial_output_yi",
@@ -304,7 +313,7 @@ class DistrictMetrics(StateViews):
     @property
     def towns_fiscal_over_5yi_share(self) -> float:
         # np.mean of a bool array: its count (exact) over its length, one float division
-        over = self.town_revenue_yi * self.price_index > 5.0
+        over = self.town_revenue_yi * self.price_index > TOWN_REVENUE_TARGET_YI
         return float(np.count_nonzero(over) / len(over))
 
     @property
@@ -318,7 +327,8 @@ class DistrictMetrics(StateViews):
 
     @property
     def villages_collective_over_2000wan(self) -> int:
-        return int(np.count_nonzero(self.village_income_wan * self.price_index > 2000.0))
+        return int(np.count_nonzero(self.village_income_wan * self.price_index
+                                    > VILLAGE_INCOME_TARGET_WAN))
 
     # -- villages, land and the 陈皮 chain
     def _village_income(self) -> np.ndarray:
