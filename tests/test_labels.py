@@ -14,7 +14,9 @@ from test_report_fixtures import make_results
 from simxh.report import labels as L
 
 ROOT = Path(__file__).resolve().parent.parent
-EXPERIMENTS = sorted((ROOT / "experiments").glob("*.toml"))
+EXPERIMENTS = sorted(p for p in (ROOT / "experiments").glob("*.toml")
+                     if "experiment" in tomllib.loads(p.read_text(encoding="utf-8")))
+"""The experiment files (experiments/search.toml is a search file: simxh search)."""
 KEY = re.compile(r"(?<![\w/.-])[a-z_]+\.[a-z_]+(?![\w/])")
 ENGLISH = re.compile(r"[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,}){2,}")
 

@@ -68,6 +68,12 @@ def fast_model(monkeypatch):
         return fake_simulate(cfg, seed=seed, scenario=scenario, replication=replication)
 
     monkeypatch.setattr(simxh.simulation, "simulate", simulate)
+    # the CLI's one worker runs in a child process (a crash must not take the CLI down); here
+    # it runs in this process, so the patched model is the one that runs
+    import simxh.runner
+    from simxh.executors import InlineExecutor
+
+    monkeypatch.setattr(simxh.runner, "make_executor", lambda *_a, **_k: InlineExecutor())
 
 
 def experiment(tmp_path: Path, reps: int = 3) -> Path:

@@ -36,7 +36,7 @@ name = "baseline"
 reference = true
 """
 
-TYPED = BASE + """
+TYPED = BASE.replace("reference = true", "reference = true\nsweep = true  # the only scenario: swept") + """
 [[uncertainties]]
 key = "pairing.rule_pairs"
 low = 1

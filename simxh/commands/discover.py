@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -63,7 +64,7 @@ def handle(args: argparse.Namespace) -> int:
     if bad or not formats:
         raise UserError("unknown chart format", key="--formats", value=args.formats,
                         expected="a comma-separated list of png, svg, pdf")
-    district, manifest, experiment = _results(__import__("pathlib").Path(args.dir))
+    district, manifest, experiment = _results(Path(args.dir))
     reference = manifest.get("reference") or experiment.reference.name
     scenarios = sorted(district["scenario"].unique().tolist())
     scenario = args.scenario or next((s for s in scenarios if s != reference), scenarios[0])

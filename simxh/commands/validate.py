@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "uses. Prints OK per file; exits 2 on the "
         "first bad file with a message naming the file, key, value and what was expected.",
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help="TOML config or experiment files")
+    p.add_argument("files", nargs="+", metavar="FILE", help="TOML config, experiment or search files")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value (dotted key), validated the same way")
     p.set_defaults(func=handle)
@@ -32,6 +32,12 @@ def is_experiment(data: dict) -> bool:
 def validate_file(path: Path, overrides: list[str]) -> str:
     """Validate one file; returns a one-line description. Raises UserError."""
     data = read_toml(path)
+    if "search" in data and "decisions" in data:  # a search file (simxh search)
+        from simxh.search import load_search
+
+        search = load_search(path)
+        return (f"search '{search.name}' ({len(search.decisions)} decisions, "
+                f"{len(search.objectives)} objectives)")
     if is_experiment(data):
         from simxh.experiment import load_experiment, validate_experiment_configs
 
