@@ -43,7 +43,7 @@ POINT = "point"
 PAIR_KEYS = (POINT, "replication")
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 EQUITY_COLUMNS = ("theil_gdp_per_capita", "gini_gdp_per_capita", "weakest_town_growth_pct")
-_COMPARATORS = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less,
+_COMPARATORS: dict[str, Any] = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less,
                 "==": np.isclose, "=": np.isclose}
 
 
@@ -207,6 +207,7 @@ def _target_years(target: pd.Series, available: Sequence[int]) -> list[int]:
         return [max(available)] if available else []
     if year is None:
         year = end
+    assert year is not None  # both None returned above
     if end is None or end == year:
         return [year]
     return [y for y in range(year, end + 1)]
@@ -1077,8 +1078,8 @@ def uncertainty_sources(manifest: dict[str, Any]) -> list[str]:
     """What the spread between runs samples: the manifest's ``uncertainty_sources`` (top
     level or in the experiment's spec) if it lists them, else ``simulation_noise`` (firm-level
     random draws) plus ``parameters`` when the design samples uncertain parameters."""
-    exp = manifest.get("experiment") if isinstance(manifest.get("experiment"), dict) else {}
-    spec = exp.get("spec") if isinstance(exp.get("spec"), dict) else {}
+    exp: Any = manifest.get("experiment") if isinstance(manifest.get("experiment"), dict) else {}
+    spec: Any = exp.get("spec") if isinstance(exp.get("spec"), dict) else {}
     for source in (manifest, exp, spec):
         listed = source.get("uncertainty_sources")
         if isinstance(listed, str):
@@ -1086,7 +1087,7 @@ def uncertainty_sources(manifest: dict[str, Any]) -> list[str]:
         if isinstance(listed, list) and listed:
             return [str(x) for x in listed]
     out = [SIMULATION_NOISE]
-    design = manifest.get("design") if isinstance(manifest.get("design"), dict) else {}
+    design: Any = manifest.get("design") if isinstance(manifest.get("design"), dict) else {}
     uncs = [u for u in spec.get("uncertainties") or [] if isinstance(u, dict)]
     if any(u.get("per") == "replication" for u in uncs):
         out.append(LEVER_EFFECTS)

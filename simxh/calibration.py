@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -93,14 +94,14 @@ VA_RATIO_BRACKET = (0.02, 0.95)
 enough for any manufacturing sector (numerical, not behavioural)."""
 
 
-def model_section(config: object, name: str) -> object:
+def model_section(config: Any, name: str) -> Any:
     """The section ``name`` of ``config`` (its defaults if ``config`` is None)."""
     if config is None:
         return SECTIONS[name]()
     return getattr(config, name)
 
 
-def district_value(data: object, key: str, year: int = BASE_YEAR) -> float:
+def district_value(data: Any, key: str, year: int = BASE_YEAR) -> float:
     """A value from ``district.csv`` for ``key`` and ``year`` (DataError if missing)."""
     values = district_values(data, year)
     if key not in values:
@@ -109,7 +110,7 @@ def district_value(data: object, key: str, year: int = BASE_YEAR) -> float:
     return values[key]
 
 
-def district_values(data: object, year: int = BASE_YEAR) -> dict[str, float]:
+def district_values(data: Any, year: int = BASE_YEAR) -> dict[str, float]:
     """All ``district.csv`` figures of ``year`` as {key: value} (first row of a key wins)."""
     df = data.district
     # select the two columns needed, not the whole table (its text columns are the costly part)
@@ -133,7 +134,7 @@ _GDP_SCALED = ("fiscal_revenue_yi", "industrial_output_above_scale_yi", "hightec
                "village_collective_income_yi", "chenpi_output_yi")
 
 
-def _by_year(data: object) -> dict[str, dict[int, tuple[float, str]]]:
+def _by_year(data: Any) -> dict[str, dict[int, tuple[float, str]]]:
     """district.csv as {key: {year: (value, status)}} (rows without a year left out)."""
     df = data.district
     out: dict[str, dict[int, tuple[float, str]]] = {}
@@ -144,11 +145,11 @@ def _by_year(data: object) -> dict[str, dict[int, tuple[float, str]]]:
     return out
 
 
-def _nearest(series: dict[int, object], year: int) -> int | None:
+def _nearest(series: dict[int, Any], year: int) -> int | None:
     return min(series, key=lambda y: (abs(y - year), -y)) if series else None
 
 
-def nominal_gdp(data: object, year: int) -> tuple[float, str]:
+def nominal_gdp(data: Any, year: int) -> tuple[float, str]:
     """District GDP (亿元, current prices) in ``year``: the figure, or a geometric interpolation
     between the nearest years before and after (``derived``)."""
     gdp = _by_year(data).get("gdp_yi", {})
@@ -165,7 +166,7 @@ def nominal_gdp(data: object, year: int) -> tuple[float, str]:
     return v0 * (v1 / v0) ** ((year - y0) / (y1 - y0)), "derived"
 
 
-def base_figures(data: object, year: int) -> tuple[dict[str, float], dict[str, str]]:
+def base_figures(data: Any, year: int) -> tuple[dict[str, float], dict[str, str]]:
     """The district figures of ``year`` the base state is calibrated to, with their status.
 
     A figure the data lack for that year is carried from the nearest year that has it and
@@ -186,12 +187,12 @@ def base_figures(data: object, year: int) -> tuple[dict[str, float], dict[str, s
     # sector split: levels of that year, else the nearest year's shares (levels or share_pct)
     share_years: dict[int, tuple[list[float], str]] = {}
     for y in set().union(*(rows.get(f"gdp_{s}_yi", {}) for s in _SECTORS)):
-        levels = [rows.get(f"gdp_{s}_yi", {}).get(y) for s in _SECTORS]
+        levels: list[Any] = [rows.get(f"gdp_{s}_yi", {}).get(y) for s in _SECTORS]
         if all(levels):
             total = sum(v for v, _ in levels)
             share_years[y] = ([v / total for v, _ in levels], levels[0][1])
     for y in set().union(*(rows.get(f"gdp_{s}_share_pct", {}) for s in _SECTORS)):
-        shares = [rows.get(f"gdp_{s}_share_pct", {}).get(y) for s in _SECTORS]
+        shares: list[Any] = [rows.get(f"gdp_{s}_share_pct", {}).get(y) for s in _SECTORS]
         if all(shares) and y not in share_years:
             total = sum(v for v, _ in shares)
             share_years[y] = ([v / total for v, _ in shares], shares[0][1])
@@ -286,7 +287,7 @@ class BaseState:
     errors: dict[str, float] = field(default_factory=dict)
 
 
-def _town_weights_secondary(data: object, population: np.ndarray) -> np.ndarray:
+def _town_weights_secondary(data: Any, population: np.ndarray) -> np.ndarray:
     towns, parks, zones = data.towns, data.parks, data.zones
     developed = (parks["area_mu"].astype(float) * parks["developed_share"].astype(float))
     dev_by_town = developed.groupby(parks["host_town"]).sum().reindex(towns.index).fillna(0.0)
@@ -301,7 +302,7 @@ def _town_weights_secondary(data: object, population: np.ndarray) -> np.ndarray:
     return out / out.sum()
 
 
-def _node_targets(data: object, town_firm_va: np.ndarray, population: np.ndarray,
+def _node_targets(data: Any, town_firm_va: np.ndarray, population: np.ndarray,
                   town_index: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
     """Firm VA per internal node (towns then parks) and each node's town index."""
     towns, parks = data.towns, data.parks
@@ -315,7 +316,7 @@ def _node_targets(data: object, town_firm_va: np.ndarray, population: np.ndarray
     return node_va, node_town
 
 
-def _sector_probabilities(data: object, sector_ids: tuple[str, ...], node_town: np.ndarray,
+def _sector_probabilities(data: Any, sector_ids: tuple[str, ...], node_town: np.ndarray,
                           n_towns: int) -> np.ndarray:
     """Sector probabilities per internal node: town specialities, and a park's lead sectors."""
     sidx = {s: i for i, s in enumerate(sector_ids)}
@@ -372,7 +373,7 @@ def place_firms(size: np.ndarray, node_va: np.ndarray, rng: np.random.Generator,
         node[rest] = np.minimum(np.searchsorted(cum, rng.random(len(rest)), side="right"),
                                 len(w) - 1)
     counts = np.bincount(node, minlength=len(node_va))
-    for j in np.flatnonzero((counts == 0) & (node_va > 0)):  # give empty nodes a small firm
+    for j in np.flatnonzero((counts == 0) & (node_va > 0)):  # type: ignore[assignment]  # give empty nodes a small firm
         donors = np.flatnonzero(np.bincount(node, minlength=len(node_va))[node] > 1)
         i = donors[np.argmin(size[donors])]
         node[i] = j
@@ -380,7 +381,7 @@ def place_firms(size: np.ndarray, node_va: np.ndarray, rng: np.random.Generator,
 
 
 def draw_firms(n: int, node_va: np.ndarray, node_town: np.ndarray, sector_p: np.ndarray,
-               cfg_firms: object, rng: np.random.Generator, wage_wan: float,
+               cfg_firms: Any, rng: np.random.Generator, wage_wan: float,
                base_year: int = BASE_YEAR) -> tuple[Firms, float]:
     """Draw ``n`` firm agents: Pareto sizes, placed on nodes so each node's VA is exact."""
     total_va = node_va.sum()
@@ -440,7 +441,7 @@ SPIN_UP_YEARS = 25
 """Years of firm dynamics run before the base year (the process forgets its start in ~10)."""
 
 
-def spin_up(log_a: np.ndarray, capital: np.ndarray, employment: np.ndarray, cfg_firms: object,
+def spin_up(log_a: np.ndarray, capital: np.ndarray, employment: np.ndarray, cfg_firms: Any,
             wage_wan: float, rng: np.random.Generator, years: int = SPIN_UP_YEARS
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The firm rules of :func:`simxh.firms.step_firms` (productivity, investment toward desired
@@ -494,7 +495,7 @@ def _village_income_quantiles(n: int, total: float, threshold: float, n_over: in
     return incomes
 
 
-def check_village_incomes(config: object, data: object) -> None:
+def check_village_incomes(config: Any, data: Any) -> None:
     """Refuse (:class:`ConfigError`, one line) a reported count of villages over the income
     threshold that no lognormal of the villages' reported total can have: 0 or all of them,
     more than there are, or a threshold the total cannot reach (it raised ``ValueError`` in
@@ -522,7 +523,7 @@ def check_village_incomes(config: object, data: object) -> None:
 
 
 @functools.lru_cache(maxsize=16)
-def _base_inputs(data: object, base_year: int, citrus_share: float, residual_share: float,
+def _base_inputs(data: Any, base_year: int, citrus_share: float, residual_share: float,
                  returns_to_scale: float, capital_share: float) -> tuple:
     """The part of the base year that depends only on the data files and these parameters,
     not on the run's random draws: computed once per data set and parameters (reading the
@@ -575,7 +576,7 @@ def _base_inputs(data: object, base_year: int, citrus_share: float, residual_sha
 
 
 @functools.lru_cache(maxsize=16)
-def _data_arrays(data: object, sector_ids: tuple[str, ...]) -> tuple:
+def _data_arrays(data: Any, sector_ids: tuple[str, ...]) -> tuple:
     """Arrays :func:`calibrate` reads from the data frames alone (read-only; once per data
     set): per sector whether it is a pillar or emerging one, the parks' area and developed
     land (亩), the zone ids and each town's zone index."""
@@ -593,7 +594,7 @@ def _data_arrays(data: object, sector_ids: tuple[str, ...]) -> tuple:
 
 
 @functools.lru_cache(maxsize=16)
-def _village_arrays(data: object, town_ids: tuple[str, ...]) -> tuple:
+def _village_arrays(data: Any, town_ids: tuple[str, ...]) -> tuple:
     """The villages file's columns :func:`calibrate` reads, as arrays (read-only; once per data
     set: reading them from the data frame cost ~1.2 ms a run): each village's town index, whether
     it is an administrative village, its population, farmland, orchards and collective
@@ -617,7 +618,7 @@ def _copied(values: tuple) -> tuple:
     return tuple(v.copy() if isinstance(v, np.ndarray | dict) else v for v in values)
 
 
-def calibrate(region: object, config: object, rng: np.random.Generator) -> BaseState:
+def calibrate(region: Any, config: Any, rng: np.random.Generator) -> BaseState:
     """Build the base-year state (``run.start_year``) from ``region.data`` and ``config``
     using draws from ``rng``."""
     data = region.data

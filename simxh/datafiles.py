@@ -609,7 +609,7 @@ def _check_upgrades(base: Path, t: dict[str, pd.DataFrame], lines: dict[str, dic
             continue
         modes = existing.get(frozenset((row["from"], row["to"])), set())
         matches: Callable[[str], bool] = (lambda m: True) if not row["mode"] \
-            else (lambda m, want=row["mode"]: m == want)
+            else (lambda m, want=row["mode"]: m == want)  # type: ignore[misc]
         if not any(matches(m) for m in modes):
             mode = f" by {row['mode']}" if row["mode"] else ""
             raise DataError(f"upgrade names no existing link{mode}", file=base / "projects.csv",

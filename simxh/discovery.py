@@ -254,8 +254,8 @@ def prim_box(cases: Cases, *, min_coverage: float = DEFAULT_MIN_COVERAGE,
         step = int((ok if len(ok) else traj).sort_values(
             ["density", "coverage", "res_dim"], ascending=[False, False, True]).index[0])
         box.select(step)
-        for col, qp in _qp_values(box, step).items():
-            if qp > max_qp:
+        for col, col_qp in _qp_values(box, step).items():
+            if col_qp > max_qp:
                 box.drop_restriction(col)
         final = box._cur_box
         traj = box.peeling_trajectory.copy()

@@ -168,10 +168,10 @@ def history_targets(data: Any, base_year: int, last_year: int, first_year: int |
         got = {s: _value(df, f"gdp_{s}_yi", year) for s in ("primary", "secondary", "tertiary")}
         if all(v is not None for v in got.values()) and ("gdp_primary_share_pct",
                                                           year) not in levels:
-            total = sum(got.values())
+            total = sum(got.values())  # type: ignore[arg-type]
             for s, v in got.items():
                 out.append(Target(f"gdp_{s}_share_pct@{year}", f"gdp_{s}_share_pct", year,
-                                  100.0 * v / total, "share", "derived",
+                                  100.0 * v / total, "share", "derived",  # type: ignore[operator]
                                   "district.csv sector levels"))
     return sorted(out, key=lambda t: (t.year, t.name))
 

@@ -326,7 +326,7 @@ class DaskExecutor(Executor):
                     if task is _END:
                         return
                 fut = self.client.submit(fn, task, pure=False)
-                in_flight[fut.key] = (fut, task, attempt)
+                in_flight[fut.key] = (fut, task, attempt)  # type: ignore[index]
 
         submit_more()
         no_workers_since: float | None = None

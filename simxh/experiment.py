@@ -228,8 +228,8 @@ def describe_changes(old: Mapping[str, Any], experiment: Experiment,
     message: the first few changed settings, e.g. ``attraction.effort 1.0 → 2 (every
     scenario)``; '' when the experiments' names differ or nothing is found."""
     spec = experiment.spec()
-    before = old.get("experiment") if isinstance(old.get("experiment"), Mapping) else {}
-    old_spec = before.get("spec") if isinstance(before.get("spec"), Mapping) else {}
+    before: Any = old.get("experiment") if isinstance(old.get("experiment"), Mapping) else {}
+    old_spec: Any = before.get("spec") if isinstance(before.get("spec"), Mapping) else {}
     if not old_spec or old_spec.get("name") != spec["name"]:
         return ""
     changes: list[str] = []
@@ -243,7 +243,7 @@ def describe_changes(old: Mapping[str, Any], experiment: Experiment,
         if json.dumps(old_spec.get(key), sort_keys=True) != json.dumps(spec.get(key),
                                                                        sort_keys=True):
             changes.append(f"the {key}")
-    old_configs = old.get("configs") if isinstance(old.get("configs"), Mapping) else {}
+    old_configs: Any = old.get("configs") if isinstance(old.get("configs"), Mapping) else {}
     changed: dict[str, list[tuple[str, str, str]]] = {}  # key → (scenario, was, now)
     for name, cfg in configs.items():
         entry = old_configs.get(name)
@@ -752,7 +752,7 @@ def _probe_values(experiment: Experiment) -> list[tuple[Uncertainty, list[Any]]]
 
     out: list[tuple[Uncertainty, list[Any]]] = []
     ranged = [u for u in experiment.uncertainties if u.values is None]
-    edges = {u.key: list(from_unit(u, [0.0, 1.0])) for u in ranged}
+    edges = {u.key: list(from_unit(u, [0.0, 1.0])) for u in ranged}  # type: ignore[arg-type]
     table = pd.DataFrame({u.key: edges[u.key] for u in ranged if not u.per_replication})
     for u in experiment.uncertainties:
         if u.values is not None:

@@ -13,6 +13,7 @@ random draws are arrays over that index.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -130,6 +131,7 @@ class Firms:
         bufs = self.__dict__.setdefault("_buffers", {})
         for name, dtype in FIELDS.items():
             old = getattr(self, name)
+            new: np.ndarray | int | bool
             if name in columns:
                 new = np.asarray(columns[name], dtype=dtype)
                 if new.shape != (n_new,):
@@ -238,7 +240,7 @@ class FirmDraws:
     supported: np.ndarray      # bool: selected for subsidised renovation (lever)
 
 
-def draw_firm_year(streams: object, year: int, n: int) -> FirmDraws:
+def draw_firm_year(streams: Any, year: int, n: int) -> FirmDraws:
     """The year's firm draws, each process from its own named stream."""
     return FirmDraws(
         shock=streams.get("firms", "shocks", year).laplace(0.0, 1.0, n),
@@ -251,7 +253,7 @@ def draw_firm_year(streams: object, year: int, n: int) -> FirmDraws:
     )
 
 
-def step_firms(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> dict[str, float]:
+def step_firms(f: Firms, fields: FirmFields, draws: FirmDraws, p: Any) -> dict[str, float]:
     """One year of every firm's decisions; returns the year's firm-level totals.
 
     Order: renovate → productivity → invest → hire → produce → exit → certify. ``p`` is the
@@ -389,7 +391,7 @@ def _produce(fields: FirmFields, node: np.ndarray, sector: np.ndarray, log_a: np
     return va, va / fields.value_added_ratio
 
 
-def update_status(f: Firms, fields: FirmFields, draws: FirmDraws, p: object) -> None:
+def update_status(f: Firms, fields: FirmFields, draws: FirmDraws, p: Any) -> None:
     """规上 and 10亿 thresholds (nominal), high-tech and little-giant certification.
 
     Only alive firms hold or gain a status (the others' flags are cleared), and the rules are

@@ -21,6 +21,7 @@ drawn from the run's own ``macro`` stream, so every scenario of a replication sh
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -71,7 +72,7 @@ def _series(df: pd.DataFrame, series: str, region: str, kind: str | None = None)
                      ).sort_index()
 
 
-def macro_history(df: pd.DataFrame, file: object = "macro.csv") -> MacroHistory:
+def macro_history(df: pd.DataFrame, file: str | Path = "macro.csv") -> MacroHistory:
     """Validate ``macro.csv`` (already parsed) and build the complete series.
 
     A :class:`DataError` names the file, the series and what is missing: China's observed growth
@@ -155,7 +156,7 @@ def macro_history(df: pd.DataFrame, file: object = "macro.csv") -> MacroHistory:
         price_ar1=estimate_ar1(deflator), ppi_ar1=estimate_ar1(ppi_full), notes=notes)
 
 
-def _require_years(series: pd.Series, years: np.ndarray, file: object, key: str) -> None:
+def _require_years(series: pd.Series, years: np.ndarray, file: str | Path, key: str) -> None:
     missing = [int(y) for y in years if y not in series.index]
     if missing:
         raise DataError("missing years", file=file, key=key,

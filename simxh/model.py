@@ -27,7 +27,7 @@ anyone else's draws.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -100,6 +100,9 @@ class _Params:
     def __init__(self, config: Any) -> None:
         for name in MODEL_SECTIONS:
             setattr(self, name, model_section(config, name))
+
+    if TYPE_CHECKING:  # the sections are set by name above
+        def __getattr__(self, name: str) -> Any: ...
 
 
 

@@ -24,6 +24,7 @@ import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -59,7 +60,7 @@ class Posterior:
         one (a single run, ``mesa.batch_run``, the dashboard) ``rng`` draws it at random.
         """
         u = rng.random() if replication is None else radical_inverse(replication + 1)
-        return int(min(np.searchsorted(np.cumsum(self.weights), u, side="right"),
+        return int(min(int(np.searchsorted(np.cumsum(self.weights), u, side="right")),
                        len(self.weights) - 1))
 
     def draw(self, i: int) -> dict[str, float]:
@@ -144,23 +145,23 @@ def read_posterior(path: Path | str, known_keys: set[str] | None = None) -> Post
     values = np.empty((len(rows) - 1, len(keys)))
     weights = np.empty(len(rows) - 1)
     for r, row in enumerate(rows[1:]):
-        line = body_start + r + 2
+        line_no = body_start + r + 2
         if len(row) != len(header):
             raise DataError(f"row has {len(row)} cells but the header has {len(header)}",
-                            file=path, line=line, expected="one cell per column")
+                            file=path, line=line_no, expected="one cell per column")
         cells = dict(zip(header, row, strict=True))
         for col in ("weight", *keys):
             try:
                 v = float(cells[col])
             except ValueError:
-                raise DataError("not a number", file=path, line=line, key=col, value=cells[col],
+                raise DataError("not a number", file=path, line=line_no, key=col, value=cells[col],
                                 expected="a finite number") from None
             if not math.isfinite(v):
-                raise DataError("not a finite number", file=path, line=line, key=col,
+                raise DataError("not a finite number", file=path, line=line_no, key=col,
                                 value=cells[col], expected="a finite number")
             if col == "weight":
                 if v < 0:
-                    raise DataError("negative weight", file=path, line=line, key=col, value=v,
+                    raise DataError("negative weight", file=path, line=line_no, key=col, value=v,
                                     expected="a weight >= 0")
                 weights[r] = v
             else:
@@ -218,8 +219,8 @@ def shipped_summary() -> dict[str, dict[str, object]]:
             for k in post.keys}
 
 
-def apply_posterior(config: object, rng: np.random.Generator, replication: int | None = None
-                    ) -> tuple[object, int]:
+def apply_posterior(config: Any, rng: np.random.Generator, replication: int | None = None
+                    ) -> tuple[Any, int]:
     """``config`` with its estimated parameters taken from the posterior, and the draw used.
 
     With ``estimation.parameter_uncertainty`` on, one draw is chosen: stratified by

@@ -273,7 +273,7 @@ def build_region(config: object | None = None, data: RegionData | None = None,
     network = getattr(config, "network", None) or _NetworkDefaults()
     access = getattr(config, "access", None)
     links_file = data.path("links")
-    graph = nx.MultiGraph()
+    graph: nx.MultiGraph = nx.MultiGraph()
     for tid, row in data.towns.iterrows():
         graph.add_node(tid, **_node_attrs("town", row))
     for pid, row in data.parks.iterrows():

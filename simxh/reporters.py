@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import operator
 from copy import deepcopy
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import mesa
 import numpy as np
@@ -121,6 +121,8 @@ class Collector(mesa.DataCollector):
     third of data collection, 5 ms a run.)
     """
 
+    _validated: bool  # set by mesa.DataCollector
+
     def __init__(self, model_reporters: dict | None = None,
                  agenttype_reporters: dict | None = None) -> None:
         super().__init__(model_reporters=model_reporters,
@@ -199,6 +201,9 @@ def _view(owner: str, name: str) -> property:
 
 class StateViews:
     """Read-only properties for :data:`STATE_VIEWS`."""
+
+    if TYPE_CHECKING:  # the views are set below, and the metrics read the model's state
+        def __getattr__(self, name: str) -> Any: ...
 
 
 for _owner, _names in STATE_VIEWS.items():

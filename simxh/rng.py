@@ -189,7 +189,7 @@ class _SeedWords(ISeedSequence):
     def __init__(self, words: list[int]) -> None:
         self.words = words
 
-    def generate_state(self, n_words: int, dtype: type = np.uint32) -> np.ndarray:
+    def generate_state(self, n_words: int, dtype: type = np.uint32) -> np.ndarray:  # type: ignore[override]
         if n_words != 4 or np.dtype(dtype) != np.uint64:  # PCG64 asks for exactly this
             raise ValueError("only PCG64's 4 uint64 words are precomputed")
         return np.array(self.words, dtype=np.uint64)
@@ -205,7 +205,7 @@ def stream(seed: int, *names: str | int) -> np.random.Generator:
     if seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
     words = _seed_words(int(seed), _keys(names, tuple(map(type, names))))
-    return np.random.Generator(np.random.PCG64(_SeedWords(words)))
+    return np.random.Generator(np.random.PCG64(_SeedWords(words)))  # type: ignore[arg-type]
 
 
 def numpy_stream(seed: int, *names: str | int) -> np.random.Generator:

@@ -618,7 +618,7 @@ class Runner:
                         self.stopped = fail_fast_reason(first_errors, self.experiment.fail_fast,
                                                         len(keys) - done - failed)
                         if self.stopped:
-                            results.close()  # stop submitting; runs in flight are dropped
+                            results.close()  # type: ignore[attr-defined]  # stop submitting; runs in flight are dropped
                             break
                         if len(first_errors) >= self.experiment.fail_fast:
                             first_errors = None  # the first runs failed in different ways

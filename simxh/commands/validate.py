@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from simxh.config import SET_SOURCE, load_config, read_toml
 from simxh.errors import EXIT_USER_ERROR, ConfigError
@@ -65,7 +66,7 @@ def validate_file(path: Path, overrides: list[str]) -> str:
             f"digest {cfg.digest()})")
 
 
-def check_posterior(cfg: object) -> None:
+def check_posterior(cfg: Any) -> None:
     """The posterior file a config names, read as ``run`` reads it (every cell, the weights,
     duplicate columns, each value inside its parameter's range); the shipped one is checked by
     the tests."""

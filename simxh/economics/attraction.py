@@ -32,8 +32,8 @@ def pareto_sizes(uniform_draws: np.ndarray, min_size: float, tail_exponent: floa
 
 
 def location_utility(
-    log_access: np.ndarray, log_sector_mass: np.ndarray, log_free_land_mu: np.ndarray,
-    lead_sector_match: np.ndarray, subsidy_share: np.ndarray,
+    log_access: np.ndarray, log_sector_mass: np.ndarray, log_free_land_mu: np.ndarray | float,
+    lead_sector_match: np.ndarray, subsidy_share: np.ndarray | float,
     beta_access: float = 1.0, beta_agglomeration: float = 0.5, beta_land: float = 0.3,
     beta_lead: float = 1.0, beta_subsidy: float = 10.0,
 ) -> np.ndarray:
@@ -153,7 +153,7 @@ def calibrate_pool_constant(target_share: float, segment_weights: np.ndarray,
     return 0.5 * (lo + hi)
 
 
-def split_pool(u_choice: np.ndarray, u_rival: np.ndarray, p_xinhui: np.ndarray,
+def split_pool(u_choice: np.ndarray, u_rival: np.ndarray, p_xinhui: np.ndarray | float,
                rival_shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Who wins each pool project: Xinhui where ``u_choice < p_xinhui``, otherwise the rival
     drawn from ``u_rival`` by the rivals' conditional shares (a logit's rivals keep their relative

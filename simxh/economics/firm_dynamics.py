@@ -111,7 +111,7 @@ def capital_accumulation(
 
 
 def labour_demand(
-    value_added_yi: np.ndarray, wage_wan_per_worker: np.ndarray, capital_share: float = 0.4,
+    value_added_yi: np.ndarray, wage_wan_per_worker: np.ndarray | float, capital_share: float = 0.4,
     returns_to_scale: float = 1.0,
 ) -> np.ndarray:
     """Employment (万人) where the marginal revenue product of labour equals the wage:

@@ -280,7 +280,7 @@ class Attraction:
         if self.taishan >= 0 and self.xintai_node.any():
             referred = (rival == self.taishan) & (u_xintai < ac.xintai_referral_share)
         rival = np.where(referred, -1, rival)
-        self.expected_pool_share = float(p_x.mean()) if n else float("nan")
+        self.expected_pool_share = float(p_x.mean()) if n else float("nan")  # type: ignore[union-attr]
         # Xinhui's projects choose their location; one that finds no land anywhere goes to the
         # rival it would have chosen otherwise (land bounds what Xinhui can win)
         drawn = attr.split_pool(u_choice, u_rival, np.zeros(n), self.rival_weights)[1]
@@ -395,7 +395,7 @@ class Attraction:
             # pooled zone's land counts in the utility, and its platform finds the location
             avail_l = free_l
             # utility + Gumbel draw; the argmax over a set of locations is the logit choice
-            best = ranked.best(p, land_l) if ranked is not None else None
+            best = ranked.best(p, land_l) if ranked is not None else None  # type: ignore[arg-type]
             if best is None:  # not settled by the ranking: the whole row, as before
                 v = [a + b + c for a, b, c in zip(fixed[p].tolist(), land_pl, gumbel[p].tolist(),
                                                   strict=True)]
@@ -430,7 +430,7 @@ class Attraction:
                 lost.append(p)  # no location with enough land: the project goes elsewhere
                 continue
             if enclave and partner < 0 and town_of_node[choice] in donors \
-                    and enclave_u[p] < enclave_p:
+                    and enclave_u[p] < enclave_p:  # type: ignore[index]
                 # the donor places the project in its partner's locations (飞地), tax shared
                 if v is None:
                     v = [a + b + c for a, b, c in zip(fixed[p].tolist(), land_pl,
@@ -458,7 +458,7 @@ class Attraction:
                 # is on these machines: the same bits)
                 free_l[choice] -= need_p
                 new_term = beta_land * math.log1p(free_l[choice])
-                ranked.changed(choice, land_l[choice], new_term)
+                ranked.changed(choice, land_l[choice], new_term)  # type: ignore[union-attr]
                 land_l[choice] = new_term
             else:
                 tl.free_land_mu[choice] -= need_p

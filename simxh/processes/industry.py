@@ -246,7 +246,7 @@ class Industry:
             va_target = (quantiles(f.value_added_yi[alive], [fc.entrant_size_quantile])[0]
                          * np.exp(np.abs(g.standard_normal(n_new)) * fc.entrant_size_spread))
             capital = fc.capital_output_ratio * va_target
-            labour_wan = fd.labour_demand(va_target, fields.wage_wan[town], fc.capital_share,
+            labour_wan = fd.labour_demand(va_target, fields.wage_wan[town], fc.capital_share,  # type: ignore[union-attr]
                                           fc.returns_to_scale)
             tl = m.towns_labour
             land = np.minimum(capital / tl.k_per_mu, 1e9)
@@ -266,8 +266,8 @@ class Industry:
             new_idx.append(idx)
         if new_idx:
             idx = np.concatenate(new_idx)
-            firm_rules.produce_entrants(f, fields, fc.capital_share, idx, fc.returns_to_scale)
+            firm_rules.produce_entrants(f, fields, fc.capital_share, idx, fc.returns_to_scale)  # type: ignore[arg-type]
             # status of entrants (no certification draws in their first year)
-            nominal = f.output_yi[idx] * fields.price_index
+            nominal = f.output_yi[idx] * fields.price_index  # type: ignore[union-attr]
             f.above_scale[idx] = nominal >= fc.above_scale_threshold_yi
         m.year_stats["entry_rate"] = (sum(len(i) for i in new_idx) / max(n_alive, 1))

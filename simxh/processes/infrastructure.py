@@ -45,7 +45,7 @@ class Infrastructure:
 
     def maintenance_due(self) -> float:
         """This year's maintenance of the finished projects (亿元): a share of their cost."""
-        return public.maintenance_due([pr["cost"] for pr in self.finished()],
+        return public.maintenance_due([pr["cost"] for pr in self.finished()],  # type: ignore[arg-type]
                                       self.p.maintenance_share)
 
     def maintain(self, paid_share: float) -> None:

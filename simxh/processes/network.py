@@ -104,7 +104,7 @@ class Network:
         self.base_agg_sector = np.maximum(self.agg_sector,
                                           self.production.localisation_floor_share * mean_sector)
         self.base_town_access = self.access[: self.m.nt].mean()
-        self.base_masses = self.masses.copy()
+        self.base_masses: np.ndarray = self.masses.copy()
         self.base_competition = self.w_access @ self.base_masses
         self.base_weights = {"w_agg": self.w_agg, "w_commute": self.w_commute,
                              "w_access": self.w_access}

@@ -78,8 +78,8 @@ class TownsLabour:
         # measured by them)
         self.base_services_flows = access.huff_flows(b.tertiary_yi, b.tertiary_yi,
                                                      m.network.w_services)
-        self.prev_town_gdp = self.town_gdp_yi.copy()
-        self.prev_gdp = float(self.town_gdp_yi.sum())
+        self.prev_town_gdp = self.town_gdp_yi.copy()  # type: ignore[union-attr]
+        self.prev_gdp = float(self.town_gdp_yi.sum())  # type: ignore[union-attr]
 
     def set_base_investment(self) -> None:
         """Construction follows investment: its value added per 亿 of the base year's
@@ -108,7 +108,7 @@ class TownsLabour:
 
     @property
     def gdp_yi(self) -> float:
-        return float(self.town_gdp_yi.sum())
+        return float(self.town_gdp_yi.sum())  # type: ignore[union-attr]
 
     def tightness(self) -> np.ndarray:
         """Jobs over the labour force within commuting reach, relative to the base year."""
@@ -295,7 +295,7 @@ class TownsLabour:
                for k, name in enumerate(flags)},
         }
         self.town_industrial_output_yi = total(np.where(f.above_scale, f.output_yi, 0.0))
-        self.town_employment_wan = (total(f.employment_wan)
+        self.town_employment_wan: np.ndarray = (total(f.employment_wan)
                                     + self.employment_primary_wan + self.employment_residual_wan
                                     + self.employment_tertiary_wan)
         if m.network.base_town_access is not None:

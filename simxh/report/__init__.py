@@ -168,7 +168,7 @@ def write_report(directory: str | Path, *, lang: str = "zh", formats: Iterable[s
     drawn = []
     with T.report_style(ctx.lang):
         for name, fn in F.FIGURES:
-            fig = fn(ctx, region) if name == "network_map" else fn(ctx)
+            fig = fn(ctx, region) if name == "network_map" else fn(ctx)  # type: ignore[call-arg]
             if fig is None:
                 skipped.append(name)
                 continue

@@ -351,7 +351,7 @@ def write_brief(ctx: Context, figures: Sequence[Figure], formats: Sequence[str],
     if score.empty:
         out.append(b("scorecard_none", lang))
     else:
-        scen = [s for s in ctx.scenarios if s in set(score["scenario"])]
+        scen = [s for s in ctx.scenarios if s in set(score["scenario"])]  # type: ignore[assignment]
         header = [b("target", lang), b("implied", lang), *[ctx.scenario(s) for s in scen]]
         rows = []
         for target, part in score.groupby("target", sort=False):
@@ -528,7 +528,7 @@ def _tension(ctx: Context, score: pd.DataFrame) -> str:
 def _equity_lines(ctx: Context) -> list[str]:
     df = ctx.results.district
     at = df[(df["year"] == ctx.year) & df["scenario"].isin(ctx.scenarios)]
-    lines = []
+    lines: list[str] = []
     cols = [c for c in ("theil_gdp_per_capita", "weakest_town_growth_pct") if c in at]
     if not cols:
         return lines

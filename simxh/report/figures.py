@@ -544,7 +544,7 @@ def network_map(ctx: Context, region: Any | None = None) -> Figure | None:
         if attrs.get("layer") != "cooperation" or u not in pos or v not in pos:
             continue
         kind = str(attrs.get("kind", ""))
-        style = T.COOPERATION_STYLES.get(kind)
+        style = T.COOPERATION_STYLES.get(kind)  # type: ignore[assignment]
         if style is None or style.get("alpha", 1) == 0:
             continue
         (x1, y1), (x2, y2) = pos[u], pos[v]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 LANGS = ("zh", "en")
 
@@ -588,7 +588,7 @@ class NameBook:
             f"{label} ({year_text})" if year_text else label)
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float | str]:
     try:
         return value is not None and float(value) == float(value)
     except (TypeError, ValueError):

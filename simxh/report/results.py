@@ -203,7 +203,7 @@ def _read_parquet(path: Path, wanted: Iterable[str]) -> tuple[pd.DataFrame, list
 
 def _design_columns(manifest: Mapping[str, Any], names: list[str]) -> list[str]:
     """Design-point columns: the uncertainties' keys present in the table (or 'design_point')."""
-    exp = manifest.get("experiment") if isinstance(manifest.get("experiment"), dict) else manifest
+    exp: Any = manifest.get("experiment") if isinstance(manifest.get("experiment"), dict) else manifest
     if isinstance(exp.get("spec"), dict):
         exp = exp["spec"]
     keys: list[str] = []

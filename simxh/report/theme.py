@@ -229,7 +229,7 @@ def report_style(lang: str) -> Iterator[None]:
 
     if lang == "zh":
         cjk_fonts()
-    with plt.rc_context(rc_params(lang)):
+    with plt.rc_context(rc_params(lang)):  # type: ignore[arg-type]
         yield
 
 
