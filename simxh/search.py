@@ -543,6 +543,7 @@ def measure_values(search: Search, district: pd.DataFrame, reference: pd.DataFra
     for m in search.measures:
         if m.kind == "target":
             plan = plan_targets(search) if plan is None else plan
+            assert plan is not None  # a target measure implies the plan's targets table
             frame = district.assign(scenario=district["replication"].astype(str))
             if "point" in frame.columns:
                 frame = frame.drop(columns=["point"])
