@@ -714,6 +714,8 @@ def validate_experiment_configs(experiment: Experiment) -> dict[str, Any]:
     zones, infrastructure projects) are checked against the region data it uses
     (:func:`simxh.region.check_config_references`), so a run cannot fail on them with a
     ``KeyError``. Returns the resolved configs."""
+    from simxh.region import REFERENCED_KEYS
+
     resolved: dict[str, Any] = {}
     where = experiment.file
     regions: dict[str, Any] = {}  # data_dir → region data (read once per folder)
@@ -730,10 +732,15 @@ def validate_experiment_configs(experiment: Experiment) -> dict[str, Any]:
                               has_value=exc.has_value) from None
         resolved[scenario.name] = cfg
         for u, probes in _probe_values(experiment):
+            # the scenario's config passed the reference checks: a probe of a key they do not
+            # read (nor of the data folder and posterior they load) cannot fail them
+            checked = u.key in REFERENCED_KEYS or \
+                u.key.partition(".")[0] in ("region", "estimation")
             for value in probes:
                 try:
                     probe = cfg.with_overrides({u.key: value})
-                    _check_references(probe, regions, {u.key: value}, where)
+                    if checked:
+                        _check_references(probe, regions, {u.key: value}, where)
                 except ConfigError as exc:
                     raise ConfigError(f"uncertainty '{u.key}': {exc.detail}", file=where,
                                       key=exc.key, value=exc.value, expected=exc.expected,

@@ -360,6 +360,13 @@ def _check_connected(region: Region, links_file: Path | str) -> None:
                         expected="links joining these nodes to the rest of the network")
 
 
+REFERENCED_KEYS = frozenset({
+    "infrastructure.project_ids", "integration.zones", "pairing.pairs",
+    "villages.income_over_threshold_wan", "villages.villages_over_threshold", "run.start_year"})
+"""The config keys :func:`check_config_references` reads (besides ``source_file``): a change of
+any other key cannot change its verdict (``tests/test_region.py`` checks the list)."""
+
+
 def check_config_references(config: object, data: RegionData) -> None:
     """Refuse a config that names a town, zone or infrastructure project the data lack, or
     whose village income figures no distribution of the data's villages can meet.

@@ -13,7 +13,7 @@ import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 SCRIPTS = ("bench_reference", "bench_run", "bench_scaling", "bench_sweep", "bench_profile",
-           "bench_ab")
+           "bench_ab", "bench_overhead")
 TINY = {"firms.count": 60, "run.end_year": 2027}
 
 
