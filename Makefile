@@ -14,12 +14,14 @@ WORKERS ?= 2
 setup: $(VENV)/.installed
 
 # The times below were measured on the project's 2-core VM (shared and busy: "about").
+# PYTHONWARNINGS silences setuptools' informational "Editable installation" notice (a flat
+# layout gets a meta-path finder); real errors still stop the install.
 $(VENV)/.installed: pyproject.toml
 	@PY=$$(bash .ci/find-python) || exit 1; \
 	  echo "==> installing simxh and its dependencies into $(VENV) with $$PY" \
 	       "(first time only; about 1-3 min on 2 cores)..."; \
 	  "$$PY" -m venv $(VENV) && $(BIN)/pip install --quiet --upgrade pip && \
-	  $(BIN)/pip install --quiet -e '.[test]'
+	  PYTHONWARNINGS=ignore::UserWarning $(BIN)/pip install --quiet -e '.[test]'
 	@touch $@
 
 OUT ?= results/policy_comparison
