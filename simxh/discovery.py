@@ -123,7 +123,8 @@ def _results(root: Path) -> tuple[pd.DataFrame, dict[str, Any], Any]:
 
 
 def _posterior_features(experiment: Any, scenario: str, draws: pd.Series,
-                        design_cols: list[str]) -> pd.DataFrame:
+                        design_cols: list[str], manifest: dict[str, Any], root: Path
+                        ) -> pd.DataFrame:
     """The estimated parameters of each run's posterior draw (none when the runs used the
     posterior mean, draw −1, or when the design sets the parameter itself)."""
     from simxh.config import load_config
@@ -131,8 +132,12 @@ def _posterior_features(experiment: Any, scenario: str, draws: pd.Series,
 
     if (draws < 0).all():
         return pd.DataFrame(index=draws.index)
+    from simxh.store import manifest_path_on_disk
+
     sc = next(s for s in experiment.scenarios if s.name == scenario)
-    cfg = load_config(sc.config, experiment.scenario_overrides(sc))
+    # the manifest stores the config relative to the experiment file
+    cfg = load_config(manifest_path_on_disk(sc.config, manifest, root),
+                      experiment.scenario_overrides(sc))
     path = cfg.estimation.posterior or str(SHIPPED)
     post = load_posterior(str(path))
     keys = [k for k in post.keys if k not in design_cols]
@@ -199,7 +204,8 @@ def load_cases(root: str | Path, criterion: Criterion) -> Cases:
     runs = own.reset_index()[keys]
     macro = _macro_features(district[district["scenario"] == c.scenario], runs, c.year)
     macro.index = own.index
-    post = (_posterior_features(experiment, c.scenario, own["posterior_draw"], design_cols)
+    post = (_posterior_features(experiment, c.scenario, own["posterior_draw"], design_cols,
+                                manifest, root)
             if "posterior_draw" in own.columns else pd.DataFrame(index=own.index))
     x = pd.concat([factors, post, macro], axis=1)
     x = x.loc[:, [col for col in x.columns if pd.api.types.is_numeric_dtype(x[col])

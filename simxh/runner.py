@@ -581,6 +581,12 @@ class Runner:
         m["experiment"] = {"name": exp.name, "file": spec["file"],
                            "file_sha256": exp.file_sha256, "identity": self.identity,
                            "spec": spec}
+        if exp.file:  # where the relative paths start, seen from the results folder (only
+            # when the two share a folder below the root: no machine's full path is stored)
+            exp_dir, root = Path(exp.file).resolve().parent, self.store.root.resolve()
+            if Path(os.path.commonpath([exp_dir, root])) != Path(root.anchor):
+                m["experiment"]["dir_from_results"] = Path(
+                    os.path.relpath(exp_dir, root)).as_posix()
         m["configs"] = {name: {"file": shareable_path(s.config, exp.file),
                                "digest": self.configs[s.name].digest(),
                                "resolved": self.configs[s.name].to_dict()}

@@ -885,12 +885,19 @@ def experiment_path(path: str) -> str:
         return resolved.name
 
 
-def manifest_path_on_disk(path: str | None, manifest: dict[str, Any]) -> str | None:
+def manifest_path_on_disk(path: str | None, manifest: dict[str, Any],
+                          root: str | Path | None = None) -> str | None:
     """A path from the manifest (:func:`shareable_path`) as a usable path: absolute paths
-    (older manifests) as they are; relative ones against the experiment file's folder."""
+    (older manifests) as they are; relative ones against the experiment file's folder, found
+    from the results folder ``root`` (``experiment.dir_from_results``, the experiment folder
+    relative to the results folder) when given, else from the experiment file as recorded
+    (relative to the folder the run was started from)."""
     if not path or Path(path).is_absolute():
         return path
     exp = manifest.get("experiment") if isinstance(manifest.get("experiment"), dict) else {}
+    up = exp.get("dir_from_results") if isinstance(exp, dict) else None
+    if root is not None and isinstance(up, str):
+        return os.path.normpath(Path(root) / up / path)
     file = exp.get("file") if isinstance(exp, dict) else None
     base = Path(file).parent if file else Path(".")
     return os.path.normpath(base / path)

@@ -196,3 +196,16 @@ def test_read_table_names_a_damaged_file(tmp_path: Path) -> None:
         read_table(path)
     with pytest.raises(UserError, match="file not found"):
         read_table(tmp_path / "nope.parquet")
+
+
+def test_manifest_paths_resolve_from_the_results_folder() -> None:
+    """A config stored relative to the experiment file is found from the results folder even
+    when the experiment file lay outside the folder the run was started from (its recorded
+    path is then its name only)."""
+    from simxh.store import manifest_path_on_disk
+
+    manifest = {"experiment": {"file": "exp.toml", "dir_from_results": "../elsewhere"}}
+    assert manifest_path_on_disk("../configs/a.toml", manifest, "/data/r/out") == \
+        "/data/r/configs/a.toml"
+    assert manifest_path_on_disk("../configs/a.toml", manifest) == "../configs/a.toml"
+    assert manifest_path_on_disk("/abs/a.toml", manifest, "/data/r/out") == "/abs/a.toml"

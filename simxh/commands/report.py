@@ -98,7 +98,7 @@ def run_audits(directory: str | Path, names: Sequence[str], *, seeds: int = AUDI
     from simxh.report.brief import audit_dir, scenario_config_files, shown_path
 
     manifest = _manifest(Path(directory))
-    configs = scenario_config_files(manifest)
+    configs = scenario_config_files(manifest, directory)
     known = [str(s) for s in manifest.get("scenarios") or configs]
     wanted = list(dict.fromkeys(names)) or known
     ref = manifest.get("reference")

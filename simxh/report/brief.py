@@ -415,7 +415,7 @@ def write_brief(ctx: Context, figures: Sequence[Figure], formats: Sequence[str],
 
     # The audit of the scenarios' configs (DIR/audit/<scenario>/audit.csv).
     out += ["", f"## {b('audit', lang)}", ""]
-    out += audit_lines(res.path, ctx.scenarios, lang, configs=scenario_config_files(res.manifest),
+    out += audit_lines(res.path, ctx.scenarios, lang, configs=scenario_config_files(res.manifest, res.path),
                        labels={s: ctx.scenario(s) for s in ctx.scenarios},
                        overrides={s for s in ctx.scenarios if res.scenario_overrides(s)})
 
@@ -701,9 +701,10 @@ def audit_dir(directory: str | Path, scenario: str) -> Path:
     return Path(directory) / AUDIT_DIR / scenario
 
 
-def scenario_config_files(manifest: Mapping[str, Any]) -> dict[str, str | None]:
+def scenario_config_files(manifest: Mapping[str, Any], root: str | Path | None = None
+                          ) -> dict[str, str | None]:
     """Scenario → the config file it ran (``manifest["configs"][name]["file"]``; None for the
-    built-in defaults)."""
+    built-in defaults), found from the results folder ``root`` when given."""
     from simxh.store import manifest_path_on_disk
 
     table = manifest.get("configs")
@@ -712,7 +713,8 @@ def scenario_config_files(manifest: Mapping[str, Any]) -> dict[str, str | None]:
         for name, entry in table.items():
             file = entry.get("file") if isinstance(entry, Mapping) else None
             # stored relative to the experiment file (absolute in older manifests)
-            out[str(name)] = manifest_path_on_disk(str(file), dict(manifest)) if file else None
+            out[str(name)] = (manifest_path_on_disk(str(file), dict(manifest), root) if file
+                              else None)
     return out
 
 
