@@ -331,9 +331,9 @@ def feature_scores(cases: Cases, *, seed: int = 0) -> pd.DataFrame:
 
 def param_label(key: str, lang: str) -> str:
     """A config key's label from the report's catalogue (the key itself if it has none)."""
-    from simxh.report import labels
+    from simxh.report.labels import PARAMETERS
 
-    pair = labels.PARAMETERS.get(key)
+    pair = PARAMETERS.get(key)
     return key if pair is None else pair[0 if lang == "zh" else 1]
 
 

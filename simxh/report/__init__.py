@@ -89,7 +89,7 @@ def _check_year(year: int | None, years: Sequence[int]) -> int:
 
 def _label_texts(ctx: Any, region_names: Iterable[str]) -> list[str]:
     """Every string the figures and brief may draw in Chinese (for the font coverage check)."""
-    from simxh.report import labels as L
+    import simxh.report.labels as L
 
     texts = [zh for zh, _ in L.TEXT.values()]
     texts += [m.zh + m.unit_zh + m.short_zh for m in L.METRICS.values()]
@@ -110,9 +110,9 @@ def prepare(directory: str | Path, *, lang: str = "zh", scenarios: Sequence[str]
             ) -> tuple[Any, Any]:
     """Load and check a results directory; returns the figures' :class:`Context` (with the
     language actually usable) and the provenance counts. No drawing happens here."""
-    from simxh.report import figures as F
-    from simxh.report import labels as L
-    from simxh.report import theme as T
+    import simxh.report.figures as F
+    import simxh.report.labels as L
+    import simxh.report.theme as T
     from simxh.report.provenance import count_provenance, load_region_data_or_none
     from simxh.report.results import ensure_summaries, load_results
 
@@ -148,10 +148,10 @@ def write_report(directory: str | Path, *, lang: str = "zh", formats: Iterable[s
     ``html`` also writes ``DIR/brief.html``, one self-contained file (figures, tables and the
     Chinese font embedded; see :mod:`simxh.report.html`); it embeds PNG, so PNG is drawn too.
     """
+    import simxh.report.figures as F
+    import simxh.report.labels as L
+    import simxh.report.theme as T
     from simxh.analysis import write_csv
-    from simxh.report import figures as F
-    from simxh.report import labels as L
-    from simxh.report import theme as T
     from simxh.report.brief import write_brief
 
     start = time.perf_counter()
@@ -192,7 +192,7 @@ def write_report(directory: str | Path, *, lang: str = "zh", formats: Iterable[s
 
 
 def _notes(ctx: Any, prov: Any) -> str:
-    from simxh.report import labels as L
+    import simxh.report.labels as L
 
     lang = ctx.lang
     sep = "；" if lang == "zh" else "; "

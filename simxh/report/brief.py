@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from simxh.report import labels as L
+import simxh.report.labels as L
 from simxh.report.figures import (
     Context,
     Figure,

@@ -49,7 +49,7 @@ FIGURE_UNITS = {"fan_chart": "gdp_yi"}  # figures whose quantile columns are of 
 
 def metric_unit(metric: str) -> str:
     """'亿元 100 million yuan' for gdp_yi (the report's labels, else the name's suffix)."""
-    from simxh.report import labels as L
+    import simxh.report.labels as L
 
     label = L.METRICS.get(metric)
     if label is not None and (label.unit_zh or label.unit_en):

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simxh.report import labels as L
-from simxh.report import theme as T
+import simxh.report.labels as L
+import simxh.report.theme as T
 from simxh.report.results import Results
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
