@@ -1135,6 +1135,9 @@ def write_outputs(search: Search, evals: pd.DataFrame, out: Path) -> dict[str, P
 
     atomic_write_bytes(paths["brief"], what_it_takes_section(search, wit, pareto,
                                                              main).encode("utf-8"))
+    paths["brief_zh"] = out / "what_it_takes_zh.md"
+    atomic_write_bytes(paths["brief_zh"], what_it_takes_section_zh(search, wit, pareto,
+                                                                   main).encode("utf-8"))
     return paths
 
 
@@ -1291,6 +1294,74 @@ def run_search(search: Search, out: str | Path, *, workers: int | None = None,
         return runner.run(ex)
 
 
+
+def _target_names_zh() -> dict[str, str]:
+    """Plan target id → its Chinese name (``simxh/data/targets.csv``)."""
+    from simxh.analysis import load_targets
+
+    table = load_targets("all")
+    if table is None or "name_zh" not in table.columns:
+        return {}
+    ids = table["id"] if "id" in table.columns else table.index.to_series()
+    return {str(i): str(n) for i, n in zip(ids, table["name_zh"], strict=True)}
+
+
+def _binding_zh(text: str, search: Search) -> str:
+    """The English 'binds' cell in Chinese: decisions by their labels, the fixed phrases."""
+    from simxh.report.labels import param_label
+
+    if not text:
+        return ""
+    if text.startswith("none"):
+        return "无约束起作用：在决策空间内达不到"
+    out = text
+    for d in search.decisions:
+        out = out.replace(f"{d.key} at its upper bound", f"{param_label(d.key, 'zh')}已达上限")
+    return out.replace(" (at ", "（当前 ").replace(")", "）").replace("; ", "；")
+
+
+def what_it_takes_section_zh(search: Search, wit: pd.DataFrame, pareto: pd.DataFrame,
+                             summary: pd.DataFrame) -> str:
+    """The brief's "What it takes" section in Chinese (Markdown)."""
+    from simxh.report.labels import param_label
+
+    names = _target_names_zh()
+    n = search.replications
+    lines = ["## 实现规划目标需要什么（多目标搜索）", "",
+             f"共搜索 {int((summary['role'] == 'search').sum())} 个政策组合（NSGA，"
+             f"{search.generations} 代，每代 {search.population} 个），每个组合使用相同的 {n} "
+             f"次重复（共同随机数）；其中 {len(pareto)} 个为非劣且满足约束的组合（pareto.csv）。"
+             f"对每个规划目标，给出达标概率不低于 {search.probability:g} 的最低成本组合；"
+             f"若找不到，则给出所达到的最高概率及起作用的约束。所选组合另用 {n} 次新的重复"
+             f"（第 {n}–{2 * n - 1} 次）重新评估，以防优化器的运气（赢家诅咒），两者并列。", "",
+             "| 目标 | 是否找到 | 组合 | 概率（搜索） | 概率（新种子） | 成本 亿元（搜索 / 新种子） "
+             "| 起作用的约束 |", "|---|---|---|---|---|---|---|"]
+    for _, r in wit.iterrows():
+        goal = "全部约束" if r["goal"] == "constraints" else names.get(str(r["goal"]),
+                                                                       str(r["goal"]))
+        p = f"{_fmt(r['probability'], 2)} [{_fmt(r['probability_low'], 2)}, " \
+            f"{_fmt(r['probability_high'], 2)}]" if not pd.isna(r["probability"]) else "–"
+        fp = f"{_fmt(r['fresh_probability'], 2)} [{_fmt(r['fresh_probability_low'], 2)}, " \
+            f"{_fmt(r['fresh_probability_high'], 2)}]" if not pd.isna(
+                r["fresh_probability"]) else "–"
+        name = r["name"] if isinstance(r["name"], str) else "–"
+        lines.append(f"| {goal} | {'是' if r['found'] else '否'} | {name} | {p} | {fp} | "
+                     f"{_fmt(r['cost_yi'])} / {_fmt(r['fresh_cost_yi'])} | "
+                     f"{_binding_zh(r['binding'] or '', search)} |")
+    chosen = [int(c) for c in wit["candidate"].dropna()]
+    if chosen:
+        lines += ["", "上表中的组合：", "",
+                  "| 组合 | " + " | ".join(param_label(d.key, "zh") for d in search.decisions)
+                  + " |", "|---|" + "---|" * len(search.decisions)]
+        for cid in dict.fromkeys(chosen):
+            r = summary[summary["candidate"] == cid].iloc[0]
+            lines.append(f"| {r['name']} | " + " | ".join(_fmt(r[d.key]) for d in
+                                                          search.decisions) + " |")
+    if search.cost_measure is not None:
+        lines += ["", "成本：与参照情景相比的政策支出，按8%年率贴现至基年（亿元）。"]
+    lines += ["", "![成本与效果](pareto.png)", ""]
+    return "\n".join(lines)
+
 BRIEF_DIR = "search"
 """The folder of a results directory that ``simxh report`` reads a search's "What it takes"
 section from (``simxh search FILE --out DIR/search``)."""
@@ -1299,7 +1370,10 @@ section from (``simxh search FILE --out DIR/search``)."""
 def brief_lines(root: str | Path, lang: str = "zh") -> list[str]:
     """The brief's "What it takes" section: ``root/search/what_it_takes.md`` with its image
     path made relative to ``root`` (none if no search was written there)."""
-    path = Path(root) / BRIEF_DIR / "what_it_takes.md"
+    folder = Path(root) / BRIEF_DIR
+    path = folder / "what_it_takes.md"
+    if lang == "zh" and (folder / "what_it_takes_zh.md").is_file():
+        path = folder / "what_it_takes_zh.md"
     if not path.is_file():
         return []
     try:
@@ -1308,6 +1382,7 @@ def brief_lines(root: str | Path, lang: str = "zh") -> list[str]:
         return []
     text = text.replace("](pareto.png)", f"]({BRIEF_DIR}/pareto.png)")
     lines = text.splitlines()
-    if lang == "zh" and lines and lines[0].startswith("## "):
+    if lang == "zh" and path.name == "what_it_takes.md" and lines and \
+            lines[0].startswith("## "):  # an older search: its section in English
         lines[0] = "## 实现规划目标需要什么（多目标搜索；表格为英文）"
     return ["", *lines, ""]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -158,6 +159,9 @@ def test_tiny_search_writes_every_output(tmp_path, monkeypatch):
     reeval = evals[evals["role"] == "reeval"]
     assert len(reeval) and set(reeval["replication"]) == {2, 3}
     assert "What it takes" in (out / "what_it_takes.md").read_text(encoding="utf-8")
+    zh = (out / "what_it_takes_zh.md").read_text(encoding="utf-8")
+    assert zh.startswith("## 实现规划目标需要什么")
+    assert not re.search(r"(?<![\w/.-])[a-z_]+\.[a-z_]+(?![\w/])", zh.replace("pareto.", ""))
 
 
 @pytest.mark.slow
