@@ -1230,6 +1230,17 @@ def _fmt(v: Any, digits: int = 3) -> str:
     return str(v)
 
 
+def _wit_cells(r: pd.Series) -> str:
+    """The package, P (search), P (fresh seeds) and cost cells of a "What it takes" row."""
+    def prob(col: str) -> str:
+        return "–" if pd.isna(r[col]) else (f"{_fmt(r[col], 2)} [{_fmt(r[col + '_low'], 2)}, "
+                                            f"{_fmt(r[col + '_high'], 2)}]")
+
+    name = r["name"] if isinstance(r["name"], str) else "–"
+    return (f"{name} | {prob('probability')} | {prob('fresh_probability')} | "
+            f"{_fmt(r['cost_yi'])} / {_fmt(r['fresh_cost_yi'])}")
+
+
 def what_it_takes_section(search: Search, wit: pd.DataFrame, pareto: pd.DataFrame,
                           summary: pd.DataFrame) -> str:
     """The brief's "What it takes" section (Markdown)."""
@@ -1247,14 +1258,7 @@ def what_it_takes_section(search: Search, wit: pd.DataFrame, pareto: pd.DataFram
              "| goal | found | package | P (search) | P (fresh seeds) | cost 亿元 (search / "
              "fresh) | binds |", "|---|---|---|---|---|---|---|"]
     for _, r in wit.iterrows():
-        p = f"{_fmt(r['probability'], 2)} [{_fmt(r['probability_low'], 2)}, " \
-            f"{_fmt(r['probability_high'], 2)}]" if not pd.isna(r["probability"]) else "–"
-        fp = f"{_fmt(r['fresh_probability'], 2)} [{_fmt(r['fresh_probability_low'], 2)}, " \
-            f"{_fmt(r['fresh_probability_high'], 2)}]" if not pd.isna(
-                r["fresh_probability"]) else "–"
-        name = r["name"] if isinstance(r["name"], str) else "–"
-        lines.append(f"| {r['goal']} | {'yes' if r['found'] else 'no'} | {name} | {p} | {fp} | "
-                     f"{_fmt(r['cost_yi'])} / {_fmt(r['fresh_cost_yi'])} | "
+        lines.append(f"| {r['goal']} | {'yes' if r['found'] else 'no'} | {_wit_cells(r)} | "
                      f"{r['binding'] or ''} |")
     chosen = [int(c) for c in wit["candidate"].dropna()]
     if chosen:
@@ -1339,14 +1343,7 @@ def what_it_takes_section_zh(search: Search, wit: pd.DataFrame, pareto: pd.DataF
     for _, r in wit.iterrows():
         goal = "全部约束" if r["goal"] == "constraints" else names.get(str(r["goal"]),
                                                                        str(r["goal"]))
-        p = f"{_fmt(r['probability'], 2)} [{_fmt(r['probability_low'], 2)}, " \
-            f"{_fmt(r['probability_high'], 2)}]" if not pd.isna(r["probability"]) else "–"
-        fp = f"{_fmt(r['fresh_probability'], 2)} [{_fmt(r['fresh_probability_low'], 2)}, " \
-            f"{_fmt(r['fresh_probability_high'], 2)}]" if not pd.isna(
-                r["fresh_probability"]) else "–"
-        name = r["name"] if isinstance(r["name"], str) else "–"
-        lines.append(f"| {goal} | {'是' if r['found'] else '否'} | {name} | {p} | {fp} | "
-                     f"{_fmt(r['cost_yi'])} / {_fmt(r['fresh_cost_yi'])} | "
+        lines.append(f"| {goal} | {'是' if r['found'] else '否'} | {_wit_cells(r)} | "
                      f"{_binding_zh(r['binding'] or '', search)} |")
     chosen = [int(c) for c in wit["candidate"].dropna()]
     if chosen:
