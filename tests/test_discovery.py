@@ -180,7 +180,12 @@ def test_discover_on_a_small_sweep(tmp_path: Path) -> None:
     paired = cli("discover", str(out), "--metric", "gdp_yi", "--threshold", "0", "--year",
                  "2026", "--vs", "baseline", "--interest", "success", "--out",
                  str(tmp_path / "paired"), "--method", "cart")
-    assert paired.returncode in (0, 2), paired.stderr
+    assert paired.returncode == 0, paired.stderr
+    assert (tmp_path / "paired" / "cart_boxes.csv").is_file()
+    diff = (r.set_index("replication")["gdp_yi"]
+            - d[(d.scenario == "baseline") & (d.year == 2026)].set_index("replication")["gdp_yi"])
+    got = pd.read_csv(tmp_path / "paired" / "cases.csv")["value"].to_numpy()
+    assert np.allclose(np.sort(got), np.sort(diff.to_numpy()))  # each run against its twin
     bad = cli("discover", str(out), "--metric", "gdp_yii", "--threshold", "1")
     assert bad.returncode == 2 and "did you mean 'gdp_yi'" in bad.stderr, bad.stderr
     assert "Traceback" not in bad.stderr
