@@ -827,6 +827,13 @@ class LabourSection:
         source="prior: 0.05–0.2 per unit of log wage premium a year (Harris & Todaro 1970; "
                "Blanchard & Katz 1992)",
         doc="net migration per unit of log wage premium")
+    migration_elasticity: float = param(
+        1.5, min=0.1, max=20.0, status="reported",
+        source="elasticity of a region's population to its real income, κ = 1.5 for China's "
+               "provinces (Tombe & Zhu 2019, American Economic Review 109(5): 1843–72; Fréchet "
+               "location tastes as in Redding & Rossi-Hansberg 2017)",
+        doc="log population the district holds per unit of lasting log real wage premium "
+            "(the migration rule's idiosyncratic tastes)")
     housing_share: float = param(
         0.227, min=0.0, max=1.0, status="official",
         source="居住 (housing) 22.7 % of per-capita consumption spending in 2023 (NBS, 2023 "

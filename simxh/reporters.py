@@ -619,7 +619,7 @@ def check_villages(m: Any, tol: float) -> None:
     ratio = np.divide(orchards, m.chenpi.base_town_orchards_mu, out=np.ones(nt),
                       where=m.chenpi.base_town_orchards_mu > 0)
     if m.year > m.base_year:
-        expect = m.base.citrus_yi * tl.agri_tfp[0] * ratio
+        expect = m.base.citrus_yi * tl.agri_tfp[0] * ratio * tl.public_capital_multiplier
         assert np.allclose(tl.citrus_yi, expect, rtol=tol, atol=tol), \
             "towns' citrus value added does not follow their villages' orchards"
     # collective income: the sum of the sources; the towns' figures are their villages' sum

@@ -64,6 +64,23 @@ def test_labour_market_wage_tightness_and_migration():
     assert grow.sum() == pytest.approx(20.0 * 1.01) and grow[1] > grow[0]
 
 
+def test_a_lasting_premium_draws_a_bounded_population_kappa_tombe_zhu():
+    """A permanent 10 % real premium with κ = 1.5 (Tombe & Zhu 2019) settles at
+    P* = P_ref · e^(κ · 0.1) ≈ 1.16 P_ref; the flow rule alone (no reference) grows for ever."""
+    jobs = np.array([1.0, 1.0])
+
+    def run(reference: float | None, years: int = 300) -> float:
+        pop = np.array([10.0, 10.0])
+        for _ in range(years):
+            pop = labour.population_with_migration(pop, np.exp(0.1), jobs, 0.0, 0.1, 0.0,
+                                                   reference, 1.5)
+        return float(pop.sum())
+
+    assert run(20.0) == pytest.approx(20.0 * np.exp(1.5 * 0.1), rel=1e-6)
+    assert run(20.0, 600) == pytest.approx(run(20.0), rel=1e-9)  # settled: no drift
+    assert run(None) > 20.0 * np.exp(1.0)  # without the tastes: a runaway (1 %/yr for ever)
+
+
 def test_sectors_services_follow_income_and_population():
     s = sectors.services_value_added(np.ones(1), np.array([100.0]), np.array([10.0]), 1.0, 0.8)
     s2 = sectors.services_value_added(np.ones(1), np.array([200.0]), np.array([10.0]), 1.0, 0.8)

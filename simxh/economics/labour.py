@@ -51,20 +51,33 @@ def market_wage(value_added_yi: float, labour_supply_wan: float, capital_share: 
 def population_with_migration(
     population_wan: np.ndarray, wage_premium: float, jobs_wan: np.ndarray,
     natural_growth: float = 0.002, migration_speed: float = 0.1,
-    log_cost_of_living: float = 0.0,
+    log_cost_of_living: float = 0.0, reference_population_wan: float | None = None,
+    migration_elasticity: float = 1.5,
 ) -> np.ndarray:
     """Population after a year of natural growth and migration toward a real wage premium.
 
-    Net migration (share of population) is ``μ · (ln(w / w_outside) − ln c)`` (Harris & Todaro
-    1970; a semi-elasticity μ = 0.1 means a 10% real premium draws 1% more people a year, within
-    the 0.05–0.2 range of Blanchard & Katz 1992-type regional adjustment), where ``ln c`` is the
-    district's cost of living relative to the base year (:func:`simxh.economics.growth.
-    log_cost_of_living`): in-migration raises it and so lowers the premium that draws people
-    (Roback 1982 spatial equilibrium). Migrants settle where the jobs are (in proportion to each
-    town's jobs). Natural growth 0.2%/yr is assumed.
+    Net migration (share of population) is ``μ · (ln(w / w_outside) − ln c − ln(P / P_ref) / κ)``
+    (Harris & Todaro 1970; a semi-elasticity μ = 0.1 means a 10% real premium draws 1% more
+    people a year, within the 0.05–0.2 range of Blanchard & Katz 1992-type regional
+    adjustment), where ``ln c`` is the district's cost of living relative to the base year
+    (:func:`simxh.economics.growth.log_cost_of_living`): in-migration raises it and so lowers the
+    premium that draws people (Roback 1982 spatial equilibrium).
+
+    The last term is the finite migration elasticity of spatial models with idiosyncratic
+    location preferences (Fréchet tastes, elasticity ``κ``: Tombe & Zhu 2019, *American Economic
+    Review* 109(5), κ = 1.5 for China; Redding & Rossi-Hansberg 2017): a permanent premium draws
+    a bounded number of people, ``ln(P* / P_ref) = κ · (premium − ln c)``, because each further
+    migrant cares less for the place than the last, and the flow closes the gap to ``P*`` at
+    rate ``μ / κ`` a year. ``P_ref`` is the base population on its natural-growth path (the base
+    year is taken as a spatial equilibrium); None (or ``κ = ∞``) drops the term (the flow rule
+    alone, where a permanent premium draws people for ever). Migrants settle where the jobs are
+    (in proportion to each town's jobs). Natural growth 0.2%/yr is assumed.
     """
     total = population_wan.sum()
     premium = np.log(max(wage_premium, 1e-9)) - log_cost_of_living
+    if reference_population_wan is not None and np.isfinite(migration_elasticity):
+        premium -= np.log(max(total, 1e-12) / max(reference_population_wan, 1e-12)) \
+            / max(migration_elasticity, 1e-9)
     migrants = migration_speed * premium * total
     share = jobs_wan / jobs_wan.sum()
     return np.maximum(population_wan * (1.0 + natural_growth) + migrants * share,

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from simxh.economics import access, growth, labour, public, sectors
+from simxh.economics import production as prod
 
 
 class TownsLabour:
@@ -33,6 +34,8 @@ class TownsLabour:
         self.tertiary_yi = base.tertiary_yi.copy()
         # farm productivity (citrus, other farming) relative to the base year, per town
         self.agri_tfp = np.ones((2, nt))
+        # this year's output multiplier of the towns' public capital (farming, private services)
+        self.public_capital_multiplier = np.ones(nt)
         # the year's investment by kind (construction follows it)
         self.investment_yi = {"firms": 0.0, "projects": 0.0, "public": 0.0, "housing": 0.0}
         self.employment_primary_wan = base.employment_primary_wan.copy()
@@ -132,12 +135,17 @@ class TownsLabour:
         orchards = np.divide(m.villages.town_sum(m.villages.citrus_mu),
                              m.chenpi.base_town_orchards_mu, out=np.ones(nt),
                              where=m.chenpi.base_town_orchards_mu > 0)
-        self.citrus_yi = base.citrus_yi * self.agri_tfp[0] * orchards
-        self.other_primary_yi = base.other_primary_yi * self.agri_tfp[1]
+        # public capital raises every market sector's output, not only the firms' (Bom &
+        # Ligthart's elasticity is of aggregate output): farming and private services here
+        fin = m.finance
+        public_capital = self.public_capital_multiplier = prod.public_capital_multiplier(
+            fin.public_capital_yi, fin.base_public_capital_yi,
+            m.p.production.public_capital_elasticity)
+        self.citrus_yi = base.citrus_yi * self.agri_tfp[0] * orchards * public_capital
+        self.other_primary_yi = base.other_primary_yi * self.agri_tfp[1] * public_capital
         # construction (建筑业) follows last year's investment; infrastructure works in the
         # towns at the ends of their links, while they are paid; money new to the district
         # (borrowing, special bonds, transfers) adds its induced demand
-        fin = m.finance
         infra = fin.infrastructure_investment_yi
         self.investment_yi["public"] = float(fin.public_investment_yi.sum() - infra.sum())
         self.investment_yi["housing"] = ec.housing_investment_share * self.gdp_yi  # last year's
@@ -160,7 +168,7 @@ class TownsLabour:
         # where they shop (Huff over travel times: a link can draw it to the core), plus the
         # public services the budgets' current spending pays
         demand = sectors.services_value_added(
-            base.services_coefficient, income, self.population_wan, 1.0,
+            base.services_coefficient, income, self.population_wan, public_capital,
             ec.services_income_elasticity)
         flows = access.huff_flows(demand, self.tertiary_yi, m.network.w_services)  # last year's mass
         share_public = m.p.fiscal.public_services_share
@@ -197,7 +205,8 @@ class TownsLabour:
             lc.house_price_elasticity)
         self.population_wan = labour.population_with_migration(
             self.population_wan, self.district_wage / self.outside_wage, jobs, lc.natural_growth,
-            lc.migration_speed, self.log_cost_of_living)
+            lc.migration_speed, self.log_cost_of_living, float(reference),
+            lc.migration_elasticity)
         self.plan_renewal()
 
     # ------------------------------------------------------------------------------ land
