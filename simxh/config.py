@@ -794,8 +794,10 @@ class ProductionSection:
         source="firm market access divides each market by its supplier (consumer) market access, "
                "exponent 1 (Redding & Venables 2004; Donaldson & Hornbeck 2016); a link can cost "
                "the periphery (Faber 2014)")
-    public_capital_elasticity: float = param(0.08, min=0.0, max=0.4, status="reported",
-                                             source="Bom & Ligthart 2014 (0.08 SR, 0.12 LR)")
+    public_capital_elasticity: float = param(0.12, min=0.0, max=0.4, status="reported",
+                                             source="Bom & Ligthart 2014 (J Econ Surveys 28(5)): 0.08 short run, 0.12 long run "
+                                                    "and core infrastructure; the long-run value, since the "
+                                                    "multiplier acts on the stock for its whole life")
     public_capital_depreciation: float = param(0.04, min=0.0, max=0.2, status="assumed",
                                                source="IMF 2015 public capital estimates 2.5–4.5%")
     public_capital_gdp_ratio: float = param(0.8, min=0.05, max=5.0, status="assumed",

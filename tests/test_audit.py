@@ -3,6 +3,7 @@ frames (each range check can fail), the CLI on the quick version, and bad input 
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -169,7 +170,10 @@ def test_infrastructure_check():
     for elasticity, ok in ((0.1, True), (0.6, False)):
         gdp_gain = 100.0 * (np.exp(elasticity * np.log(k / 1000.0)) - 1.0)
         on, off = _lever_runs(gdp_gain, {"public_capital_yi": k})
-        assert passes(A.check_infrastructure(on, off, S, "added")) == [ok, ok]
+        # judged on the run paid from outside (the first argument); the lever's own financing
+        # (here a crowded-out budget that halves the gain) is only in the detail
+        crowded, _ = _lever_runs(gdp_gain / 2.0, {"public_capital_yi": k})
+        assert passes(A.check_infrastructure(on, crowded, off, S, "added")) == [ok, ok]
 
 
 def test_attraction_check():
@@ -182,14 +186,38 @@ def test_attraction_check():
     assert passes(A.check_attraction([record(district=on_cols)], off, S, "added")) == [False]
 
 
+def test_shapley_parts_add_up_whatever_the_interaction():
+    """Two channels that only work together (the effect 4 with both open, 0 otherwise): each
+    gets half; the parts sum to effect[all] − effect[none]; with no interaction the Shapley
+    parts are the channels' own effects."""
+    f = frozenset
+    joint = {f(): 0.0, f({"a"}): 0.0, f({"b"}): 0.0, f({"a", "b"}): 4.0}
+    assert A.shapley_parts(joint, ["a", "b"]) == {"a": 2.0, "b": 2.0}
+    additive = {f(): 1.0, f({"a"}): 2.0, f({"b"}): 4.0, f({"a", "b"}): 5.0}
+    assert A.shapley_parts(additive, ["a", "b"]) == pytest.approx({"a": 1.0, "b": 3.0})
+    three = {f(s): float(len(s) ** 2) for k in range(4)
+             for s in itertools.combinations("xyz", k)}
+    assert sum(A.shapley_parts(three, list("xyz")).values()) == pytest.approx(9.0)
+
+
 def test_integration_check():
+    """+3 % in all; the runs with channels shut give the subsets' effects. Channels that
+    explain the effect pass; an effect that stays with all three shut fails; +20 % fails the
+    literature's range."""
     on, off = _lever_runs(np.full(8, 3.0), {})
-    ch = {"projects": [record(gdp=np.full(8, 102.0))], "approval": [record(gdp=np.full(8, 101.0))]}
-    assert passes(A.check_integration(on, off, ch, S, "added")) == [True, True]
-    ch = {"projects": [record(gdp=np.full(8, 103.0))], "approval": [record(gdp=np.full(8, 103.0))]}
-    assert passes(A.check_integration(on, off, ch, S, "added")) == [True, False]
+
+    def shut_runs(residual: float) -> dict:
+        out = {}
+        for closed in A.channel_subsets():
+            open_ = set(A.INTEGRATION_CHANNELS) - set(closed)
+            gdp = 100.0 + residual + (3.0 - residual) * len(open_) / 3.0
+            out[closed] = [record(gdp=np.full(8, gdp))]
+        return out
+
+    assert passes(A.check_integration(on, off, shut_runs(0.3), S, "added")) == [True, True]
+    assert passes(A.check_integration(on, off, shut_runs(2.5), S, "added")) == [True, False]
     on, off = _lever_runs(np.full(8, 20.0), {})       # +20 %: beyond a new zone's effect
-    assert passes(A.check_integration(on, off, ch, S, "added"))[0] is False
+    assert passes(A.check_integration(on, off, shut_runs(0.3), S, "added"))[0] is False
 
 
 def test_pairing_check_counts_only_the_receiving_towns():
@@ -200,9 +228,12 @@ def test_pairing_check_counts_only_the_receiving_towns():
         towns_on = towns_off.copy()
         towns_on["b"] += gain * received
         towns_on["a"] += 100.0                        # a donor's change is not counted
-        on = [record(towns=towns_on, recipients=["b"],
-                     extras={"pairing_received_yi": received})]
-        assert passes(A.check_pairing(on, off, S, "added")) == [ok]
+        money = [record(towns=towns_on, recipients=["b"],
+                        extras={"pairing_received_yi": received})]
+        whole = towns_on.copy()
+        whole["b"] += 5.0 * received                  # referred projects: not the multiplier
+        on = [record(towns=whole, recipients=["b"], extras={"pairing_received_yi": received})]
+        assert passes(A.check_pairing(money, on, off, S, "added")) == [ok]
 
 
 def test_report_markdown_is_reproducible():
@@ -218,7 +249,11 @@ def test_plan_pairs_levers_on_common_settings():
     assert set(p.lever_pairs) == set(A.LEVERS)
     assert all(m == "added" for m in p.lever_mode.values())
     assert p.scenarios["on:tech_renovation"][0]["tech_renovation.enabled"] is True
-    assert p.scenarios["integration-approval"][0]["integration.approval_delay_years"] == 2
+    shut = p.scenarios[A.channel_key(("approval",))][0]
+    assert shut["integration.approval_delay_years"] == 2 and shut["integration.enabled"] is True
+    assert len([k for k in p.scenarios if k.startswith("integration-shut-")]) == 7
+    assert p.scenarios["pairing-money"][0]["pairing.kinds"] == ["money"]
+    assert p.scenarios["infrastructure-transfer"][0]["infrastructure.transfer_share"] == 1.0
     pc = A.plan(str(ROOT / "configs" / "combined.toml"), S, ROOT / "configs")
     assert all(m == "in package" for m in pc.lever_mode.values())
     assert pc.lever_pairs["pairing"] == ("ref", "off:pairing")

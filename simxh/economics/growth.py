@@ -97,8 +97,10 @@ def demand_multiplier(outside_demand_index: np.ndarray, own_output_index: float,
 
 def investment_flow_scale(replacement_rate: float, expected_growth: float,
                           base_expected_growth: float) -> float:
-    """A gross investment flow (the pool of mobile projects) relative to the base year:
-    ``(r + g_e) / (r + g_e0)``. Gross investment is replacement plus growth, ``(δ + g)·K``
-    (perpetual inventory), so in a world that stops growing only replacement remains."""
+    """A gross flow of new plants (the pool of mobile projects) relative to the base year:
+    ``(r + g_e) / (r + g_e0)``, where ``r`` is the share of capital in plants that close each
+    year (they are rebuilt as new plants; the plants in place replace their own wear) and
+    ``g_e`` the growth the economy expects. In a world that stops growing only the closed plants
+    are replaced, so the capital in place stays put."""
     return max(replacement_rate + expected_growth, 0.0) / max(
         replacement_rate + base_expected_growth, 1e-12)

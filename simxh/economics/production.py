@@ -60,6 +60,23 @@ def cobb_douglas_value_added_log(
     return np.exp(log_inputs)
 
 
+def log_productivity_at_optimum(
+    capital_yi: np.ndarray, wage_wan: np.ndarray | float, multiplier: np.ndarray | float,
+    capital_output_ratio: float, capital_share: float = 0.4, returns_to_scale: float = 1.0,
+) -> np.ndarray:
+    """Log TFP of a firm for which ``capital_yi`` is its optimal (desired) capital: value added
+    ``K / c`` (desired capital is ``c`` × value added), labour where its marginal revenue
+    product is the wage, at this node's productivity ``multiplier``. A firm's size then
+    reflects its productivity (size ∝ A^(1/(1−φ)): Lucas 1978; Melitz 2003), as the base-year
+    firms' does (calibration), so a large entrant is a productive one and does not shrink back
+    to the median firm's scale."""
+    va = np.maximum(capital_yi, 1e-12) / capital_output_ratio
+    labour = returns_to_scale * (1.0 - capital_share) * va / wage_wan
+    a = productivity_for_value_added(va / np.maximum(multiplier, 1e-12), capital_yi, labour,
+                                     capital_share, returns_to_scale)
+    return np.log(np.maximum(a, 1e-300))
+
+
 def productivity_for_value_added(
     value_added_yi: np.ndarray, capital_yi: np.ndarray, employment_wan: np.ndarray,
     capital_share: float = 0.4, returns_to_scale: float = 1.0,

@@ -10,6 +10,7 @@ import numpy as np
 
 from simxh.economics import attraction as attr
 from simxh.economics import growth
+from simxh.economics import production as prod
 
 _LEAD_MATCH: dict[tuple[Any, ...], np.ndarray] = {}
 
@@ -88,6 +89,8 @@ class Attraction:
         self.beta_effort_pool = attr.logit_coefficient(ac.effort_elasticity, self.base_pool_share)
         self.pool_constant = 0.0  # calibrated on the base year's network (calibrate_pool)
         self.taishan = self.rival_ids.index("taishan") if "taishan" in self.rival_ids else -1
+        # the base year's plant closure rate: the capital-weighted exit hazard of its firms
+        self.plant_closure_rate = plant_closure_rate(m.firms, m.p.firms)
         self.shenjiang_node = _tie_nodes(m, "shenjiang")
         self.xintai_node = _tie_nodes(m, "xintai")
         self.base_conditions = False  # True while the pre-base-year pipeline is filled
@@ -179,7 +182,7 @@ class Attraction:
         return ac.projects_per_year * mean_size * ac.realisation_share
 
     # ------------------------------------------------------------------------------ starts
-    def start_projects(self, median_la: float, lk: float) -> list[np.ndarray]:
+    def start_projects(self, lk: float) -> list[np.ndarray]:
         """Started projects install their next tranche of capital (time to build); projects
         whose approval delay has elapsed become firms (returns their indices, as a list)."""
         m = self.m
@@ -204,15 +207,24 @@ class Attraction:
         if due:
             g = m.streams.get("projects", "entry", m.year)
             z = g.standard_normal(len(due))
-            cap = np.array([pr["investment"] * self.p.realisation_share for pr in due])
-            cap = cap / ramp  # the first of ``ramp`` equal tranches
+            full = np.array([pr["investment"] * self.p.realisation_share for pr in due])
+            cap = full / ramp  # the first of ``ramp`` equal tranches
             investment["projects"] += float(cap.sum())
+            sector = np.array([pr["sector"] for pr in due])
+            node = np.array([pr["node"] for pr in due])
+            town = m.node_town[node]
+            # a project is planned at its optimal scale: its log TFP is the one for which its
+            # full capital is the desired capital (a large project is a productive one), with
+            # the spread of how it turns out
+            fields = m.industry.fields
+            fp = m.p.firms
+            planned = prod.log_productivity_at_optimum(
+                full, fields.wage_wan[town], fields.multiplier[node, sector],
+                fp.capital_output_ratio, fp.capital_share, fp.returns_to_scale)
+            la = planned + ac.project_productivity_sd * z
             idx = f.append(
-                sector=np.array([pr["sector"] for pr in due]),
-                node=np.array([pr["node"] for pr in due]),
-                town=np.array([m.node_town[pr["node"]] for pr in due]),
-                log_productivity=median_la + ac.project_productivity_sd * z,
-                log_productivity_mean=median_la + ac.project_productivity_sd * z,
+                sector=sector, node=node, town=town,
+                log_productivity=la, log_productivity_mean=la,
                 capital_yi=cap, employment_wan=cap / (ac.project_capital_intensity * lk),
                 land_mu=np.array([pr["land_mu"] for pr in due]),
                 birth_year=np.full(len(due), m.year), alive=np.ones(len(due), bool),
@@ -261,10 +273,11 @@ class Attraction:
         v = v0 + attr.inclusive_value_gain(w, node_gain, mu)
         v_east = v0 + attr.inclusive_value_gain(w, node_gain + ac.shenjiang_utility
                                                 * self.shenjiang_node, mu)
-        # the pool: outside demand's level, and gross investment's replacement and growth parts
-        # (growth.py: a world that stops growing only replaces its plants)
+        # the pool: outside demand's level, and new plants' replacement and growth parts
+        # (growth.py: a world that stops growing only replaces the plants that close; the
+        # plants in place replace their own wear themselves)
         rate = ac.projects_per_year / self.base_pool_share * pool * growth.investment_flow_scale(
-            m.p.firms.depreciation, m.industry.expected_growth(),
+            self.plant_closure_rate, m.industry.expected_growth(),
             m.industry.base_expected_growth)
         if not m.p.economy.net_investment:
             rate = 0.0
@@ -585,3 +598,24 @@ def argmax_where(values: np.ndarray, mask: np.ndarray) -> int:
     if not mask.any():
         return -1
     return int(np.argmax(np.where(mask, values, -np.inf)))
+
+
+def plant_closure_rate(f: Any, fp: Any) -> float:
+    """The share of the firms' capital that closes in a year: the exit hazard of each alive
+    firm (:func:`simxh.economics.firm_dynamics.exit_hazard_log`, against the median firm)
+    weighted by its capital. New plants replace closed ones; a plant in place replaces its own
+    wear (depreciation) by its own investment, so the pool of mobile projects in a world that
+    stops growing is this share of the capital, not the depreciation rate."""
+    from simxh.economics import firm_dynamics as fd
+    from simxh.numeric import median
+
+    a = f.alive_index()
+    if len(a) == 0:
+        return 0.0
+    hazard = fd.exit_hazard_log(f.output_yi[a], f.log_productivity[a], f.age_years[a],
+                                float(median(f.output_yi[a])),
+                                float(np.exp(median(f.log_productivity[a]))), fp.exit_base_rate,
+                                fp.exit_size_elasticity, fp.exit_productivity_elasticity,
+                                fp.young_exit_multiplier)
+    k = f.capital_yi[a]
+    return float((hazard * k).sum() / max(k.sum(), 1e-12))

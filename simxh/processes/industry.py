@@ -138,6 +138,7 @@ class Industry:
         tl = self.m.towns_labour
         f = self.firms
         self.technology_log_advance = 0.0
+        self.base_median_la = float(median(f.log_productivity[f.alive]))
         self.base_output_per_worker = tl.gdp_yi / float(tl.labour_force_wan.sum())
         self.base_firm_va_yi = float(f.value_added_yi[f.alive].sum())
 
@@ -226,11 +227,14 @@ class Industry:
         fc = self.p
         alive = f.alive
         n_alive = int(alive.sum())
-        # incumbents' median log productivity, the centre of both kinds of entrant
+        # the centre of the born firms' log productivity: the base year's median firm moved on
+        # by the technology's advance since (Hopenhayn 1992: entrants draw from a distribution
+        # that moves with the technology, not with the incumbents' selected median, which exit
+        # of the least productive would ratchet up for ever even in a world with no growth)
         ia = f.alive_index()  # the alive firms (at the start of entry), gathered by index
-        median_la = median(f.log_productivity[ia])
+        median_la = self.base_median_la + self.technology_log_advance
         lk = f.capital_yi[ia].sum() / f.employment_wan[ia].sum()
-        new_idx = m.attraction.start_projects(median_la, lk)
+        new_idx = m.attraction.start_projects(lk)
         # organic births (mostly micro firms in the towns); none in the no-net-investment what-if
         g = m.streams.get("firms", "entry", m.year)
         n_new = int(g.poisson(fc.entry_rate * n_alive)) if m.p.economy.net_investment else 0
