@@ -764,7 +764,8 @@ class FirmsSection:
         source="modelling assumption")
     entrant_productivity_gap: float = param(
         0.1, min=0.0, max=1.0, unit="log TFP", status="assumed",
-        doc="born firms' mean log TFP is this far below the incumbents' median",
+        doc="born firms' mean log TFP is this far below the base year's median firm moved on "
+            "by the technology's advance",
         source="modelling assumption (entrants are less productive on average; Foster, "
                "Haltiwanger & Syverson 2008 find it for revenue productivity)")
     entrant_productivity_sd: float = param(
@@ -1359,7 +1360,8 @@ class AttractionSection:
         source="modelling assumption (newer plants are more automated)")
     project_productivity_sd: float = param(
         0.2, min=0.0, max=2.0, unit="log TFP", status="assumed",
-        doc="spread of a started project's log TFP around the incumbents' median",
+        doc="spread of a started project's log TFP around the level at which its planned "
+            "capital is its optimal capital",
         source="modelling assumption")
     town_speciality_match: float = param(
         0.5, min=0.0, min_exclusive=True, max=1.0, status="assumed",

@@ -2,8 +2,8 @@
 of running away, and a world with every driver at zero does not grow.
 
 Each test also runs the closure broken on purpose (the old demand rule, no cost of living, no
-catch-up: the old runaway) and checks that the same criterion then fails, so the test can fail.
-Issue 19's stricter baseline criteria are not met yet: that test is an expected failure.
+catch-up, or the migration rule without its migration elasticity: the old runaway) and checks
+that the same criterion then fails, so the test can fail.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 
 import simxh
 from simxh.audit import ZERO_DRIVER_OVERRIDES
-from simxh.economics import growth
+from simxh.economics import growth, labour
 
 pytestmark = pytest.mark.slow
 
@@ -69,15 +69,31 @@ def test_the_closure_stops_the_runaway() -> None:
     assert b_excess > 2.5 and b_pop > 2.0, (b_early, b_late, b_excess, b_pop)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 19 is open: at the re-estimated posterior (θ = 0.76, the district's 2015–2023 lead over "
-    "Guangdong read as technology) growth 2036–2060 (4.9 %/yr) exceeds 2024–2035 (4.5 %/yr) and "
-    "the population reaches 1.45× its 2023 level (docs/validation.md, 'The long run')"))
 def test_the_baseline_meets_issue_19s_long_run_criteria() -> None:
     """Mean growth 2036–2060 no higher than 2024–2035, at most 2.5 points above the outside
     world's, population in 2060 within 0.8–1.4× its 2023 level."""
     result = _long_run({})
     assert _baseline_holds(*result), result
+
+
+def _flow_rule_only(*args, **kwargs):
+    """The migration rule before issue 19: the flow toward the premium with no migration
+    elasticity (a lasting premium draws people for ever)."""
+    kwargs.pop("reference_population_wan", None)
+    args = args[:6]
+    return _population_with_migration(*args, **kwargs)
+
+
+_population_with_migration = labour.population_with_migration
+
+
+def test_the_long_run_criteria_fail_with_the_old_migration_rule() -> None:
+    """Broken on purpose: without the migration elasticity κ the same baseline draws people
+    for ever and breaks issue 19's population criterion (or its growth criterion)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(labour, "population_with_migration", _flow_rule_only)
+        result = _long_run({})
+    assert not _baseline_holds(*result), result
 
 
 def _zero_driver(overrides: dict) -> tuple[float, float]:
