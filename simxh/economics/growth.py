@@ -96,12 +96,12 @@ def demand_multiplier(outside_demand_index: np.ndarray, own_output_index: float,
 
 
 def investment_flow_scale(replacement_rate: float, expected_growth: float,
-                          base_expected_growth: float,
-                          base_replacement_rate: float | None = None) -> float:
+                          base_expected_growth: float) -> float:
     """A gross flow of new plants (the pool of mobile projects) relative to the base year:
-    ``(r + g_e) / (r_0 + g_e0)``, where ``r`` is the share of capital in plants that close this
-    year (they are rebuilt as new plants; the plants in place replace their own wear), ``r_0``
-    the base year's (default ``r``) and ``g_e`` the growth the economy expects. In a world that
-    stops growing only the closed plants are replaced, so the capital in place stays put."""
-    r0 = replacement_rate if base_replacement_rate is None else base_replacement_rate
-    return max(replacement_rate + expected_growth, 0.0) / max(r0 + base_expected_growth, 1e-12)
+    ``(r + g_e) / (r + g_e0)``, where ``r`` is the share of capital in plants that close each
+    year (they are rebuilt as new plants; the plants in place replace their own wear) and
+    ``g_e`` the growth the economy expects. ``r`` is the base year's, held: the pool is the
+    outside world's, so no lever of the district may change it (common random numbers). In a
+    world that stops growing only the closed plants are replaced."""
+    return max(replacement_rate + expected_growth, 0.0) / max(
+        replacement_rate + base_expected_growth, 1e-12)

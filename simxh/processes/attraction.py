@@ -276,10 +276,9 @@ class Attraction:
         # the pool: outside demand's level, and new plants' replacement and growth parts
         # (growth.py: a world that stops growing only replaces the plants that close; the
         # plants in place replace their own wear themselves)
-        closing = plant_closure_rate(m.firms, m.p.firms)  # this year's, against the base's
         rate = ac.projects_per_year / self.base_pool_share * pool * growth.investment_flow_scale(
-            closing, m.industry.expected_growth(), m.industry.base_expected_growth,
-            self.plant_closure_rate)
+            self.plant_closure_rate, m.industry.expected_growth(),
+            m.industry.base_expected_growth)
         if not m.p.economy.net_investment:
             rate = 0.0
         g = m.streams.get("attraction", "pool", m.year)
