@@ -127,7 +127,11 @@ def test_baseline_growth_lies_in_the_justified_band(region):
 
 
 def test_stylised_facts_entry_exit_zipf_fat_tails(region):
-    m = XinhuiModel(seed=3, region=region)
+    # at the posterior mean: the exit and entry rates are not identified by the district's
+    # history (their posteriors are their priors), so one replication's draw may sit anywhere
+    # in U(0.02, 0.12) (seed 3's exit base rate is 0.042: entry 4.0 %, exit 4.5 %)
+    m = XinhuiModel(seed=3, region=region,
+                    overrides={"estimation.parameter_uncertainty": False})
     growth = []
     entry, exit_ = [], []
     while m.running:
