@@ -9,8 +9,10 @@ from typing import Any
 import numpy as np
 
 from simxh.economics import attraction as attr
+from simxh.economics import firm_dynamics as fd
 from simxh.economics import growth
 from simxh.economics import production as prod
+from simxh.numeric import median
 
 _LEAD_MATCH: dict[tuple[Any, ...], np.ndarray] = {}
 
@@ -606,9 +608,6 @@ def plant_closure_rate(f: Any, fp: Any) -> float:
     weighted by its capital. New plants replace closed ones; a plant in place replaces its own
     wear (depreciation) by its own investment, so the pool of mobile projects in a world that
     stops growing is this share of the capital, not the depreciation rate."""
-    from simxh.economics import firm_dynamics as fd
-    from simxh.numeric import median
-
     a = f.alive_index()
     if len(a) == 0:
         return 0.0
