@@ -34,6 +34,7 @@ from simxh.economics import public, rural
 from simxh.economics.sectors import resident_income, services_value_added
 from simxh.errors import ConfigError, DataError
 from simxh.firms import Firms
+from simxh.numeric import median, quantiles
 
 BASE_YEAR = 2023
 MODEL_SECTIONS = ("firms", "production", "labour", "economy", "land", "fiscal", "villages",
@@ -278,6 +279,7 @@ class BaseState:
     village_citrus_mu: np.ndarray = field(default_factory=lambda: np.zeros(0))
     village_construction_mu: np.ndarray = field(default_factory=lambda: np.zeros(0))
     village_ids: tuple[str, ...] = ()
+    entrant_centre_la: float = 0.0      # born firms' mean log TFP in the base year (spin_up)
     town_area_mu: np.ndarray = field(default_factory=lambda: np.zeros(0))
     chenpi_processing_yi: np.ndarray = field(default_factory=lambda: np.zeros(0))
     chenpi_services_yi: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -382,8 +384,10 @@ def place_firms(size: np.ndarray, node_va: np.ndarray, rng: np.random.Generator,
 
 def draw_firms(n: int, node_va: np.ndarray, node_town: np.ndarray, sector_p: np.ndarray,
                cfg_firms: Any, rng: np.random.Generator, wage_wan: float,
-               base_year: int = BASE_YEAR) -> tuple[Firms, float]:
-    """Draw ``n`` firm agents: Pareto sizes, placed on nodes so each node's VA is exact."""
+               base_year: int = BASE_YEAR) -> tuple[Firms, float, float]:
+    """Draw ``n`` firm agents: Pareto sizes, placed on nodes, spun up (:func:`spin_up`) and put
+    back so each node's VA is exact. Returns the firms, the total VA and the born firms' centre
+    of log TFP in the base year's units (:attr:`BaseState.entrant_centre_la`)."""
     total_va = node_va.sum()
     u = rng.random(n)
     size = cfg_firms.min_output_yi * u ** (-1.0 / cfg_firms.size_tail_exponent)
@@ -401,18 +405,20 @@ def draw_firms(n: int, node_va: np.ndarray, node_town: np.ndarray, sector_p: np.
     capital = cfg_firms.capital_output_ratio * va
     employment = fd.labour_demand(va, wage_wan, alpha, phi)
     log_a = np.log(prod.productivity_for_value_added(va, capital, employment, alpha, phi))
-    # spin-up: productivity shocks move ahead of capital and labour, so the firms' joint
-    # distribution of (A, K, L) is the firm process's own stationary one, not an aligned one
-    # that the first simulated years would unwind (firm size is convex in A, so the shocks'
-    # spread raises the mean: Jensen). Then each node's value added is put back on its target
+    # spin-up: productivity shocks move ahead of capital and labour, and exit selects while
+    # born firms replace the exits, so the firms' joint distribution of (A, K, L) is the firm
+    # process's own stationary one, not an aligned one that the first simulated years would
+    # unwind (firm size is convex in A, so the shocks' spread raises the mean: Jensen; exit
+    # removes the small and unproductive). Then each node's value added is put back on its target
     # with one factor for all its firms, applied to value added, capital and labour alike (so
     # every firm keeps its spun-up position relative to its optimum: a labour factor different
     # from the capital one would move the firm off it, by φ(1−α)/(1−φ) times the gap in logs),
     # and labour then back on its total with one small district factor.
-    mean_a = log_a.copy()
     labour_total = employment.sum()
-    log_a, capital, employment = spin_up(log_a, capital, employment, cfg_firms, wage_wan, rng)
-    transitory = log_a - mean_a
+    age = np.minimum(rng.geometric(INITIAL_AGE_EXIT_PROBABILITY, n) - 1, MAX_INITIAL_AGE_YEARS)
+    spun = spin_up(log_a, capital, employment, age, cfg_firms, wage_wan, rng)
+    log_a, capital, employment = spun.log_a, spun.capital, spun.employment
+    transitory = log_a - spun.mean_a
     va_spin = prod.cobb_douglas_value_added(np.exp(log_a), capital, employment, alpha, phi)
     by_node = np.bincount(node, weights=va_spin, minlength=len(node_va))
     factor = np.divide(node_va, by_node, out=np.ones_like(node_va), where=by_node > 0)
@@ -430,30 +436,67 @@ def draw_firms(n: int, node_va: np.ndarray, node_town: np.ndarray, sector_p: np.
     firms.log_productivity[:] = np.log(prod.productivity_for_value_added(va, capital, employment,
                                                                          alpha, phi))
     firms.log_productivity_mean[:] = firms.log_productivity - transitory
-    firms.age_years[:] = np.minimum(rng.geometric(INITIAL_AGE_EXIT_PROBABILITY, n) - 1,
-                                    MAX_INITIAL_AGE_YEARS)
+    firms.age_years[:] = np.minimum(spun.age, MAX_INITIAL_AGE_YEARS)
     firms.birth_year[:] = base_year - firms.age_years
     firms.alive[:] = True
-    return firms, float(total_va)
+    # the born firms' centre in the base year's units: the spin-up's, moved as its median firm
+    # was by the node factors
+    centre = spun.entrant_centre + float(median(firms.log_productivity) - median(log_a))
+    return firms, float(total_va), centre
 
 
 SPIN_UP_YEARS = 25
-"""Years of firm dynamics run before the base year (the process forgets its start in ~10)."""
+"""Years of firm dynamics run before the base year: enough for the selection of exit to reach
+its stationary mix (the small firms turn over in about 10 years, the large in several decades;
+the zero-driver drift of 2024–2060 is measured in ``docs/audit/``)."""
 
 
-def spin_up(log_a: np.ndarray, capital: np.ndarray, employment: np.ndarray, cfg_firms: Any,
-            wage_wan: float, rng: np.random.Generator, years: int = SPIN_UP_YEARS
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The firm rules of :func:`simxh.firms.step_firms` (productivity, investment toward desired
-    capital, hiring) run for ``years`` with no drift, no outside growth and a fixed wage."""
+@dataclass(frozen=True)
+class SpunUp:
+    """The firms after :func:`spin_up` (arrays over the firms' slots) and the born firms'
+    centre of log TFP."""
+
+    log_a: np.ndarray
+    mean_a: np.ndarray
+    capital: np.ndarray
+    employment: np.ndarray
+    age: np.ndarray
+    entrant_centre: float
+
+
+def spin_up(log_a: np.ndarray, capital: np.ndarray, employment: np.ndarray, age: np.ndarray,
+            cfg_firms: Any, wage_wan: float, rng: np.random.Generator,
+            years: int = SPIN_UP_YEARS) -> SpunUp:
+    """The firm process of :func:`simxh.firms.step_firms` and of the model's births, run for
+    ``years`` with no drift, no outside growth and a fixed wage: productivity, investment toward
+    desired capital, hiring, exit at the model's hazard (falling with size and productivity
+    relative to the median firm, doubled for the young) and birth.
+
+    Each firm that exits is replaced in its slot (node and sector) by a born firm drawn by the
+    model's rule (:meth:`simxh.processes.industry.Industry.enter`): log TFP around a fixed
+    centre (the first draw's median less ``firms.entrant_productivity_gap``) with
+    ``firms.entrant_productivity_sd``, value added near the ``firms.entrant_size_quantile`` of
+    the incumbents', at its desired capital and labour. So the base-year firms are the
+    stationary mix of the whole process, selection included, and the model's born firms, drawn
+    around the same centre (moved by the technology's advance), keep that mix in a world with
+    no drivers (Hopenhayn 1992: the incumbents' distribution is the entrants' one selected by
+    exit). Without exit here, exit selected the base-year firms for the first decades of every
+    run, and GDP and population grew in a world with no drivers (issue 19).
+    """
     alpha, phi = cfg_firms.capital_share, cfg_firms.returns_to_scale
-    user_cost = phi * alpha / cfg_firms.capital_output_ratio
+    c = cfg_firms.capital_output_ratio
+    user_cost = phi * alpha / c
     n = len(log_a)
     mean_a = log_a.copy()  # each firm's long-run level
-    # every year's shocks in one call (the same values as a call a year: one stream, in order)
+    log_a, capital, employment, age = (log_a.copy(), capital.copy(), employment.copy(),
+                                       age.copy())
+    centre = float(median(log_a)) - cfg_firms.entrant_productivity_gap
+    # every year's shocks and exit draws in one call each (one stream, in order); the born
+    # firms' draws as they are born
     shocks = rng.laplace(0.0, 1.0, (years, n))
+    exit_u = rng.random((years, n))
+    va = prod.cobb_douglas_value_added_log(log_a, capital, employment, alpha, phi)
     for year in range(years):
-        va = prod.cobb_douglas_value_added_log(log_a, capital, employment, alpha, phi)
         log_a = fd.productivity_growth(log_a, 0.0, cfg_firms.shock_scale, shocks[year], 0.0,
                                        mean_a, cfg_firms.mean_reversion)
         desired = fd.desired_capital(va, alpha, user_cost, phi)
@@ -463,7 +506,25 @@ def spin_up(log_a: np.ndarray, capital: np.ndarray, employment: np.ndarray, cfg_
         capital = fd.capital_accumulation(capital, invest, cfg_firms.depreciation)
         employment = fd.partial_adjustment(
             employment, fd.labour_demand(va, wage_wan, alpha, phi), cfg_firms.hiring_speed)
-    return log_a, capital, employment
+        age += 1
+        va = prod.cobb_douglas_value_added_log(log_a, capital, employment, alpha, phi)
+        hazard = fd.exit_hazard_log(va, log_a, age, float(median(va)),
+                                    float(np.exp(median(log_a))), cfg_firms.exit_base_rate,
+                                    cfg_firms.exit_size_elasticity,
+                                    cfg_firms.exit_productivity_elasticity,
+                                    cfg_firms.young_exit_multiplier)
+        out = np.flatnonzero(exit_u[year] < hazard)
+        if len(out):
+            z_a, z_size = rng.standard_normal((2, len(out)))
+            va_born = (quantiles(va, [cfg_firms.entrant_size_quantile])[0]
+                       * np.exp(np.abs(z_size) * cfg_firms.entrant_size_spread))
+            mean_a[out] = log_a[out] = centre + cfg_firms.entrant_productivity_sd * z_a
+            capital[out] = c * va_born
+            employment[out] = fd.labour_demand(va_born, wage_wan, alpha, phi)
+            age[out] = 0
+            va[out] = prod.cobb_douglas_value_added_log(log_a[out], capital[out],
+                                                        employment[out], alpha, phi)
+    return SpunUp(log_a, mean_a, capital, employment, age, centre)
 
 
 def solve_value_added_ratio(va: np.ndarray, output_target_yi: float, threshold_yi: float) -> float:
@@ -635,7 +696,7 @@ def calibrate(region: Any, config: Any, rng: np.random.Generator) -> BaseState:
                                       ecfg.residual_secondary_share, fcfg.returns_to_scale,
                                       fcfg.capital_share))
     parks = data.parks
-    firms, _ = draw_firms(fcfg.count, node_va, node_town, sector_p, fcfg, rng, wage, base_year)
+    firms, _, entrant_centre = draw_firms(fcfg.count, node_va, node_town, sector_p, fcfg, rng, wage, base_year)
     firms.sector_ids = sector_ids
     firms.node_ids = region.node_ids
     firms.town_ids = town_ids
@@ -735,7 +796,7 @@ def calibrate(region: Any, config: Any, rng: np.random.Generator) -> BaseState:
         village_is_village=is_village, village_population_wan=pop_v / 1e4,
         village_farmland_mu=farmland_v, village_citrus_mu=citrus_v,
         village_construction_mu=construction_v, village_ids=village_ids,
-        town_area_mu=town_area_mu,
+        town_area_mu=town_area_mu, entrant_centre_la=entrant_centre,
         chenpi_processing_yi=processing, chenpi_services_yi=chain_services,
         targets=tg, target_status=tg_status, base_year=base_year)
     state.errors = calibration_errors(state, tg)

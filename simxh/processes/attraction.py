@@ -9,10 +9,8 @@ from typing import Any
 import numpy as np
 
 from simxh.economics import attraction as attr
-from simxh.economics import firm_dynamics as fd
 from simxh.economics import growth
 from simxh.economics import production as prod
-from simxh.numeric import median
 
 _LEAD_MATCH: dict[tuple[Any, ...], np.ndarray] = {}
 
@@ -91,8 +89,6 @@ class Attraction:
         self.beta_effort_pool = attr.logit_coefficient(ac.effort_elasticity, self.base_pool_share)
         self.pool_constant = 0.0  # calibrated on the base year's network (calibrate_pool)
         self.taishan = self.rival_ids.index("taishan") if "taishan" in self.rival_ids else -1
-        # the base year's plant closure rate: the capital-weighted exit hazard of its firms
-        self.plant_closure_rate = plant_closure_rate(m.firms, m.p.firms)
         self.shenjiang_node = _tie_nodes(m, "shenjiang")
         self.xintai_node = _tie_nodes(m, "xintai")
         self.base_conditions = False  # True while the pre-base-year pipeline is filled
@@ -275,12 +271,11 @@ class Attraction:
         v = v0 + attr.inclusive_value_gain(w, node_gain, mu)
         v_east = v0 + attr.inclusive_value_gain(w, node_gain + ac.shenjiang_utility
                                                 * self.shenjiang_node, mu)
-        # the pool: outside demand's level, and new plants' replacement and growth parts
-        # (growth.py: a world that stops growing only replaces the plants that close; the
-        # plants in place replace their own wear themselves)
+        # the pool: outside demand's level and the new capacity the growth it expects calls for
+        # (growth.py: the firms' births replace the plants that close, and the plants in place
+        # replace their own wear themselves)
         rate = ac.projects_per_year / self.base_pool_share * pool * growth.investment_flow_scale(
-            self.plant_closure_rate, m.industry.expected_growth(),
-            m.industry.base_expected_growth)
+            m.industry.expected_growth(), m.industry.base_expected_growth)
         if not m.p.economy.net_investment:
             rate = 0.0
         g = m.streams.get("attraction", "pool", m.year)
@@ -602,19 +597,3 @@ def argmax_where(values: np.ndarray, mask: np.ndarray) -> int:
     return int(np.argmax(np.where(mask, values, -np.inf)))
 
 
-def plant_closure_rate(f: Any, fp: Any) -> float:
-    """The share of the firms' capital that closes in a year: the exit hazard of each alive
-    firm (:func:`simxh.economics.firm_dynamics.exit_hazard_log`, against the median firm)
-    weighted by its capital. New plants replace closed ones; a plant in place replaces its own
-    wear (depreciation) by its own investment, so the pool of mobile projects in a world that
-    stops growing is this share of the capital, not the depreciation rate."""
-    a = f.alive_index()
-    if len(a) == 0:
-        return 0.0
-    hazard = fd.exit_hazard_log(f.output_yi[a], f.log_productivity[a], f.age_years[a],
-                                float(median(f.output_yi[a])),
-                                float(np.exp(median(f.log_productivity[a]))), fp.exit_base_rate,
-                                fp.exit_size_elasticity, fp.exit_productivity_elasticity,
-                                fp.young_exit_multiplier)
-    k = f.capital_yi[a]
-    return float((hazard * k).sum() / max(k.sum(), 1e-12))

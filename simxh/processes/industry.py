@@ -139,6 +139,7 @@ class Industry:
         f = self.firms
         self.technology_log_advance = 0.0
         self.base_median_la = float(median(f.log_productivity[f.alive]))
+        self.entrant_centre_la = float(self.m.base.entrant_centre_la)
         self.base_output_per_worker = tl.gdp_yi / float(tl.labour_force_wan.sum())
         self.base_firm_va_yi = float(f.value_added_yi[f.alive].sum())
 
@@ -227,12 +228,13 @@ class Industry:
         fc = self.p
         alive = f.alive
         n_alive = int(alive.sum())
-        # the centre of the born firms' log productivity: the base year's median firm moved on
-        # by the technology's advance since (Hopenhayn 1992: entrants draw from a distribution
-        # that moves with the technology, not with the incumbents' selected median, which exit
-        # of the least productive would ratchet up for ever even in a world with no growth)
+        # the centre of the born firms' log productivity: the spin-up's (calibration.spin_up:
+        # the centre around which the base-year firms were born and selected) moved on by the
+        # technology's advance since (Hopenhayn 1992: entrants draw from a distribution that
+        # moves with the technology, not with the incumbents' selected median, which exit of
+        # the least productive would ratchet up for ever even in a world with no growth)
         ia = f.alive_index()  # the alive firms (at the start of entry), gathered by index
-        median_la = self.base_median_la + self.technology_log_advance
+        centre_la = self.entrant_centre_la + self.technology_log_advance
         lk = f.capital_yi[ia].sum() / f.employment_wan[ia].sum()
         new_idx = m.attraction.start_projects(lk)
         # organic births (mostly micro firms in the towns); none in the no-net-investment what-if
@@ -255,7 +257,7 @@ class Industry:
             tl = m.towns_labour
             land = np.minimum(capital / tl.k_per_mu, 1e9)
             idx = f.append(sector=sector, node=town, town=town,
-                           log_productivity=(entrant_a := median_la - fc.entrant_productivity_gap
+                           log_productivity=(entrant_a := centre_la
                                              + fc.entrant_productivity_sd
                                              * g.standard_normal(n_new)),
                            log_productivity_mean=entrant_a,
