@@ -86,8 +86,9 @@ VILLAGE_RANK_GDP_WEIGHT = 0.5
 normal draw plus 0.5·log(town GDP per head / mean): richer towns' villages tend to earn more.
 Assumed."""
 INITIAL_AGE_EXIT_PROBABILITY = 0.1
-"""Firm ages in 2023: geometric with this yearly probability (mean age about 9 years), minus 1.
-Assumed; birth years follow, and land renewal reads them (``land.renewal_min_age_years``)."""
+"""Firm ages at the start of the spin-up: geometric with this yearly probability (mean about 9
+years), minus 1. Assumed; the base year's ages are the spin-up's (its survivors aged, its births
+young), birth years follow, and land renewal reads them (``land.renewal_min_age_years``)."""
 MAX_INITIAL_AGE_YEARS = 60
 """Firm ages in 2023 at most this (the oldest firms date from the 1960s). Assumed."""
 VA_RATIO_BRACKET = (0.02, 0.95)

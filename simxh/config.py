@@ -764,8 +764,9 @@ class FirmsSection:
         source="modelling assumption")
     entrant_productivity_gap: float = param(
         0.1, min=0.0, max=1.0, unit="log TFP", status="assumed",
-        doc="born firms' mean log TFP is this far below the base year's median firm moved on "
-            "by the technology's advance",
+        doc="born firms' mean log TFP is this far below the spin-up's first-drawn median firm "
+            "(calibration.spin_up; moved on by the technology's advance); the base-year "
+            "incumbents, selected by exit, sit further above it",
         source="modelling assumption (entrants are less productive on average; Foster, "
                "Haltiwanger & Syverson 2008 find it for revenue productivity)")
     entrant_productivity_sd: float = param(

@@ -104,3 +104,41 @@ def test_nominal_gdp_uses_the_runs_price_path() -> None:
     # observed years share the data's prices; later years carry each run's price shocks
     assert a.price_index[2025] == pytest.approx(b.price_index[2025])
     assert a.price_index[2033] != pytest.approx(b.price_index[2033])
+
+
+def test_the_pool_of_mobile_projects_is_new_capacity() -> None:
+    """The pool moves with expected growth (g_e / g_e0): the base year's pool at its growth, none
+    in a world that stops (or shrinks): the births replace the plants that close."""
+    from simxh.economics.growth import investment_flow_scale
+
+    assert investment_flow_scale(0.06, 0.06) == pytest.approx(1.0)
+    assert investment_flow_scale(0.03, 0.06) == pytest.approx(0.5)
+    assert investment_flow_scale(0.0, 0.06) == 0.0
+    assert investment_flow_scale(-0.02, 0.06) == 0.0
+
+
+def test_the_spin_up_replaces_each_exit_by_a_birth_around_a_fixed_centre() -> None:
+    """calibration.spin_up: the firm count is kept, exits happen (young ages appear), the born
+    firms' centre is the first draw's median less the entrant gap, and selection by exit lifts
+    the incumbents' median above where the births start."""
+    from simxh import calibration as cal
+    from simxh.config import coerce_config
+    from simxh.economics import firm_dynamics as fd
+    from simxh.economics import production as prod
+
+    f = coerce_config(None, {"estimation.parameter_uncertainty": False}).firms
+    rng = np.random.default_rng(5)
+    n = 2000
+    va = f.min_output_yi * rng.random(n) ** (-1.0 / f.size_tail_exponent)
+    k = f.capital_output_ratio * va
+    lab = fd.labour_demand(va, 15.0, f.capital_share, f.returns_to_scale)
+    la = np.log(prod.productivity_for_value_added(va, k, lab, f.capital_share,
+                                                  f.returns_to_scale))
+    age = np.full(n, 10)
+    s = cal.spin_up(la, k, lab, age, f, 15.0, np.random.default_rng(6), years=25)
+    assert len(s.log_a) == n and np.isfinite(s.capital).all()
+    assert s.entrant_centre == pytest.approx(np.median(la) - f.entrant_productivity_gap)
+    born = s.age < 25
+    assert 0.5 < born.mean() < 1.0  # most slots turned over in 25 years (hazard ≈ 7–14 %/yr)
+    assert np.median(s.mean_a[born]) < np.median(s.log_a)  # selection lifts the incumbents
+    assert (age == 10).all()  # the caller's arrays are not changed
