@@ -481,8 +481,9 @@ def spin_up(log_a: np.ndarray, capital: np.ndarray, employment: np.ndarray, age:
     stationary mix of the whole process, selection included, and the model's born firms, drawn
     around the same centre (moved by the technology's advance), keep that mix in a world with
     no drivers (Hopenhayn 1992: the incumbents' distribution is the entrants' one selected by
-    exit). Without exit here, exit selected the base-year firms for the first decades of every
-    run, and GDP and population grew in a world with no drivers (issue 19).
+    exit). Without exit here, the first decades of every run selected the base-year firms (part
+    of the drift of issue 19's world with no drivers; the rest was the pool's double
+    replacement, :func:`simxh.economics.growth.investment_flow_scale`).
     """
     alpha, phi = cfg_firms.capital_share, cfg_firms.returns_to_scale
     c = cfg_firms.capital_output_ratio
