@@ -489,6 +489,14 @@ def estimate(config: str | Path, out: str | Path, *, fit_until: int = 2023,
         try:
             history = abc.run(max_nr_populations=remaining, min_acceptance_rate=min_acceptance,
                               max_walltime=_minutes(max_minutes, start))
+        except AssertionError as exc:
+            # pyabc 0.13 normalises the weights of the few particles a generation stopped by
+            # the minimum acceptance rate kept; a particle its proposal density gives 0 makes
+            # the weights non-finite and pyabc asserts. That generation has stalled: the last
+            # complete one is the posterior (below), as when pyabc stops it itself
+            if "not normalized" not in str(exc):
+                raise
+            history = abc.history
         except Exception:
             # the Simulator's TimeLimitReached, in this process or as a dead worker
             # (pyabc's ProcessError) or a failed Dask future

@@ -93,13 +93,23 @@ def test_renovation_gains_wear_out_with_the_renovated_capital() -> None:
 
 
 def test_half_the_places_do_less_than_the_full_programme() -> None:
-    """Half the money (half the supported places) gives a smaller, positive effect."""
-    base = _run({}, seed=3)
-    half = _run({"tech_renovation.enabled": True, "tech_renovation.firms_per_year": 20}, seed=3)
-    full = _run({"tech_renovation.enabled": True, "tech_renovation.firms_per_year": 40}, seed=3)
-    assert 0 < sum(half.spent) < sum(full.spent)
-    assert 0 < sum(half.accepted) < sum(full.accepted)
-    assert base.gdp_yi < half.gdp_yi < full.gdp_yi
+    """Half the money (half the supported places) gives a smaller, positive effect, on average
+    over seeds: on one seed the paths part after the first year (a firm the full programme
+    renovated is not eligible again for three years, so the half one may pick a larger firm
+    later), so spending need not be ordered seed by seed."""
+    seeds = (3, 4, 5, 6)
+
+    def totals(overrides: dict) -> tuple[float, float, float]:
+        runs = [_run(overrides, seed=s) for s in seeds]
+        return (sum(sum(m.spent) for m in runs), sum(sum(m.accepted) for m in runs),
+                sum(m.gdp_yi for m in runs))
+
+    _, _, base_gdp = totals({})
+    half = totals({"tech_renovation.enabled": True, "tech_renovation.firms_per_year": 20})
+    full = totals({"tech_renovation.enabled": True, "tech_renovation.firms_per_year": 40})
+    assert 0 < half[0] < full[0]
+    assert 0 < half[1] < full[1]
+    assert base_gdp < half[2] < full[2]
 
 
 def test_a_renovation_crowds_out_the_firms_other_investment() -> None:
