@@ -1289,7 +1289,7 @@ model draws the rivals' projects too, so the cost of a run grows with the ratio 
 @section("attraction")
 @dataclass(frozen=True)
 class AttractionSection:
-    """Investment attraction (招商引资): project arrivals, sizes, location choice; effort lever."""
+    """Investment attraction: project arrivals, sizes, location choice; effort lever."""
 
     projects_per_year: float = estimated(
         "attraction.projects_per_year", 30.0, min=0.0, max=1_000.0,
@@ -1442,7 +1442,7 @@ class AttractionSection:
 @section("integration")
 @dataclass(frozen=True)
 class IntegrationSection:
-    """LEVER 区镇一体，园镇融合: zone-level pipelines, pooled land, revenue sharing, fast approval."""
+    """LEVER town–park integration: zone-level pipelines, pooled land, revenue sharing, fast approval."""
 
     enabled: bool = param(False,
                           source="policy setting (lever)")
@@ -1491,7 +1491,7 @@ class IntegrationSection:
 @section("pairing")
 @dataclass(frozen=True)
 class PairingSection:
-    """LEVER 结对帮扶/组团帮扶: pairs of towns, transfers of money/capacity and project referral."""
+    """LEVER pairing assistance: pairs of towns, transfers of money/capacity and project referral."""
 
     enabled: bool = param(False,
                           source="policy setting (lever)")
@@ -1601,7 +1601,7 @@ class InfrastructureSection:
 @section("tech_renovation")
 @dataclass(frozen=True)
 class TechRenovationSection:
-    """LEVER technology-renovation support (技术改造): firms a year and the subsidy."""
+    """LEVER technology-renovation support: firms a year and the subsidy."""
 
     enabled: bool = param(False,
                           source="policy setting (lever)")

@@ -274,7 +274,7 @@ def step_firms(f: Firms, fields: FirmFields, draws: FirmDraws, p: Any) -> dict[s
     f.age_years[ia] = age
     town = f.town[ia]
 
-    # technology renovation (技术改造): unaided, or selected for support by the lever
+    # technology renovation: unaided, or selected for support by the lever
     la = f.log_productivity[ia]
     # only above-scale firms renovate: the chance is evaluated for them alone (element-wise)
     ja = np.flatnonzero(f.above_scale[ia])

@@ -7,8 +7,9 @@ market nodes (Jiangmen core, Taishan, the GBA cities). Edges come in two layers:
   ``mode``, a ``length_km`` and a ``travel_min``. Where the data file gives no figure, length
   and time are derived from coordinates (detour factor × great-circle distance / mode speed)
   and the edge is marked ``status="derived"``.
-* ``layer="cooperation"``: zone ties (区镇一体), town–park ties (园镇融合), the Xinhui–Taishan tie
-  (新台合作), Shenzhen–Jiangmen ties (深江合作) and, added by policy, pairing ties (结对帮扶).
+* ``layer="cooperation"``: zone ties and town–park ties (the integration lever's), the
+  Xinhui–Taishan tie (新台合作), Shenzhen–Jiangmen ties (深江合作) and, added by policy, pairing
+  ties (the pairing lever's; the levers' Chinese names are in ``simxh.report.labels``).
 
 The all-pairs travel-time matrix is computed with ``scipy.sparse.csgraph`` (Dijkstra) and
 cached; changing an edge (an infrastructure project) invalidates the cache, so the matrix is

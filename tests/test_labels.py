@@ -153,3 +153,20 @@ def test_use_cjk_font_draws_chinese_without_missing_glyphs(tmp_path):
             fig.savefig(tmp_path / "x.png")
         plt.close(fig)
     assert [str(w.message) for w in caught if "missing from" in str(w.message)] == []
+
+
+LEVER_KINDS = ("integration", "pairing", "infrastructure", "attraction", "tech_renovation")
+
+
+def test_each_levers_chinese_name_lives_in_one_source_file():
+    """Issue 21: a lever's Chinese name is written once, in the label catalogue; every other
+    module names the lever in English (a docstring that spelt it again drifted: 组团帮扶)."""
+    root = Path(L.__file__).resolve().parents[1]
+    sources = {p: p.read_text(encoding="utf-8") for p in root.rglob("*.py")}
+    for kind in LEVER_KINDS:
+        zh = L.SCENARIO_KINDS[kind][0]
+        names = [n for n in re.split(r"[、，,]", zh) if n]
+        for name in names:
+            holders = sorted(str(p.relative_to(root)) for p, text in sources.items()
+                             if name in text)
+            assert holders == ["report/labels.py"], (name, holders)

@@ -1,4 +1,4 @@
-"""Investment attraction (招商引资): project arrivals, sizes and logit location choice."""
+"""Investment attraction: project arrivals, sizes and logit location choice."""
 
 from __future__ import annotations
 

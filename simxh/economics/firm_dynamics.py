@@ -188,7 +188,7 @@ def certification_probability(
 def organic_renovation_probability(
     log_productivity_gap: np.ndarray, base_rate: float = 0.02, slope: float = 1.0,
 ) -> np.ndarray:
-    """Chance that an above-scale firm undertakes technology renovation (技术改造) unaided:
+    """Chance that an above-scale firm undertakes technology renovation unaided:
     ``base · exp(k · gap)`` clipped to [0, 1]; more productive firms renovate more (assumed)."""
     return np.clip(base_rate * np.exp(slope * log_productivity_gap), 0.0, 1.0)
 

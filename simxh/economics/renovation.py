@@ -1,4 +1,4 @@
-"""Technology renovation (技术改造) as a firm's investment decision: pure functions.
+"""Technology renovation as a firm's investment decision: pure functions.
 
 A firm renovates when the present value of the extra profit the renovation brings exceeds the
 part of its cost the firm pays itself, and when it can finance that part. A subsidy lowers the

@@ -1,4 +1,4 @@
-"""Investment attraction (招商引资): projects arrive, choose a location by conditional logit,
+"""Investment attraction: projects arrive, choose a location by conditional logit,
 wait in the pipeline for approval, then start as firms and install their capital in tranches."""
 
 from __future__ import annotations
@@ -240,7 +240,7 @@ class Attraction:
     def arrive(self) -> None:
         """The year's pool of mobile projects is split between Xinhui and its rivals (upper
         level of a nested logit); Xinhui's projects choose a location among its towns and parks
-        by conditional logit (lower level, :meth:`_choose_locations`; 招商引资)."""
+        by conditional logit (lower level, :meth:`_choose_locations`)."""
         m = self.m
         ac = self.p
         net = m.network

@@ -1,8 +1,8 @@
-"""The cooperation levers: town–park integration (区镇一体，园镇融合) and pairing assistance
-(结对帮扶). Integration pools a zone's land, shares its park taxes, shortens approvals and
-promotes its locations to projects, while its platform has money (read by attraction, towns and
-finance); pairing links a donor town to a recipient (cooperation edges, capacity, referral and
-enclave projects, transfers)."""
+"""The cooperation levers: town–park integration and pairing assistance (their Chinese names:
+``simxh.report.labels``). Integration pools a zone's land, shares its park taxes, shortens
+approvals and promotes its locations to projects, while its platform has money (read by
+attraction, towns and finance); pairing links a donor town to a recipient (cooperation edges,
+capacity, referral and enclave projects, transfers)."""
 
 from __future__ import annotations
 
