@@ -116,8 +116,8 @@ def test_a_world_with_every_driver_at_zero_does_not_grow() -> None:
 
 _REPLACEMENT_RATE = 0.10
 """A replacement part for the pool of mobile projects, as before issue 19 (the pool then
-replaced the wear of the plants in place, about the depreciation rate): new plants for plants
-the births already replace."""
+replaced the wear of the plants in place, near the firms' depreciation rate, 0.08): new plants
+for plants the births already replace."""
 
 
 def _pool_with_replacement(expected_growth: float, base_expected_growth: float) -> float:

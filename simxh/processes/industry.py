@@ -133,12 +133,12 @@ class Industry:
 
     def set_base_technology(self) -> None:
         """The references of the long-run closure (economics.growth): the technology's advance
-        since the base year (0), the base year's output per worker (the catch-up gap's) and the
-        firms' value added (their own supply in the terms of trade)."""
+        since the base year (0), the born firms' centre (the spin-up's), the base year's output
+        per worker (the catch-up gap's) and the firms' value added (their own supply in the terms
+        of trade)."""
         tl = self.m.towns_labour
         f = self.firms
         self.technology_log_advance = 0.0
-        self.base_median_la = float(median(f.log_productivity[f.alive]))
         self.entrant_centre_la = float(self.m.base.entrant_centre_la)
         self.base_output_per_worker = tl.gdp_yi / float(tl.labour_force_wan.sum())
         self.base_firm_va_yi = float(f.value_added_yi[f.alive].sum())
